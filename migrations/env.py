@@ -1,0 +1,76 @@
+"""Alembic environment: async engines, batch mode on SQLite, search-index objects kept out of autogenerate."""
+
+import asyncio
+
+from alembic import context
+from sqlalchemy.engine import Connection
+from sqlmodel import SQLModel
+
+import models  # noqa: F401  (registers every table on SQLModel.metadata)
+from api.config import get_settings
+from api.db import create_engine_for
+
+config = context.config
+target_metadata = SQLModel.metadata
+
+# Full-text search structures are built per dialect by hand-written migrations and have no model.
+UNMODELLED_PREFIXES = ("search_", "sqlite_")
+
+
+def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
+    if type_ == "table" and name and name.startswith(UNMODELLED_PREFIXES):
+        return False
+    if type_ == "index" and name and name.startswith("ix_search_"):
+        return False
+    return True
+
+
+def database_url() -> str:
+    return config.get_main_option("sqlalchemy.url") or get_settings().database_url
+
+
+def _configure(connection: Connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        include_object=include_object,
+        compare_type=True,
+        compare_server_default=False,
+    )
+
+
+def _run_on(connection: Connection) -> None:
+    _configure(connection)
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+async def _run_async() -> None:
+    engine = create_engine_for(database_url())
+    try:
+        async with engine.connect() as connection:
+            await connection.run_sync(_run_on)
+    finally:
+        await engine.dispose()
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        include_object=include_object,
+        dialect_opts={"paramstyle": "named"},
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+elif (shared := config.attributes.get("connection")) is not None:
+    # Tests and the app hand in an open (sync-facing) connection so migrations share their engine.
+    _run_on(shared)
+else:
+    asyncio.run(_run_async())

@@ -1,0 +1,24 @@
+"""All tables, imported here so that `SQLModel.metadata` is complete for Alembic and the app."""
+
+from models.article import Article
+from models.base import NAMING_CONVENTION, PUBLICATION_STATUSES
+from models.bundle import Bundle, BundleMatter
+from models.category import Category
+from models.event import Event
+from models.geo import District, Street
+from models.place import Place
+from models.seed_state import SeedState
+
+__all__ = [
+    "NAMING_CONVENTION",
+    "PUBLICATION_STATUSES",
+    "Article",
+    "Bundle",
+    "BundleMatter",
+    "Category",
+    "District",
+    "Event",
+    "Place",
+    "SeedState",
+    "Street",
+]

@@ -1,0 +1,55 @@
+"""A listing with a location: the directory's main aggregate."""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CheckConstraint, Index, Text
+from sqlmodel import Field, SQLModel
+
+from models.base import json_column, status_check, timestamp_column, version_column
+
+
+class Place(SQLModel, table=True):
+    __tablename__ = "place"
+    __table_args__ = (
+        CheckConstraint(status_check(), name="status"),
+        CheckConstraint("lat BETWEEN -90 AND 90 AND lng BETWEEN -180 AND 180", name="coordinates"),
+        CheckConstraint("capacity IS NULL OR capacity >= 0", name="capacity_non_negative"),
+        CheckConstraint(
+            "available IS NULL OR (available >= 0 AND (capacity IS NULL OR available <= capacity))",
+            name="available_within_capacity",
+        ),
+        Index("ix_place_status_category_code", "status", "category_code"),
+        Index("ix_place_status_district_code", "status", "district_code"),
+        Index("ix_place_lat_lng", "lat", "lng"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    # Stable key of rows that come from a source (the seed, an import) so that loading again updates in place.
+    source_ref: str | None = Field(default=None, max_length=120, unique=True)
+    category_code: str = Field(foreign_key="category.code", max_length=60)
+    name: str = Field(max_length=200)
+    name_en: str | None = Field(default=None, max_length=200)
+    description: str | None = Field(default=None, sa_type=Text)
+    address: str = Field(max_length=300)
+    address_en: str | None = Field(default=None, max_length=300)
+    district_code: str = Field(foreign_key="district.code", max_length=6)
+    street_code: str | None = Field(default=None, foreign_key="street.code", index=True, max_length=9)
+    lat: float
+    lng: float
+    phones: list[str] = json_column(list)
+    website: str | None = Field(default=None, max_length=300)
+    opening_hours: dict[str, Any] | None = json_column()
+    accessibility: list[str] = json_column(list)
+    languages: list[str] = json_column(list)
+    tags: list[str] = json_column(list)
+    attributes: dict[str, Any] = json_column(dict)
+    capacity: int | None = None
+    available: int | None = None
+    available_updated_at: datetime | None = timestamp_column(nullable=True)
+    status: str = Field(default="draft", max_length=10)
+    is_sample: bool = False
+    version: int = version_column()
+    created_at: datetime = timestamp_column()
+    updated_at: datetime = timestamp_column(index=True)
+    deleted_at: datetime | None = timestamp_column(nullable=True)
