@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     # production deployments run `svcdir migrate` as a release step instead.
     auto_migrate: bool = True
     auto_seed: bool = True
+    # Realistic sample listings, events, articles and bundles (all marked `sample`) on top of the real
+    # reference data; a production directory with its own curated listings turns them off.
+    seed_samples: bool = True
 
     jwt_secret: str = DEVELOPMENT_JWT_SECRET
     log_level: str = "INFO"
@@ -40,9 +43,9 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
-        if self.app_env == "production":
-            if self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret.encode()) < 32:
-                raise ValueError("JWT_SECRET must be set to a secret of at least 32 bytes in production")
+        weak_secret = self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret.encode()) < 32
+        if self.app_env == "production" and weak_secret:
+            raise ValueError("JWT_SECRET must be set to a secret of at least 32 bytes in production")
         return self
 
 

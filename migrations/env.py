@@ -9,21 +9,10 @@ from sqlmodel import SQLModel
 import models  # noqa: F401  (registers every table on SQLModel.metadata)
 from api.config import get_settings
 from api.db import create_engine_for
+from models.base import include_in_autogenerate
 
 config = context.config
 target_metadata = SQLModel.metadata
-
-# Full-text search structures are built per dialect by hand-written migrations and have no model.
-UNMODELLED_PREFIXES = ("search_", "sqlite_")
-
-
-def include_object(obj, name, type_, reflected, compare_to) -> bool:  # noqa: ANN001
-    if type_ == "table" and name and name.startswith(UNMODELLED_PREFIXES):
-        return False
-    if type_ == "index" and name and name.startswith("ix_search_"):
-        return False
-    return True
-
 
 def database_url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
@@ -34,7 +23,7 @@ def _configure(connection: Connection) -> None:
         connection=connection,
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
-        include_object=include_object,
+        include_object=include_in_autogenerate,
         compare_type=True,
         compare_server_default=False,
     )
@@ -60,7 +49,7 @@ def run_migrations_offline() -> None:
         url=database_url(),
         target_metadata=target_metadata,
         literal_binds=True,
-        include_object=include_object,
+        include_object=include_in_autogenerate,
         dialect_opts={"paramstyle": "named"},
     )
     with context.begin_transaction():

@@ -68,3 +68,14 @@ def version_column() -> Any:
 def status_check(column: str = "status") -> str:
     allowed = ", ".join(f"'{status}'" for status in PUBLICATION_STATUSES)
     return f"{column} IN ({allowed})"
+
+
+# Full-text search structures are built per dialect by hand-written migrations and have no model.
+UNMODELLED_PREFIXES = ("search_", "sqlite_")
+
+
+def include_in_autogenerate(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Alembic's filter: compare modelled tables only, not the hand-built search index objects."""
+    if type_ == "table" and name and name.startswith(UNMODELLED_PREFIXES):
+        return False
+    return not (type_ == "index" and name and name.startswith("ix_search_"))

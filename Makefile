@@ -1,0 +1,48 @@
+# `make run` installs what is missing (from uv.lock) and serves the API; `make test` runs the whole suite.
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+# CI runs every database test on PostgreSQL as well as SQLite; elsewhere set TEST_POSTGRES_URL to do the same.
+ifeq ($(CI),true)
+TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+export TEST_POSTGRES_URL
+endif
+
+.PHONY: install run test test-postgres lint migrate seed clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --python $(PYTHON)
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(VENV)/bin/svcdir serve
+
+test: install
+	$(VENV)/bin/pytest
+
+test-postgres: install
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} $(VENV)/bin/pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/hadolint Dockerfile
+
+migrate: install
+	$(VENV)/bin/svcdir migrate
+
+seed: install
+	$(VENV)/bin/svcdir seed
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var .pytest_cache

@@ -1,0 +1,166 @@
+"""Event and health-article reads."""
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.directory.hours import SHANGHAI
+from api.directory.queries import after_key, in_category, publicly_visible, to_local
+from api.directory.schemas import ArticleDetail, ArticleSummary, EventDetail, EventSummary, Expert, LatLng
+from api.errors import InvalidCursor, NotFound
+from api.http import Language, localized
+from api.pagination import decode_cursor, encode_cursor
+from models import Article, Category, District, Event
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=SHANGHAI)
+
+
+def _event_fields(event: Event, category: Category, district: District | None, language: Language) -> dict:
+    has_location = event.lat is not None and event.lng is not None
+    return {
+        "id": event.id,
+        "title": localized(language, event.title, event.title_en),
+        "category": event.category_code,
+        "category_name": localized(language, category.name, category.name_en),
+        "starts_at": to_local(event.starts_at),
+        "ends_at": to_local(event.ends_at),
+        "venue_name": event.venue_name,
+        "address": event.address,
+        "district": event.district_code,
+        "district_name": localized(language, district.name, district.name_en) if district else None,
+        "location": LatLng(lat=event.lat, lng=event.lng) if has_location else None,
+        "registration_required": bool((event.registration or {}).get("required")),
+        "sample": event.is_sample,
+    }
+
+
+def _event_select():  # noqa: ANN202
+    return (
+        select(Event, Category, District)
+        .join(Category, Category.code == Event.category_code)
+        .outerjoin(District, District.code == Event.district_code)
+        .where(publicly_visible(Event))
+    )
+
+
+def _decode_id_and_time(cursor: str | None, kind: str) -> list[Any] | None:
+    key = decode_cursor(cursor, kind, 2)
+    if key is None:
+        return None
+    try:
+        return [datetime.fromisoformat(str(key[0])), int(key[1])]
+    except (TypeError, ValueError) as exc:
+        raise InvalidCursor("the cursor could not be read; start again without it") from exc
+
+
+async def list_events(
+    session: AsyncSession,
+    language: Language,
+    *,
+    starts_from: date | None,
+    ends_by: date | None,
+    category: str | None = None,
+    district: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> tuple[list[EventSummary], str | None]:
+    """Events that overlap [from, to] (Shanghai dates); without `from`, those not yet over."""
+    statement = _event_select()
+    window_start = _start_of(starts_from) if starts_from else datetime.now(SHANGHAI)
+    statement = statement.where(Event.ends_at >= window_start)
+    if ends_by:
+        statement = statement.where(Event.starts_at < _start_of(ends_by + timedelta(days=1)))
+    if category:
+        statement = statement.where(in_category(Event.category_code, category))
+    if district:
+        statement = statement.where(Event.district_code == district)
+    key = _decode_id_and_time(cursor, "events")
+    if key is not None:
+        statement = statement.where(after_key([Event.starts_at, Event.id], key))
+    rows = (await session.execute(statement.order_by(Event.starts_at, Event.id).limit(limit + 1))).all()
+    items = [EventSummary(**_event_fields(e, c, d, language)) for e, c, d in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1][0]
+        next_cursor = encode_cursor("events", [last.starts_at.isoformat(), last.id])
+    return items, next_cursor
+
+
+async def event_detail(session: AsyncSession, event_id: int, language: Language) -> EventDetail:
+    row = (await session.execute(_event_select().where(Event.id == event_id))).first()
+    if row is None:
+        raise NotFound(f"there is no published event {event_id}")
+    event, category, district = row
+    return EventDetail(
+        **_event_fields(event, category, district, language),
+        title_zh=event.title,
+        title_en=event.title_en,
+        summary=event.summary,
+        body=event.body,
+        organizer=event.organizer,
+        venue_place_id=event.venue_place_id,
+        registration=event.registration,
+        version=event.version,
+        updated_at=to_local(event.updated_at),
+    )
+
+
+def _article_fields(article: Article, language: Language) -> dict[str, Any]:
+    return {
+        "id": article.id,
+        "title": localized(language, article.title, article.title_en),
+        "topic": article.topic,
+        "audience": article.audience,
+        "summary": article.summary,
+        "expert": Expert(**article.expert) if article.expert else None,
+        "published_at": to_local(article.published_at),
+        "sample": article.is_sample,
+    }
+
+
+async def list_articles(
+    session: AsyncSession,
+    language: Language,
+    *,
+    topic: str | None = None,
+    audience: str | None = None,
+    limit: int = 20,
+    cursor: str | None = None,
+) -> tuple[list[ArticleSummary], str | None]:
+    """Newest first."""
+    statement = select(Article).where(publicly_visible(Article), Article.published_at.is_not(None))
+    if topic:
+        statement = statement.where(Article.topic == topic)
+    if audience:
+        statement = statement.where(Article.audience == audience)
+    key = _decode_id_and_time(cursor, "articles")
+    if key is not None:
+        statement = statement.where(after_key([Article.published_at, Article.id], key, descending=True))
+    statement = statement.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
+    rows = (await session.scalars(statement)).all()
+    items = [ArticleSummary(**_article_fields(article, language)) for article in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        next_cursor = encode_cursor("articles", [last.published_at.isoformat(), last.id])
+    return items, next_cursor
+
+
+async def article_detail(session: AsyncSession, article_id: int, language: Language) -> ArticleDetail:
+    article = (
+        await session.scalars(select(Article).where(publicly_visible(Article), Article.id == article_id))
+    ).first()
+    if article is None:
+        raise NotFound(f"there is no published article {article_id}")
+    return ArticleDetail(
+        **_article_fields(article, language),
+        title_zh=article.title,
+        title_en=article.title_en,
+        body=article.body,
+        version=article.version,
+        updated_at=to_local(article.updated_at),
+    )

@@ -1,0 +1,115 @@
+"""Structured opening hours in Asia/Shanghai, honouring statutory holidays and make-up workdays (调休).
+
+Places that keep their weekly hours whatever the calendar says (parks, car parks) use `on_holidays="as_usual"`;
+the others close (or keep Sunday hours) on statutory holidays and open with weekday hours on make-up workdays.
+"""
+
+from datetime import date, datetime, time, timedelta
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HoursText = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+Weekday = Annotated[int, Field(ge=1, le=7)]
+MONDAY = 1
+SUNDAY = 7
+
+
+def _minutes(text: str) -> int:
+    hours, minutes = text.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+class WeeklyRule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    days: list[Weekday] = Field(min_length=1, max_length=7)
+    opens: HoursText
+    # A closing time at or before the opening time means the interval runs past midnight.
+    closes: HoursText
+
+
+class DatedException(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    closed: bool = False
+    opens: HoursText | None = None
+    closes: HoursText | None = None
+    note: str | None = Field(default=None, max_length=200)
+
+    @model_validator(mode="after")
+    def _hours_unless_closed(self) -> "DatedException":
+        if not self.closed and (self.opens is None or self.closes is None):
+            raise ValueError("an exception that is not closed needs opens and closes")
+        return self
+
+
+class OpeningHours(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    weekly: list[WeeklyRule] = Field(default_factory=list, max_length=14)
+    exceptions: list[DatedException] = Field(default_factory=list, max_length=366)
+    on_holidays: Literal["as_usual", "closed", "sunday_hours"] = "as_usual"
+
+
+Interval = tuple[int, int]  # minutes from the day's midnight; end may exceed 1440 when past midnight
+
+
+def _weekly_intervals(hours: OpeningHours, weekday: int) -> list[Interval]:
+    intervals = []
+    for rule in hours.weekly:
+        if weekday in rule.days:
+            start, end = _minutes(rule.opens), _minutes(rule.closes)
+            intervals.append((start, end if end > start else end + 24 * 60))
+    return intervals
+
+
+def _calendar_day(day: date) -> tuple[bool, bool]:
+    """(statutory holiday, make-up workday); unknown years count as ordinary days."""
+    try:
+        on_holiday, holiday_name = chinese_calendar.get_holiday_detail(day)
+    except NotImplementedError:
+        return False, False
+    statutory_holiday = on_holiday and holiday_name is not None
+    make_up_workday = not on_holiday and day.isoweekday() >= 6
+    return statutory_holiday, make_up_workday
+
+
+def intervals_on(hours: OpeningHours, day: date) -> list[Interval]:
+    for exception in hours.exceptions:
+        if exception.date == day:
+            if exception.closed:
+                return []
+            start, end = _minutes(exception.opens or "00:00"), _minutes(exception.closes or "24:00")
+            return [(start, end if end > start else end + 24 * 60)]
+    weekday = day.isoweekday()
+    if hours.on_holidays != "as_usual":
+        statutory_holiday, make_up_workday = _calendar_day(day)
+        if statutory_holiday:
+            return [] if hours.on_holidays == "closed" else _weekly_intervals(hours, SUNDAY)
+        if make_up_workday:
+            return _weekly_intervals(hours, MONDAY)
+    return _weekly_intervals(hours, weekday)
+
+
+def is_open_at(hours: OpeningHours | dict | None, moment: datetime) -> bool | None:
+    """Whether the place is open at `moment`; None when its hours are unknown."""
+    if hours is None:
+        return None
+    if isinstance(hours, dict):
+        hours = OpeningHours.model_validate(hours)
+    if not hours.weekly and not hours.exceptions:
+        return None
+    local = moment.astimezone(SHANGHAI)
+    minute = local.hour * 60 + local.minute
+    today = local.date()
+    if any(start <= minute < end for start, end in intervals_on(hours, today)):
+        return True
+    # Hours that began yesterday and run past midnight.
+    yesterday = today - timedelta(days=1)
+    return any(start <= minute + 24 * 60 < end for start, end in intervals_on(hours, yesterday) if end > 1440)
+
+
+def local_time(text: str) -> time:
+    return time.fromisoformat(text) if text != "24:00" else time(23, 59, 59)

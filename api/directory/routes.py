@@ -1,0 +1,194 @@
+"""Public directory routes (no sign-in): thin — parse, call the service, serialise once with an ETag."""
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+
+from api.db import SessionDep
+from api.directory import bundles, catalogue, content, places
+from api.directory.places import PlaceSort
+from api.directory.schemas import (
+    ArticleDetail,
+    ArticleSummary,
+    BundleDetail,
+    BundleSummary,
+    CategoryNode,
+    DistrictPublic,
+    EventDetail,
+    EventSummary,
+    GuideAnswer,
+    GuideRequest,
+    PlaceDetail,
+    PlaceSummary,
+    StreetPublic,
+)
+from api.errors import ValidationFailed
+from api.http import LanguageDep, json_with_etag
+from api.pagination import CursorParam, LimitParam, Page, page_in_memory
+
+router = APIRouter(prefix="/v1", tags=["directory"])
+
+MAX_ID = 2_147_483_647
+DistrictCode = Annotated[str, Path(pattern=r"^\d{6}$", examples=["310104"])]
+DistrictFilter = Annotated[str | None, Query(pattern=r"^\d{6}$", description="District code, e.g. 310104.")]
+StreetFilter = Annotated[str | None, Query(pattern=r"^\d{9}$", description="Street/town code, 9 digits.")]
+CategoryFilter = Annotated[
+    str | None,
+    Query(
+        pattern=r"^[a-z_]+(\.[a-z_]+)*$",
+        max_length=60,
+        description="Category code; a parent code (e.g. `elder_care`) includes its children.",
+    ),
+]
+
+
+def _page(request: Request, items: list, next_cursor: str | None) -> Response:
+    return json_with_etag(request, {"items": [i.model_dump(mode="json") for i in items], "next_cursor": next_cursor})
+
+
+@router.get("/districts", response_model=Page[DistrictPublic])
+async def list_districts(
+    request: Request, session: SessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
+) -> Response:
+    districts = await catalogue.list_districts(session, language)
+    page = page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
+@router.get("/districts/{district_code}/streets", response_model=Page[StreetPublic])
+async def list_district_streets(
+    request: Request,
+    session: SessionDep,
+    district_code: DistrictCode,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    await catalogue.get_district(session, district_code)
+    streets = await catalogue.list_streets(session, district_code)
+    page = page_in_memory(streets, "code", kind=f"streets:{district_code}", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
+@router.get("/categories", response_model=Page[CategoryNode])
+async def list_categories(
+    request: Request,
+    session: SessionDep,
+    language: LanguageDep,
+    kind: Annotated[str | None, Query(pattern="^(place|event)$")] = None,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    tree = await catalogue.category_tree(session, language, kind)
+    page = page_in_memory(tree, "code", kind=f"categories:{kind}", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
+@router.get("/places", response_model=Page[PlaceSummary])
+async def list_places(
+    request: Request,
+    session: SessionDep,
+    language: LanguageDep,
+    category: CategoryFilter = None,
+    district: DistrictFilter = None,
+    street: StreetFilter = None,
+    sort: Annotated[PlaceSort, Query(description="`id` (default), `name` or `updated` (newest first).")] = "id",
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    await catalogue.require_filter_values(session, category=category, district=district, street=street)
+    items, next_cursor = await places.list_places(
+        session, language, category=category, district=district, street=street, sort=sort, limit=limit,
+        cursor=cursor,
+    )
+    return _page(request, items, next_cursor)
+
+
+@router.get("/places/{place_id}", response_model=PlaceDetail)
+async def get_place(
+    request: Request, session: SessionDep, language: LanguageDep, place_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Response:
+    place = await places.place_detail(session, place_id, language)
+    return json_with_etag(request, place.model_dump(mode="json"))
+
+
+@router.get("/events", response_model=Page[EventSummary])
+async def list_events(
+    request: Request,
+    session: SessionDep,
+    language: LanguageDep,
+    starts_from: Annotated[date | None, Query(alias="from", description="First day (Shanghai); default today.")] = None,
+    ends_by: Annotated[date | None, Query(alias="to", description="Last day (Shanghai), inclusive.")] = None,
+    category: CategoryFilter = None,
+    district: DistrictFilter = None,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    if starts_from and ends_by and ends_by < starts_from:
+        raise ValidationFailed(
+            "`to` is before `from`",
+            errors=[{"loc": ["query", "to"], "msg": "must not be before `from`", "type": "date_range"}],
+        )
+    await catalogue.require_filter_values(session, category=category, district=district)
+    items, next_cursor = await content.list_events(
+        session, language, starts_from=starts_from, ends_by=ends_by, category=category, district=district,
+        limit=limit, cursor=cursor,
+    )
+    return _page(request, items, next_cursor)
+
+
+@router.get("/events/{event_id}", response_model=EventDetail)
+async def get_event(
+    request: Request, session: SessionDep, language: LanguageDep, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Response:
+    event = await content.event_detail(session, event_id, language)
+    return json_with_etag(request, event.model_dump(mode="json"))
+
+
+@router.get("/articles", response_model=Page[ArticleSummary])
+async def list_articles(
+    request: Request,
+    session: SessionDep,
+    language: LanguageDep,
+    topic: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
+    audience: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    items, next_cursor = await content.list_articles(
+        session, language, topic=topic, audience=audience, limit=limit, cursor=cursor
+    )
+    return _page(request, items, next_cursor)
+
+
+@router.get("/articles/{article_id}", response_model=ArticleDetail)
+async def get_article(
+    request: Request, session: SessionDep, language: LanguageDep, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+) -> Response:
+    article = await content.article_detail(session, article_id, language)
+    return json_with_etag(request, article.model_dump(mode="json"))
+
+
+BundleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["residence_permit"])]
+
+
+@router.get("/bundles", response_model=Page[BundleSummary])
+async def list_bundles(
+    request: Request, session: SessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
+) -> Response:
+    summaries = await bundles.list_bundles(session, language)
+    page = page_in_memory(summaries, "code", kind="bundles", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
+@router.get("/bundles/{bundle_code}", response_model=BundleDetail)
+async def get_bundle(request: Request, session: SessionDep, language: LanguageDep, bundle_code: BundleCode) -> Response:
+    bundle = await bundles.bundle_detail(session, bundle_code, language)
+    return json_with_etag(request, bundle.model_dump(mode="json"))
+
+
+@router.post("/bundles/{bundle_code}/guide", response_model=GuideAnswer)
+async def guide_bundle(
+    session: SessionDep, language: LanguageDep, bundle_code: BundleCode, body: GuideRequest
+) -> GuideAnswer:
+    return await bundles.guide(session, bundle_code, body.answers, language)

@@ -1,0 +1,47 @@
+"""Bringing a database up to date: migrations to head, then the idempotent seed."""
+
+import asyncio
+import time
+
+import structlog
+from alembic import command
+from alembic.config import Config
+
+from api.config import PROJECT_ROOT, Settings
+from api.db import Database
+from seed.loader import SeedReport, load_seed
+
+logger = structlog.get_logger(__name__)
+
+
+def alembic_config(database_url: str) -> Config:
+    config = Config(str(PROJECT_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(PROJECT_ROOT / "migrations"))
+    # ConfigParser interpolates '%', which URL-encoded passwords contain.
+    config.set_main_option("sqlalchemy.url", database_url.replace("%", "%%"))
+    return config
+
+
+def migrate(database_url: str, revision: str = "head") -> None:
+    """Upgrade to `revision`. Call outside a running event loop (the Alembic env runs its own)."""
+    command.upgrade(alembic_config(database_url), revision)
+
+
+async def seed(settings: Settings, *, force: bool = False) -> SeedReport:
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            return await load_seed(session, include_samples=settings.seed_samples, force=force)
+    finally:
+        await database.dispose()
+
+
+def prepare_database(settings: Settings) -> None:
+    """What `svcdir serve` does before it listens: migrate and seed, as the settings allow."""
+    started = time.perf_counter()
+    if settings.auto_migrate:
+        migrate(settings.database_url)
+    if settings.auto_seed:
+        report = asyncio.run(seed(settings))
+        logger.info("seed", skipped=report.skipped, inserted=report.inserted, updated=report.updated)
+    logger.info("database_ready", seconds=round(time.perf_counter() - started, 2))

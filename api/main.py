@@ -1,0 +1,66 @@
+"""The application factory: lifespan, middleware, routers, error handlers."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from api.config import Settings, get_settings
+from api.db import Database
+from api.directory.routes import router as directory_router
+from api.errors import install_error_handlers, problem_response
+from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+
+DESCRIPTION = """\
+Public services of Shanghai for residents: elder-care centres, meal sites, parks, parking, toilets, community
+health, health-science articles, city events and 一网通办 one-thing bundles. Errors are RFC 9457 problem+json
+with a stable `code`; lists are cursor-paginated; `Accept-Language: en` gives English names where they exist.
+"""
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.database = Database(settings)
+        try:
+            yield
+        finally:
+            await app.state.database.dispose()
+
+    app = FastAPI(
+        title="Shanghai Service Directory",
+        version="1.0.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.add_middleware(ObservabilityMiddleware)
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"], responses={503: {"description": "The database does not answer"}})
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            await request.app.state.database.ping()
+        except Exception:  # noqa: BLE001  (any failure to reach the database means not ready)
+            return problem_response(503, "database_unavailable", "The database does not answer")
+        return JSONResponse({"status": "ready"})
+
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.include_router(directory_router)
+    return app

@@ -1,0 +1,133 @@
+"""Loads the seed into a database: idempotent, in one transaction, updating rows in place by natural key."""
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from api.directory.attributes import validate_attributes
+from api.directory.hours import OpeningHours
+from models import Article, Bundle, BundleMatter, Category, District, Event, Place, SeedState, Street
+from models.base import utcnow
+from seed import content, samples
+from seed.reference import DATA_DIR, category_rows, district_rows, street_rows
+
+# Bump when the way files become rows changes, so that databases seeded before reload.
+SEED_FORMAT = "1"
+SEED_NAME = "reference"
+
+
+@dataclass
+class SeedReport:
+    inserted: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    skipped: bool = False
+
+    def count(self, table: str, inserted: int, updated: int) -> None:
+        self.inserted[table] = self.inserted.get(table, 0) + inserted
+        self.updated[table] = self.updated.get(table, 0) + updated
+
+    @property
+    def changed(self) -> bool:
+        return any(self.inserted.values()) or any(self.updated.values())
+
+
+def seed_digest(include_samples: bool) -> str:
+    digest = hashlib.sha256(f"{SEED_FORMAT}:{include_samples}".encode())
+    for path in sorted(DATA_DIR.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(DATA_DIR).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[SQLModel],
+    key: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    report: SeedReport,
+) -> dict[tuple, Any]:
+    """Insert missing rows, update changed ones (bumping `version`), leave equal ones untouched."""
+    columns = [getattr(model, name) for name in key]
+    wanted = [tuple(row[name] for name in key) for row in rows]
+    existing: dict[tuple, Any] = {}
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        condition = columns[0].in_([k[0] for k in chunk]) if len(key) == 1 else tuple_(*columns).in_(chunk)
+        for obj in (await session.scalars(select(model).where(condition))).all():
+            existing[tuple(getattr(obj, name) for name in key)] = obj
+    versioned = "version" in model.model_fields
+    inserted = updated = 0
+    for identity, row in zip(wanted, rows, strict=True):
+        obj = existing.get(identity)
+        if obj is None:
+            obj = model(**row)
+            session.add(obj)
+            existing[identity] = obj
+            inserted += 1
+            continue
+        changes = {name: value for name, value in row.items() if getattr(obj, name) != value}
+        if changes:
+            for name, value in changes.items():
+                setattr(obj, name, value)
+            if versioned:
+                obj.version += 1
+                obj.updated_at = utcnow()
+            updated += 1
+    await session.flush()
+    report.count(model.__tablename__, inserted, updated)
+    return existing
+
+
+def checked_place(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["attributes"] = validate_attributes(row["category_code"], row.get("attributes") or {})
+    if row.get("opening_hours") is not None:
+        row["opening_hours"] = OpeningHours.model_validate(row["opening_hours"]).model_dump(
+            mode="json", exclude_defaults=False
+        )
+    return row
+
+
+async def load_seed(session: AsyncSession, *, include_samples: bool = True, force: bool = False) -> SeedReport:
+    """Load reference data (and sample content); skipped when this exact seed is already loaded."""
+    report = SeedReport()
+    digest = seed_digest(include_samples)
+    state = await session.get(SeedState, SEED_NAME)
+    if state is not None and state.digest == digest and not force:
+        report.skipped = True
+        return report
+
+    await upsert(session, District, ["code"], district_rows(), report)
+    await upsert(session, Street, ["code"], street_rows(), report)
+    await upsert(session, Category, ["code"], category_rows(), report)
+
+    place_rows = [checked_place(row) for row in content.landmark_place_rows()]
+    if include_samples:
+        place_rows += [checked_place(row) for row in samples.generate_places()]
+    places = await upsert(session, Place, ["source_ref"], place_rows, report)
+    if include_samples:
+        await _load_sample_content(session, places, report)
+
+    if state is None:
+        session.add(SeedState(name=SEED_NAME, digest=digest))
+    else:
+        state.digest, state.loaded_at = digest, utcnow()
+    await session.flush()
+    return report
+
+
+async def _load_sample_content(session: AsyncSession, places: dict[tuple, Place], report: SeedReport) -> None:
+    venue_ids = {place.name: place.id for place in places.values() if not place.is_sample}
+    await upsert(session, Event, ["source_ref"], content.event_rows(venue_ids), report)
+    await upsert(session, Article, ["source_ref"], content.article_rows(), report)
+    bundles = content.bundle_rows()
+    await upsert(session, Bundle, ["code"], [bundle for bundle, _ in bundles], report)
+    await upsert(
+        session, BundleMatter, ["bundle_code", "code"], [m for _, matters in bundles for m in matters], report
+    )

@@ -1,0 +1,41 @@
+"""Throwaway test databases on every configured backend: a SQLite file, or a new PostgreSQL database."""
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
+
+
+def configured_backends() -> list[str]:
+    backends = ["sqlite"]
+    if POSTGRES_ADMIN_URL:
+        backends.append("postgresql")
+    elif os.environ.get("CI") == "true":
+        raise RuntimeError("CI runs every test on PostgreSQL too: set TEST_POSTGRES_URL")
+    return backends
+
+
+@asynccontextmanager
+async def blank_database(backend: str, folder: Path) -> AsyncIterator[str]:
+    """The URL of a new, empty database that is removed afterwards."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{folder / f'{uuid.uuid4().hex}.sqlite3'}"
+        return
+    assert POSTGRES_ADMIN_URL
+    name = f"svcdir_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()

@@ -1,0 +1,70 @@
+"""Liveness, readiness, metrics and the problem+json contract for whatever goes wrong."""
+
+import httpx
+
+from api.config import Settings
+from api.db import Database
+from api.main import create_app
+
+
+async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ready_when_the_database_answers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+
+
+async def test_readyz_is_503_problem_when_the_database_is_unreachable(tmp_path) -> None:  # noqa: ANN001
+    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", app_env="test")
+    app = create_app(settings)
+    app.state.database = Database(settings)
+    try:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            response = await client.get("/readyz")
+    finally:
+        await app.state.database.dispose()
+    assert response.status_code == 503
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "database_unavailable"
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/v1/districts")
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert 'svcdir_http_requests_total{method="GET",route="/v1/districts",status="200"}' in response.text
+
+
+async def test_unknown_path_is_problem_json_not_found(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/nowhere")
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "not_found" and body["status"] == 404 and body["title"] and body["type"]
+
+
+async def test_wrong_method_is_problem_json(client: httpx.AsyncClient) -> None:
+    response = await client.delete("/v1/districts")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+
+
+async def test_request_id_is_echoed_or_made(client: httpx.AsyncClient) -> None:
+    echoed = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert echoed.headers["x-request-id"] == "abc-123"
+    made = await client.get("/healthz", headers={"X-Request-ID": "<script>"})
+    assert made.headers["x-request-id"] != "<script>" and len(made.headers["x-request-id"]) == 32
+
+
+async def test_openapi_documents_every_route_with_a_readable_operation_id(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    operation_ids = [op["operationId"] for path in spec["paths"].values() for op in path.values()]
+    assert "list_places" in operation_ids and "get_place" in operation_ids
+    assert all("_v1_" not in operation_id for operation_id in operation_ids)
+    docs = await client.get("/docs")
+    assert docs.status_code == 200 and "swagger" in docs.text.lower()
