@@ -50,6 +50,7 @@ async def category_tree(session: AsyncSession, language: Language, kind: str | N
             name_en=row.name_en,
             kind=row.kind,
             live_capacity_unit=row.live_capacity_unit,
+            children=[],
         )
         for row in rows
     }

@@ -109,6 +109,12 @@ async def event_detail(session: AsyncSession, event_id: int, language: Language)
     )
 
 
+def _expert(expert: dict[str, Any] | None) -> Expert | None:
+    if not expert:
+        return None
+    return Expert(name=expert["name"], title=expert.get("title"), organization=expert.get("organization"))
+
+
 def _article_fields(article: Article, language: Language) -> dict[str, Any]:
     return {
         "id": article.id,
@@ -116,7 +122,7 @@ def _article_fields(article: Article, language: Language) -> dict[str, Any]:
         "topic": article.topic,
         "audience": article.audience,
         "summary": article.summary,
-        "expert": Expert(**article.expert) if article.expert else None,
+        "expert": _expert(article.expert),
         "published_at": to_local(article.published_at),
         "sample": article.is_sample,
     }

@@ -43,8 +43,10 @@ CategoryFilter = Annotated[
 ]
 
 
+# exclude_unset: optional parts that do not apply (live figures of a park) are left out, not sent as null.
 def _page(request: Request, items: list, next_cursor: str | None) -> Response:
-    return json_with_etag(request, {"items": [i.model_dump(mode="json") for i in items], "next_cursor": next_cursor})
+    payload = [item.model_dump(mode="json", exclude_unset=True) for item in items]
+    return json_with_etag(request, {"items": payload, "next_cursor": next_cursor})
 
 
 @router.get("/districts", response_model=Page[DistrictPublic])
@@ -109,7 +111,7 @@ async def get_place(
     request: Request, session: SessionDep, language: LanguageDep, place_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     place = await places.place_detail(session, place_id, language)
-    return json_with_etag(request, place.model_dump(mode="json"))
+    return json_with_etag(request, place.model_dump(mode="json", exclude_unset=True))
 
 
 @router.get("/events", response_model=Page[EventSummary])
@@ -142,7 +144,7 @@ async def get_event(
     request: Request, session: SessionDep, language: LanguageDep, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     event = await content.event_detail(session, event_id, language)
-    return json_with_etag(request, event.model_dump(mode="json"))
+    return json_with_etag(request, event.model_dump(mode="json", exclude_unset=True))
 
 
 @router.get("/articles", response_model=Page[ArticleSummary])
@@ -166,7 +168,7 @@ async def get_article(
     request: Request, session: SessionDep, language: LanguageDep, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     article = await content.article_detail(session, article_id, language)
-    return json_with_etag(request, article.model_dump(mode="json"))
+    return json_with_etag(request, article.model_dump(mode="json", exclude_unset=True))
 
 
 BundleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["residence_permit"])]
@@ -184,7 +186,7 @@ async def list_bundles(
 @router.get("/bundles/{bundle_code}", response_model=BundleDetail)
 async def get_bundle(request: Request, session: SessionDep, language: LanguageDep, bundle_code: BundleCode) -> Response:
     bundle = await bundles.bundle_detail(session, bundle_code, language)
-    return json_with_etag(request, bundle.model_dump(mode="json"))
+    return json_with_etag(request, bundle.model_dump(mode="json", exclude_unset=True))
 
 
 @router.post("/bundles/{bundle_code}/guide", response_model=GuideAnswer)

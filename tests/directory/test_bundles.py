@@ -51,7 +51,9 @@ async def test_guide_refuses_answers_that_do_not_fit(client: httpx.AsyncClient) 
     assert wrong_type.status_code == 422 and wrong_type.json()["errors"][0]["loc"][-1] == boolean["code"]
     unknown = await client.post("/v1/bundles/residence_permit/guide", json={"answers": {"favourite_colour": "red"}})
     assert unknown.status_code == 422
-    malformed = await client.post("/v1/bundles/residence_permit/guide", content=b"{not json", headers={"content-type": "application/json"})
+    malformed = await client.post(
+        "/v1/bundles/residence_permit/guide", content=b"{not json", headers={"content-type": "application/json"}
+    )
     assert malformed.status_code == 422 and malformed.json()["code"] == "validation_failed"
     assert (await client.post("/v1/bundles/no_such_thing/guide", json={"answers": {}})).status_code == 404
     assert (await client.get("/v1/bundles/NO-SUCH")).status_code == 422
