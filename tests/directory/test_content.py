@@ -64,3 +64,20 @@ async def test_article_detail_carries_the_body_and_expert(client: httpx.AsyncCli
     assert len(article["body"]) > 200 and article["expert"]["name"] and article["sample"] is True
     cached = await client.get(f"/v1/articles/{first['id']}", headers={"If-None-Match": response.headers["etag"]})
     assert cached.status_code == 304
+
+
+async def test_unpublished_events_and_articles_stay_private(client: httpx.AsyncClient, session) -> None:  # noqa: ANN001
+    from sqlalchemy import select, update
+
+    from models import Article, Event
+
+    event_id = (await session.scalars(select(Event.id).limit(1))).one()
+    article_id = (await session.scalars(select(Article.id).limit(1))).one()
+    await session.execute(update(Event).where(Event.id == event_id).values(status="draft"))
+    await session.execute(update(Article).where(Article.id == article_id).values(status="archived"))
+    await session.commit()
+    assert (await client.get(f"/v1/events/{event_id}")).status_code == 404
+    assert (await client.get(f"/v1/articles/{article_id}")).status_code == 404
+    everything = await collect(client, "/v1/events", **{"from": "2020-01-01"})
+    assert event_id not in {event["id"] for event in everything}
+    assert article_id not in {article["id"] for article in await collect(client, "/v1/articles")}
