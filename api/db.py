@@ -1,6 +1,7 @@
 """Async engines and the per-request session: one transaction per request, committed or rolled back here only."""
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -67,16 +68,22 @@ class Database:
         await self.engine.dispose()
 
 
+@asynccontextmanager
+async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
+    """Commit when the work finishes, roll back when it raises: the only place requests commit."""
+    try:
+        yield session
+    except Exception:
+        await session.rollback()
+        raise
+    else:
+        await session.commit()
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     database: Database = request.app.state.database
-    async with database.sessionmaker() as session:
-        try:
-            yield session
-        except Exception:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
+    async with database.sessionmaker() as session, unit_of_work(session):
+        yield session
 
 
 # "function" scope commits before the response is sent, so a failed commit is never answered with 2xx.

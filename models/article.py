@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from models.base import json_column, status_check, timestamp_column, version_column
+from models.base import PublishableFields, json_column, status_check, timestamp_column
 
 
-class Article(SQLModel, table=True):
+class Article(PublishableFields, table=True):
     __tablename__ = "article"
     __table_args__ = (
         CheckConstraint(status_check(), name="status"),
@@ -26,9 +26,3 @@ class Article(SQLModel, table=True):
     body: str = Field(sa_type=Text)
     expert: dict[str, Any] | None = json_column()
     published_at: datetime | None = timestamp_column(nullable=True)
-    status: str = Field(default="draft", max_length=10)
-    is_sample: bool = False
-    version: int = version_column()
-    created_at: datetime = timestamp_column()
-    updated_at: datetime = timestamp_column(index=True)
-    deleted_at: datetime | None = timestamp_column(nullable=True)

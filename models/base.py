@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, DateTime, Integer
+from sqlalchemy import JSON, Column, DateTime
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -61,8 +61,15 @@ def timestamp_column(*, nullable: bool = False, index: bool = False) -> Any:
     return Field(default_factory=utcnow, sa_column=column)
 
 
-def version_column() -> Any:
-    return Field(default=1, sa_column=Column(Integer, nullable=False, server_default="1"))
+class PublishableFields(SQLModel):
+    """What every curated listing shares: publication status, sample flag, version (ETag), timestamps, soft delete."""
+
+    status: str = Field(default="draft", max_length=10)
+    is_sample: bool = False
+    version: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 def status_check(column: str = "status") -> str:

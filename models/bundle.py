@@ -1,15 +1,14 @@
 """一网通办 one-thing bundles (高效办成一件事): several matters handled as one, chosen by eligibility questions."""
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from models.base import json_column, status_check, timestamp_column, version_column
+from models.base import PublishableFields, json_column, status_check
 
 
-class Bundle(SQLModel, table=True):
+class Bundle(PublishableFields, table=True):
     __tablename__ = "bundle"
     __table_args__ = (CheckConstraint(status_check(), name="status"),)
 
@@ -21,12 +20,6 @@ class Bundle(SQLModel, table=True):
     channels: list[str] = json_column(list)
     # [{code, text, text_en, type: boolean|choice, options: [{value, label, label_en}] | null}]
     questions: list[dict[str, Any]] = json_column(list)
-    status: str = Field(default="draft", max_length=10)
-    is_sample: bool = False
-    version: int = version_column()
-    created_at: datetime = timestamp_column()
-    updated_at: datetime = timestamp_column(index=True)
-    deleted_at: datetime | None = timestamp_column(nullable=True)
 
 
 class BundleMatter(SQLModel, table=True):

@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Column, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from models.base import UTCDateTime, json_column, status_check, timestamp_column, version_column
+from models.base import PublishableFields, UTCDateTime, json_column, status_check
 
 
-class Event(SQLModel, table=True):
+class Event(PublishableFields, table=True):
     __tablename__ = "event"
     __table_args__ = (
         CheckConstraint(status_check(), name="status"),
@@ -34,9 +34,3 @@ class Event(SQLModel, table=True):
     lng: float | None = None
     organizer: str | None = Field(default=None, max_length=200)
     registration: dict[str, Any] | None = json_column()
-    status: str = Field(default="draft", max_length=10)
-    is_sample: bool = False
-    version: int = version_column()
-    created_at: datetime = timestamp_column()
-    updated_at: datetime = timestamp_column(index=True)
-    deleted_at: datetime | None = timestamp_column(nullable=True)

@@ -4,12 +4,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import CheckConstraint, Index, Text
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
-from models.base import json_column, status_check, timestamp_column, version_column
+from models.base import PublishableFields, json_column, status_check, timestamp_column
 
 
-class Place(SQLModel, table=True):
+class Place(PublishableFields, table=True):
     __tablename__ = "place"
     __table_args__ = (
         CheckConstraint(status_check(), name="status"),
@@ -47,9 +47,3 @@ class Place(SQLModel, table=True):
     capacity: int | None = None
     available: int | None = None
     available_updated_at: datetime | None = timestamp_column(nullable=True)
-    status: str = Field(default="draft", max_length=10)
-    is_sample: bool = False
-    version: int = version_column()
-    created_at: datetime = timestamp_column()
-    updated_at: datetime = timestamp_column(index=True)
-    deleted_at: datetime | None = timestamp_column(nullable=True)

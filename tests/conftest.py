@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Settings
-from api.db import Database, get_session
+from api.db import Database, get_session, unit_of_work
 from api.lifecycle import migrate
 from api.main import create_app
 from seed.loader import load_seed
@@ -68,13 +68,8 @@ def app(database: Database, database_url: str, session: AsyncSession) -> FastAPI
 
     async def session_in_test_transaction() -> AsyncIterator[AsyncSession]:
         # The same commit-or-rollback contract as api.db.get_session, on the test's savepoint.
-        try:
+        async with unit_of_work(session):
             yield session
-        except Exception:
-            await session.rollback()
-            raise
-        else:
-            await session.commit()
 
     application.dependency_overrides[get_session] = session_in_test_transaction
     return application

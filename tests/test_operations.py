@@ -68,3 +68,17 @@ async def test_openapi_documents_every_route_with_a_readable_operation_id(client
     assert all("_v1_" not in operation_id for operation_id in operation_ids)
     docs = await client.get("/docs")
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
+
+
+async def test_unexpected_failure_is_a_problem_without_internals(app) -> None:  # noqa: ANN001
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret connection string postgres://admin:pw@db")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        response = await client.get("/boom")
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "internal_error"
+    assert "secret" not in response.text
