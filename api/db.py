@@ -12,6 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from api.config import Settings
 
+# Imported for their flush hooks: derived place columns and the search index follow every ORM write.
+from api.directory import derived as _derived  # noqa: F401
+from api.search import index as _search_index  # noqa: F401
+
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
     """WAL + FULL sync + foreign keys, and real BEGIN so that savepoints and transactional DDL work."""

@@ -7,6 +7,7 @@ from models.category import Category
 from models.event import Event
 from models.geo import District, Street
 from models.place import Place
+from models.schedule import OpeningSchedule
 from models.seed_state import SeedState
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Category",
     "District",
     "Event",
+    "OpeningSchedule",
     "Place",
     "SeedState",
     "Street",

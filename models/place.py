@@ -40,7 +40,11 @@ class Place(PublishableFields, table=True):
     phones: list[str] = json_column(list)
     website: str | None = Field(default=None, max_length=300)
     opening_hours: dict[str, Any] | None = json_column()
+    # Derived on every write (api.directory.derived): the schedule row of `opening_hours`, and the
+    # accessibility features as bits, so that open-now and accessibility filters run in SQL.
+    schedule_id: int | None = Field(default=None, foreign_key="opening_schedule.id", index=True)
     accessibility: list[str] = json_column(list)
+    accessibility_mask: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     languages: list[str] = json_column(list)
     tags: list[str] = json_column(list)
     attributes: dict[str, Any] = json_column(dict)

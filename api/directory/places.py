@@ -1,20 +1,66 @@
-"""Place reads: filtered, keyset-paginated lists and full details, selected column by column."""
+"""Place reads: search and browse (filters, distance, open now, facets, keyset pages) and full details.
 
+Hot paths select columns rather than ORM objects and build each summary once.
+"""
+
+import math
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.hours import is_open_at
-from api.directory.queries import after_key, in_category, publicly_visible, to_local
-from api.directory.schemas import LatLng, PlaceDetail, PlaceSummary
+from api.directory.derived import accessibility_mask
+from api.directory.open_now import open_schedules
+from api.directory.queries import OrderKey, after, in_category, order_by, publicly_visible, to_local
+from api.directory.schemas import FacetCount, LatLng, PlaceDetail, PlaceSummary
 from api.errors import InvalidCursor, NotFound
+from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
+from api.search.query import place_match
+from api.search.tokens import parse_query
 from models import Category, District, Place, Street
 
-PlaceSort = Literal["id", "name", "updated"]
+PlaceSort = Literal["relevance", "distance", "name", "updated"]
+FacetName = Literal["category", "district"]
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class PlaceQuery:
+    q: str | None = None
+    category: str | None = None
+    district: str | None = None
+    street: str | None = None
+    near: tuple[float, float] | None = None  # WGS-84
+    radius_m: int = 3000
+    open_now: bool = False
+    accessibility: tuple[str, ...] = ()
+    available: bool = False
+    sort: PlaceSort | None = None
+    limit: int = 20
+    cursor: str | None = None
+    coord: CoordSystem = "wgs84"
+    facets: tuple[FacetName, ...] = ()
+    exclude_id: int | None = None
+
+    @property
+    def effective_sort(self) -> str:
+        if self.sort:
+            return self.sort
+        if self.q:
+            return "relevance"
+        return "distance" if self.near else "id"
+
+
+@dataclass
+class PlaceResults:
+    items: list[PlaceSummary]
+    next_cursor: str | None
+    facets: dict[str, list[FacetCount]] | None = field(default=None)
+
 
 _SUMMARY_COLUMNS = (
     Place.id,
@@ -33,7 +79,7 @@ _SUMMARY_COLUMNS = (
     Place.address_en,
     Place.lat,
     Place.lng,
-    Place.opening_hours,
+    Place.schedule_id,
     Place.capacity,
     Place.available,
     Place.available_updated_at,
@@ -41,17 +87,102 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _summary_select(*extra: Any) -> Select:
+def _with_names(statement: Select) -> Select:
     return (
-        select(*_SUMMARY_COLUMNS, *extra)
-        .join(Category, Category.code == Place.category_code)
+        statement.join(Category, Category.code == Place.category_code)
         .join(District, District.code == Place.district_code)
         .outerjoin(Street, Street.code == Place.street_code)
-        .where(publicly_visible(Place))
     )
 
 
-def _summary_fields(row: Any, language: Language, now: datetime) -> dict[str, Any]:
+def _flat_distance_sq(lat: float, lng: float) -> ColumnElement[float]:
+    """Squared metres by the flat-earth approximation: good to a fraction of a percent within 50 km."""
+    lng_scale = METRES_PER_DEGREE * math.cos(math.radians(lat))
+    return ((Place.lat - lat) * METRES_PER_DEGREE) * ((Place.lat - lat) * METRES_PER_DEGREE) + (
+        (Place.lng - lng) * lng_scale
+    ) * ((Place.lng - lng) * lng_scale)
+
+
+class _Plan:
+    """The WHERE clauses and the ordering of one place query, shared by the page and its facets."""
+
+    def __init__(self, query: PlaceQuery, dialect: str) -> None:
+        self.query = query
+        self.conditions: list[ColumnElement[bool]] = [publicly_visible(Place)]
+        self.name_hit: ColumnElement[int] = literal(0)
+        self.distance_sq: ColumnElement[float] | None = None
+        if query.q:
+            plan = parse_query(query.q)
+            if plan.empty:
+                self.conditions.append(literal(False))
+            else:
+                matches, self.name_hit = place_match(Place.id, plan, dialect)
+                self.conditions.append(matches)
+        if query.category:
+            self.conditions.append(in_category(Place.category_code, query.category))
+        if query.district:
+            self.conditions.append(Place.district_code == query.district)
+        if query.street:
+            self.conditions.append(Place.street_code == query.street)
+        if query.near:
+            lat, lng = query.near
+            radius = float(query.radius_m)
+            d_lat = radius / METRES_PER_DEGREE
+            d_lng = radius / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+            self.distance_sq = _flat_distance_sq(lat, lng)
+            self.conditions += [
+                Place.lat.between(lat - d_lat, lat + d_lat),
+                Place.lng.between(lng - d_lng, lng + d_lng),
+                self.distance_sq <= radius * radius,
+            ]
+        if query.accessibility:
+            mask = accessibility_mask(query.accessibility)
+            self.conditions.append(Place.accessibility_mask.op("&")(mask) == mask)
+        if query.available:
+            self.conditions.append(Place.available > 0)
+        if query.open_now:
+            self.conditions.append(Place.schedule_id.in_(sorted(open_schedules.open_ids())))
+        if query.exclude_id is not None:
+            self.conditions.append(Place.id != query.exclude_id)
+        name = Place.name.collate("C") if dialect == "postgresql" else Place.name
+        sort = query.effective_sort
+        self.order: OrderKey
+        if sort == "relevance":
+            self.order = [(self.name_hit, True)]
+            if self.distance_sq is not None:
+                self.order.append((self.distance_sq, False))
+            self.order.append((Place.id, False))
+        elif sort == "distance" and self.distance_sq is not None:
+            self.order = [(self.distance_sq, False), (Place.id, False)]
+        elif sort == "name":
+            self.order = [(name, False), (Place.id, False)]
+        elif sort == "updated":
+            self.order = [(Place.updated_at, True), (Place.id, True)]
+        else:
+            self.order = [(Place.id, False)]
+        self.sort = sort
+
+    def cursor_kind(self) -> str:
+        return f"places:{self.sort}:{len(self.order)}"
+
+    def decode(self, cursor: str | None) -> list[Any] | None:
+        key = decode_cursor(cursor, self.cursor_kind(), len(self.order))
+        if key is None:
+            return None
+        try:
+            if self.sort == "updated":
+                return [datetime.fromisoformat(str(key[0])), int(key[1])]
+            return [*key[:-1], int(key[-1])]
+        except (TypeError, ValueError) as exc:
+            raise InvalidCursor("the cursor could not be read; start again without it") from exc
+
+    def key_of(self, row: Any) -> list[Any]:
+        values = [row._mapping[f"order_{i}"] for i in range(len(self.order))]
+        return [value.isoformat() if isinstance(value, datetime) else value for value in values]
+
+
+def _summary(row: Any, language: Language, now: datetime, query: PlaceQuery) -> PlaceSummary:
+    lat, lng = from_wgs84(row.lat, row.lng, query.coord)
     fields: dict[str, Any] = {
         "id": row.id,
         "name": localized(language, row.name, row.name_en),
@@ -62,100 +193,103 @@ def _summary_fields(row: Any, language: Language, now: datetime) -> dict[str, An
         "street": row.street_code,
         "street_name": row.street_name,
         "address": localized(language, row.address, row.address_en),
-        "location": LatLng(lat=row.lat, lng=row.lng),
-        "open_now": is_open_at(row.opening_hours, now),
+        "location": LatLng(lat=round(lat, 6), lng=round(lng, 6)),
+        "open_now": open_schedules.is_open(row.schedule_id, now),
         "sample": row.is_sample,
     }
     if row.live_capacity_unit:
         fields["capacity"] = row.capacity
         fields["available"] = row.available
         fields["available_updated_at"] = to_local(row.available_updated_at)
-    return fields
+    if query.near:
+        fields["distance_m"] = round(haversine_m(query.near[0], query.near[1], row.lat, row.lng), 1)
+    return PlaceSummary(**fields)
 
 
-def _sort_columns(sort: PlaceSort, dialect: str = "sqlite") -> tuple[list[Any], bool]:
-    if sort == "name":
-        # Byte order on both databases, so that SQLite and PostgreSQL page through names alike.
-        name = Place.name.collate("C") if dialect == "postgresql" else Place.name
-        return [name, Place.id], False
-    if sort == "updated":
-        return [Place.updated_at, Place.id], True
-    return [Place.id], False
+# A schedule written by another worker is learnt within this many seconds (at once when a row names it).
+SCHEDULE_REFRESH_SECONDS = 5.0
 
 
-def _cursor_key(sort: PlaceSort, row: Any, updated_at: datetime | None) -> list[Any]:
-    if sort == "name":
-        return [row.name, row.id]
-    if sort == "updated":
-        return [updated_at.isoformat() if updated_at else "", row.id]
-    return [row.id]
-
-
-def _decoded_key(sort: PlaceSort, cursor: str | None) -> list[Any] | None:
-    columns, _ = _sort_columns(sort)
-    key = decode_cursor(cursor, f"places:{sort}", len(columns))
-    if key is None:
-        return None
-    try:
-        if sort == "updated":
-            return [datetime.fromisoformat(str(key[0])), int(key[1])]
-        return [*key[:-1], int(key[-1])]
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor("the cursor could not be read; start again without it") from exc
-
-
-async def list_places(
-    session: AsyncSession,
-    language: Language,
-    *,
-    category: str | None = None,
-    district: str | None = None,
-    street: str | None = None,
-    sort: PlaceSort = "id",
-    limit: int = 20,
-    cursor: str | None = None,
-) -> tuple[list[PlaceSummary], str | None]:
-    columns, descending = _sort_columns(sort, session.get_bind().dialect.name)
-    statement = _summary_select(Place.updated_at)
-    if category:
-        statement = statement.where(in_category(Place.category_code, category))
-    if district:
-        statement = statement.where(Place.district_code == district)
-    if street:
-        statement = statement.where(Place.street_code == street)
-    key = _decoded_key(sort, cursor)
+async def search_places(session: AsyncSession, language: Language, query: PlaceQuery) -> PlaceResults:
+    await open_schedules.refresh(session, max_age_seconds=0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS)
+    plan = _Plan(query, session.get_bind().dialect.name)
+    order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
+    statement = _with_names(select(*_SUMMARY_COLUMNS, *order_columns)).where(*plan.conditions)
+    key = plan.decode(query.cursor)
     if key is not None:
-        statement = statement.where(after_key(columns, key, descending=descending))
-    ordering = [column.desc() for column in columns] if descending else columns
-    rows = (await session.execute(statement.order_by(*ordering).limit(limit + 1))).all()
+        statement = statement.where(after(plan.order, key))
+    rows = (await session.execute(statement.order_by(*order_by(plan.order)).limit(query.limit + 1))).all()
+    if not open_schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
+        await open_schedules.refresh(session)
     now = datetime.now(UTC)
-    items = [PlaceSummary(**_summary_fields(row, language, now)) for row in rows[:limit]]
+    items = [_summary(row, language, now, query) for row in rows[: query.limit]]
     next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor(f"places:{sort}", _cursor_key(sort, last, last.updated_at))
-    return items, next_cursor
+    if len(rows) > query.limit:
+        next_cursor = encode_cursor(plan.cursor_kind(), plan.key_of(rows[query.limit - 1]))
+    facets = await _facets(session, plan, language) if query.facets else None
+    return PlaceResults(items, next_cursor, facets)
 
 
-async def place_detail(session: AsyncSession, place_id: int, language: Language) -> PlaceDetail:
-    statement = _summary_select(
-        Place.description,
-        Place.phones,
-        Place.website,
-        Place.accessibility,
-        Place.languages,
-        Place.tags,
-        Place.attributes,
-        Place.version,
-        Place.created_at,
-        Place.updated_at,
-    ).where(Place.id == place_id)
+async def _facets(session: AsyncSession, plan: _Plan, language: Language) -> dict[str, list[FacetCount]]:
+    facets: dict[str, list[FacetCount]] = {}
+    dimensions = {
+        "category": (Place.category_code, Category, Category.code),
+        "district": (Place.district_code, District, District.code),
+    }
+    for facet in plan.query.facets:
+        column, model, key = dimensions[facet]
+        counts = (
+            select(column.label("value"), func.count().label("count")).where(*plan.conditions).group_by(column)
+        ).subquery()
+        statement = (
+            select(counts.c.value, counts.c.count, model.name, model.name_en)
+            .join(model, key == counts.c.value)
+            .order_by(counts.c.count.desc(), counts.c.value)
+        )
+        facets[facet] = [
+            FacetCount(value=value, name=localized(language, name, name_en) or name, count=count)
+            for value, count, name, name_en in (await session.execute(statement)).all()
+        ]
+    return facets
+
+
+async def place_location(session: AsyncSession, place_id: int) -> tuple[float, float]:
+    row = (
+        await session.execute(select(Place.lat, Place.lng).where(Place.id == place_id, publicly_visible(Place)))
+    ).first()
+    if row is None:
+        raise NotFound(f"there is no published place {place_id}")
+    return row.lat, row.lng
+
+
+async def place_detail(
+    session: AsyncSession, place_id: int, language: Language, coord: CoordSystem = "wgs84"
+) -> PlaceDetail:
+    await open_schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
+    statement = _with_names(
+        select(
+            *_SUMMARY_COLUMNS,
+            Place.description,
+            Place.phones,
+            Place.website,
+            Place.opening_hours,
+            Place.accessibility,
+            Place.languages,
+            Place.tags,
+            Place.attributes,
+            Place.version,
+            Place.created_at,
+            Place.updated_at,
+        )
+    ).where(Place.id == place_id, publicly_visible(Place))
     row = (await session.execute(statement)).first()
     if row is None:
         raise NotFound(f"there is no published place {place_id}")
-    fields = _summary_fields(row, language, datetime.now(UTC))
+    if row.schedule_id is not None and not open_schedules.knows({row.schedule_id}):
+        await open_schedules.refresh(session)
+    summary = _summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord))
     return PlaceDetail(
-        **fields,
+        **summary.model_dump(exclude_unset=True),
         name_zh=row.name,
         name_en=row.name_en,
         address_zh=row.address,

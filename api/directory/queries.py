@@ -8,6 +8,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from api.directory.hours import SHANGHAI
 
+OrderKey = list[tuple[Any, bool]]  # (expression, descending) from the most to the least significant
+
 
 def publicly_visible(model: Any) -> ColumnElement[bool]:
     return and_(model.status == "published", model.deleted_at.is_(None))
@@ -18,16 +20,24 @@ def in_category(column: InstrumentedAttribute, code: str) -> ColumnElement[bool]
     return or_(column == code, column.startswith(code + ".", autoescape=True))
 
 
+def after(order: OrderKey, key: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `key` in `order` (each part ascending or descending on its own)."""
+    conditions = []
+    for depth, (expression, descending) in enumerate(order):
+        equal_before = [order[i][0] == key[i] for i in range(depth)]
+        beyond = expression < key[depth] if descending else expression > key[depth]
+        conditions.append(and_(*equal_before, beyond))
+    return or_(*conditions)
+
+
+def order_by(order: OrderKey) -> list[Any]:
+    return [expression.desc() if descending else expression.asc() for expression, descending in order]
+
+
 def after_key(
     columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False
 ) -> ColumnElement[bool]:
-    """Rows strictly after `key` in the order of `columns` (all ascending or all descending)."""
-    conditions = []
-    for depth, column in enumerate(columns):
-        equal_before = [columns[i] == key[i] for i in range(depth)]
-        beyond = column < key[depth] if descending else column > key[depth]
-        conditions.append(and_(*equal_before, beyond))
-    return or_(*conditions)
+    return after([(column, descending) for column in columns], key)
 
 
 def to_local(moment: datetime | None) -> datetime | None:

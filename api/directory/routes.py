@@ -1,13 +1,15 @@
 """Public directory routes (no sign-in): thin — parse, call the service, serialise once with an ETag."""
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.encoders import jsonable_encoder
 
 from api.db import SessionDep
 from api.directory import bundles, catalogue, content, places
-from api.directory.places import PlaceSort
+from api.directory.params import CategoryFilter, CoordParam, DistrictFilter, RadiusParam, place_query
+from api.directory.places import PlaceQuery
 from api.directory.schemas import (
     ArticleDetail,
     ArticleSummary,
@@ -20,7 +22,7 @@ from api.directory.schemas import (
     GuideAnswer,
     GuideRequest,
     PlaceDetail,
-    PlaceSummary,
+    PlacePage,
     StreetPublic,
 )
 from api.errors import ValidationFailed
@@ -31,22 +33,19 @@ router = APIRouter(prefix="/v1", tags=["directory"])
 
 MAX_ID = 2_147_483_647
 DistrictCode = Annotated[str, Path(pattern=r"^\d{6}$", examples=["310104"])]
-DistrictFilter = Annotated[str | None, Query(pattern=r"^\d{6}$", description="District code, e.g. 310104.")]
-StreetFilter = Annotated[str | None, Query(pattern=r"^\d{9}$", description="Street/town code, 9 digits.")]
-CategoryFilter = Annotated[
-    str | None,
-    Query(
-        pattern=r"^[a-z_]+(\.[a-z_]+)*$",
-        max_length=60,
-        description="Category code; a parent code (e.g. `elder_care`) includes its children.",
-    ),
-]
+PlaceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 # exclude_unset: optional parts that do not apply (live figures of a park) are left out, not sent as null.
-def _page(request: Request, items: list, next_cursor: str | None) -> Response:
-    payload = [item.model_dump(mode="json", exclude_unset=True) for item in items]
-    return json_with_etag(request, {"items": payload, "next_cursor": next_cursor})
+def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) -> Response:
+    payload: dict[str, Any] = {
+        "items": [item.model_dump(mode="json", exclude_unset=True) for item in items],
+        "next_cursor": next_cursor,
+    }
+    for name, value in extra.items():
+        if value is not None:
+            payload[name] = jsonable_encoder(value)
+    return json_with_etag(request, payload)
 
 
 @router.get("/districts", response_model=Page[DistrictPublic])
@@ -86,32 +85,46 @@ async def list_categories(
     return _page(request, page.items, page.next_cursor)
 
 
-@router.get("/places", response_model=Page[PlaceSummary])
+@router.get("/places", response_model=PlacePage)
 async def list_places(
-    request: Request,
-    session: SessionDep,
-    language: LanguageDep,
-    category: CategoryFilter = None,
-    district: DistrictFilter = None,
-    street: StreetFilter = None,
-    sort: Annotated[PlaceSort, Query(description="`id` (default), `name` or `updated` (newest first).")] = "id",
-    limit: LimitParam = 20,
-    cursor: CursorParam = None,
+    request: Request, session: SessionDep, language: LanguageDep, query: Annotated[PlaceQuery, Depends(place_query)]
 ) -> Response:
-    await catalogue.require_filter_values(session, category=category, district=district, street=street)
-    items, next_cursor = await places.list_places(
-        session, language, category=category, district=district, street=street, sort=sort, limit=limit,
-        cursor=cursor,
+    await catalogue.require_filter_values(
+        session, category=query.category, district=query.district, street=query.street
     )
-    return _page(request, items, next_cursor)
+    results = await places.search_places(session, language, query)
+    return _page(request, results.items, results.next_cursor, facets=results.facets)
 
 
 @router.get("/places/{place_id}", response_model=PlaceDetail)
 async def get_place(
-    request: Request, session: SessionDep, language: LanguageDep, place_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: Request, session: SessionDep, language: LanguageDep, place_id: PlaceId, coord: CoordParam = "wgs84"
 ) -> Response:
-    place = await places.place_detail(session, place_id, language)
+    place = await places.place_detail(session, place_id, language, coord)
     return json_with_etag(request, place.model_dump(mode="json", exclude_unset=True))
+
+
+@router.get("/places/{place_id}/nearby", response_model=PlacePage)
+async def list_nearby_places(
+    request: Request,
+    session: SessionDep,
+    language: LanguageDep,
+    place_id: PlaceId,
+    category: CategoryFilter = None,
+    radius_m: RadiusParam = 1000,
+    coord: CoordParam = "wgs84",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> Response:
+    """Other published places around this one, nearest first."""
+    await catalogue.require_filter_values(session, category=category)
+    origin = await places.place_location(session, place_id)
+    query = PlaceQuery(
+        category=category, near=origin, radius_m=radius_m, sort="distance", coord=coord, limit=limit,
+        cursor=cursor, exclude_id=place_id,
+    )
+    results = await places.search_places(session, language, query)
+    return _page(request, results.items, results.next_cursor)
 
 
 @router.get("/events", response_model=Page[EventSummary])

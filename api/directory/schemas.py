@@ -52,6 +52,19 @@ class PlaceSummary(BaseModel):
     available: int | None = None
     available_updated_at: datetime | None = None
     sample: bool = Field(description="true for realistic sample data, not a real listing")
+    distance_m: float | None = Field(default=None, description="Only with `near`: metres from that point.")
+
+
+class FacetCount(BaseModel):
+    value: str
+    name: str
+    count: int
+
+
+class PlacePage(BaseModel):
+    items: list[PlaceSummary]
+    next_cursor: str | None = None
+    facets: dict[str, list[FacetCount]] | None = Field(default=None, description="Only with `facets=`.")
 
 
 class PlaceDetail(PlaceSummary):

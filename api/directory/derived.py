@@ -1,0 +1,63 @@
+"""Columns derived from a place on every ORM write (before flush): its opening schedule and accessibility bits.
+
+Deriving them in one hook means no write path (seed, curation, import) can forget them.
+"""
+
+import hashlib
+from typing import Any
+
+import orjson
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from models import OpeningSchedule, Place
+
+# The order is the bit order of `place.accessibility_mask`; append only.
+ACCESSIBILITY_FEATURES = (
+    "wheelchair",
+    "accessible_toilet",
+    "elevator",
+    "accessible_parking",
+    "hearing_loop",
+    "braille",
+    "guide_dog",
+    "sign_language",
+)
+_BITS = {feature: 1 << position for position, feature in enumerate(ACCESSIBILITY_FEATURES)}
+
+
+def accessibility_mask(features: list[str] | tuple[str, ...]) -> int:
+    mask = 0
+    for feature in features:
+        mask |= _BITS.get(feature, 0)
+    return mask
+
+
+def schedule_fingerprint(hours: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(hours, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def schedule_id_for(session: Session, hours: dict[str, Any]) -> int:
+    """The id of the schedule row for `hours`, created if new (safe when two writers race)."""
+    fingerprint = schedule_fingerprint(hours)
+    connection = session.connection()
+    insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    connection.execute(
+        insert(OpeningSchedule).values(fingerprint=fingerprint, hours=hours).on_conflict_do_nothing(
+            index_elements=["fingerprint"]
+        )
+    )
+    return connection.execute(
+        select(OpeningSchedule.id).where(OpeningSchedule.fingerprint == fingerprint)
+    ).scalar_one()
+
+
+@event.listens_for(Session, "before_flush")
+def _derive_place_columns(session: Session, _context: Any, _instances: Any) -> None:
+    for obj in (*session.new, *session.dirty):
+        if not isinstance(obj, Place):
+            continue
+        obj.accessibility_mask = accessibility_mask(obj.accessibility or [])
+        obj.schedule_id = schedule_id_for(session, obj.opening_hours) if obj.opening_hours else None

@@ -1,0 +1,62 @@
+"""Which opening schedules are open this minute, per process.
+
+Schedules are immutable rows keyed by their hours, so a process learns each one once; the open set is worked
+out once a minute and lets "open now" be an SQL filter (`schedule_id IN …`) and a dictionary look-up per row.
+"""
+
+import math
+import time
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.directory.hours import OpeningHours, is_open_at
+from models import OpeningSchedule
+
+
+class OpenSchedules:
+    def __init__(self) -> None:
+        self._hours: dict[int, OpeningHours] = {}
+        self._unknown: set[int] = set()  # schedules with no rules at all: open or not cannot be said
+        self._max_id = 0
+        self._minute: datetime | None = None
+        self._open: frozenset[int] = frozenset()
+        self._checked_at = -math.inf
+
+    async def refresh(self, session: AsyncSession, *, max_age_seconds: float = 0.0) -> None:
+        """Learn schedules created since the last look (one indexed range query), unless looked just now."""
+        if time.monotonic() - self._checked_at < max_age_seconds:
+            return
+        self._checked_at = time.monotonic()
+        rows = await session.execute(
+            select(OpeningSchedule.id, OpeningSchedule.hours).where(OpeningSchedule.id > self._max_id)
+        )
+        added = False
+        for schedule_id, hours in rows:
+            self._hours[schedule_id] = model = OpeningHours.model_validate(hours)
+            if not model.weekly and not model.exceptions:
+                self._unknown.add(schedule_id)
+            self._max_id = max(self._max_id, schedule_id)
+            added = True
+        if added:
+            self._minute = None
+
+    def open_ids(self, now: datetime | None = None) -> frozenset[int]:
+        now = now or datetime.now(UTC)
+        minute = now.replace(second=0, microsecond=0)
+        if minute != self._minute:
+            self._open = frozenset(i for i, hours in self._hours.items() if is_open_at(hours, minute))
+            self._minute = minute
+        return self._open
+
+    def is_open(self, schedule_id: int | None, now: datetime | None = None) -> bool | None:
+        if schedule_id is None or schedule_id not in self._hours or schedule_id in self._unknown:
+            return None
+        return schedule_id in self.open_ids(now)
+
+    def knows(self, schedule_ids: set[int]) -> bool:
+        return schedule_ids <= self._hours.keys()
+
+
+open_schedules = OpenSchedules()

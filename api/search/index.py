@@ -1,0 +1,199 @@
+"""Keeps the search index in step with every ORM write, inside the same transaction (after each flush).
+
+Documents are built by api.search.tokens; this module only stores them, per dialect:
+SQLite FTS5 tables (`search_place` with rowid = place id, `search_content`), or PostgreSQL tables of
+tsvectors made with array_to_tsvector, so the database never re-tokenizes what Python built.
+"""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import ARRAY, Connection, Text, bindparam, event, select, text
+from sqlalchemy.orm import Session
+
+from api.search.tokens import document
+from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
+
+PlaceDocument = tuple[int, str, str]  # (place id, name tokens, body tokens)
+ContentDocument = tuple[str, str, str, str]  # (kind, key, name tokens, body tokens)
+
+
+def _names(connection: Connection) -> dict[str, tuple[str, str | None]]:
+    """Reference names by code: categories, districts and streets (small tables)."""
+    names: dict[str, tuple[str, str | None]] = {}
+    for code, name, name_en in connection.execute(select(Category.code, Category.name, Category.name_en)):
+        names[code] = (name, name_en)
+    for code, name, name_en in connection.execute(select(District.code, District.name, District.name_en)):
+        names[code] = (name, name_en)
+    for code, name in connection.execute(select(Street.code, Street.name)):
+        names[code] = (name, None)
+    return names
+
+
+def _category_texts(code: str | None, names: dict) -> list[str | None]:
+    texts: list[str | None] = []
+    while code:
+        texts += names.get(code, (None, None))
+        code = code.rpartition(".")[0]
+    return texts
+
+
+def _flat_strings(values: Iterable[Any]) -> list[str]:
+    strings = []
+    for value in values:
+        if isinstance(value, str):
+            strings.append(value)
+        elif isinstance(value, list):
+            strings += [item for item in value if isinstance(item, str)]
+    return strings
+
+
+def place_document(place: Any, names: dict) -> PlaceDocument:
+    district = names.get(place.district_code, (None, None))
+    street = names.get(place.street_code, (None, None)) if place.street_code else (None, None)
+    body = [
+        *_category_texts(place.category_code, names),
+        *district,
+        street[0],
+        place.address,
+        place.address_en,
+        place.description,
+        *(place.tags or []),
+        *_flat_strings((place.attributes or {}).values()),
+    ]
+    name, body_tokens = document([place.name, place.name_en], body)
+    # District and street names in pinyin too: residents type "xuhui" as often as 徐汇.
+    places_pinyin, _ = document([district[0], street[0]], [])
+    pinyin_only = " ".join(token for token in places_pinyin.split() if token.isascii())
+    return place.id, name, f"{body_tokens} {pinyin_only}".strip()
+
+
+def event_document(event_row: Any, names: dict) -> ContentDocument:
+    body = [event_row.summary, event_row.body, event_row.venue_name, event_row.address, event_row.organizer,
+            *_category_texts(event_row.category_code, names), *names.get(event_row.district_code or "", ())]
+    name, body_tokens = document([event_row.title, event_row.title_en], body)
+    return "event", str(event_row.id), name, body_tokens
+
+
+def article_document(article: Any) -> ContentDocument:
+    expert = article.expert or {}
+    body = [article.summary, article.body, article.topic.replace("_", " "), article.audience,
+            expert.get("name"), expert.get("title"), expert.get("organization")]
+    name, body_tokens = document([article.title, article.title_en], body)
+    return "article", str(article.id), name, body_tokens
+
+
+def bundle_document(bundle: Any, matters: Sequence[Any]) -> ContentDocument:
+    body = [bundle.summary, bundle.lead_department]
+    for matter in matters:
+        body += [matter.name, matter.name_en, matter.department]
+    name, body_tokens = document([bundle.name, bundle.name_en], body)
+    return "bundle", bundle.code, name, body_tokens
+
+
+_PG_TOKENS = dict(name=bindparam("name", type_=ARRAY(Text)), body=bindparam("body", type_=ARRAY(Text)))
+
+
+def write_place_documents(connection: Connection, documents: Sequence[PlaceDocument]) -> None:
+    if not documents:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            text("DELETE FROM search_place WHERE rowid = :id"), [{"id": doc[0]} for doc in documents]
+        )
+        connection.execute(
+            text("INSERT INTO search_place (rowid, name, body) VALUES (:id, :name, :body)"),
+            [{"id": i, "name": name, "body": body} for i, name, body in documents],
+        )
+        return
+    statement = text(
+        "INSERT INTO search_place (place_id, name_doc, doc) "
+        "VALUES (:id, array_to_tsvector(:name), array_to_tsvector(:name || :body)) "
+        "ON CONFLICT (place_id) DO UPDATE SET name_doc = excluded.name_doc, doc = excluded.doc"
+    ).bindparams(**_PG_TOKENS)
+    connection.execute(
+        statement, [{"id": i, "name": name.split(), "body": body.split()} for i, name, body in documents]
+    )
+
+
+def write_content_documents(connection: Connection, documents: Sequence[ContentDocument]) -> None:
+    if not documents:
+        return
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            text("DELETE FROM search_content WHERE kind = :kind AND key = :key"),
+            [{"kind": kind, "key": key} for kind, key, _, _ in documents],
+        )
+        connection.execute(
+            text("INSERT INTO search_content (kind, key, name, body) VALUES (:kind, :key, :name, :body)"),
+            [{"kind": kind, "key": key, "name": name, "body": body} for kind, key, name, body in documents],
+        )
+        return
+    statement = text(
+        "INSERT INTO search_content (kind, key, name_doc, doc) "
+        "VALUES (:kind, :key, array_to_tsvector(:name), array_to_tsvector(:name || :body)) "
+        "ON CONFLICT (kind, key) DO UPDATE SET name_doc = excluded.name_doc, doc = excluded.doc"
+    ).bindparams(**_PG_TOKENS)
+    connection.execute(
+        statement,
+        [{"kind": k, "key": key, "name": n.split(), "body": b.split()} for k, key, n, b in documents],
+    )
+
+
+def _bundle_matters(connection: Connection, code: str) -> Sequence[Any]:
+    return connection.execute(
+        select(BundleMatter.name, BundleMatter.name_en, BundleMatter.department).where(
+            BundleMatter.bundle_code == code
+        )
+    ).all()
+
+
+def _content_documents(connection: Connection, objects: list[Any], names: dict) -> list[ContentDocument]:
+    documents: list[ContentDocument] = []
+    bundle_codes = {obj.code for obj in objects if isinstance(obj, Bundle)}
+    bundle_codes |= {obj.bundle_code for obj in objects if isinstance(obj, BundleMatter)}
+    for obj in objects:
+        if isinstance(obj, Event):
+            documents.append(event_document(obj, names))
+        elif isinstance(obj, Article):
+            documents.append(article_document(obj))
+    for code in sorted(bundle_codes):
+        bundle = connection.execute(select(Bundle).where(Bundle.code == code)).first()
+        if bundle is not None:
+            documents.append(bundle_document(bundle, _bundle_matters(connection, code)))
+    return documents
+
+
+@event.listens_for(Session, "after_flush")
+def _index_after_flush(session: Session, _context: Any) -> None:
+    indexed_types = (Place, Event, Article, Bundle, BundleMatter)
+    written = [obj for obj in (*session.new, *session.dirty) if isinstance(obj, indexed_types)]
+    if not written:
+        return
+    connection = session.connection()
+    names = _names(connection)
+    write_place_documents(connection, [place_document(p, names) for p in written if isinstance(p, Place)])
+    write_content_documents(connection, _content_documents(connection, written, names))
+
+
+def rebuild(connection: Connection) -> dict[str, int]:
+    """Re-tokenize everything (`svcdir reindex`): after a tokenizer or vocabulary change."""
+    names = _names(connection)
+    connection.execute(text("DELETE FROM search_place"))
+    connection.execute(text("DELETE FROM search_content"))
+    counts = {"place": 0, "content": 0}
+    last_id = 0
+    while True:
+        batch = connection.execute(select(Place).where(Place.id > last_id).order_by(Place.id).limit(2000)).all()
+        if not batch:
+            break
+        write_place_documents(connection, [place_document(place, names) for place in batch])
+        counts["place"] += len(batch)
+        last_id = batch[-1].id
+    content: list[ContentDocument] = [event_document(e, names) for e in connection.execute(select(Event)).all()]
+    content += [article_document(a) for a in connection.execute(select(Article)).all()]
+    for bundle in connection.execute(select(Bundle)).all():
+        content.append(bundle_document(bundle, _bundle_matters(connection, bundle.code)))
+    write_content_documents(connection, content)
+    counts["content"] = len(content)
+    return counts

@@ -1,0 +1,54 @@
+"""Turning a QueryPlan into SQL for each backend: the same tokens, the same rows."""
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, Integer, bindparam, case, column, literal, select, table, text
+from sqlalchemy.sql import Select
+
+from api.search.tokens import QueryPlan, to_fts5, to_tsquery
+
+_fts_place = table("search_place", column("rowid", Integer))
+_pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"))
+
+
+def place_ids_matching(plan: QueryPlan, dialect: str, *, names_only: bool = False) -> Select:
+    """SELECT of the ids of places whose document (or name alone) matches the plan."""
+    if dialect == "sqlite":
+        expression = to_fts5(plan, "name" if names_only else None)
+        return select(_fts_place.c.rowid).where(
+            text("search_place MATCH :fts").bindparams(bindparam("fts", expression, unique=True))
+        )
+    tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
+    # `doc` (names and bodies) carries the GIN index; names are checked only on the rows it finds.
+    conditions = [_pg_place.c.doc.op("@@")(tsquery)]
+    if names_only:
+        conditions.append(_pg_place.c.name_doc.op("@@")(tsquery))
+    return select(_pg_place.c.place_id).where(*conditions)
+
+
+def place_match(id_column: Any, plan: QueryPlan, dialect: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
+    """(the place matches, 1 when its name matches and 0 otherwise) — the relevance used for ordering."""
+    matches = id_column.in_(place_ids_matching(plan, dialect))
+    name_hit = case((id_column.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0))
+    return matches, name_hit
+
+
+_fts_content = table("search_content", column("rowid", Integer), column("kind"), column("key"))
+_pg_content = table("search_content", column("id", Integer), column("kind"), column("key"), column("name_doc"),
+                    column("doc"))
+
+
+def content_matching(plan: QueryPlan, dialect: str, kind: str) -> Select:
+    """SELECT (key, name_hit) of `kind` entries (event, article, bundle) matching the plan."""
+    if dialect == "sqlite":
+        matching = text("search_content MATCH :fts").bindparams(bindparam("fts", to_fts5(plan), unique=True))
+        by_name = select(_fts_content.c.rowid).where(
+            text("search_content MATCH :ftsn").bindparams(bindparam("ftsn", to_fts5(plan, "name"), unique=True))
+        )
+        hit = case((_fts_content.c.rowid.in_(by_name), literal(1)), else_=literal(0))
+        return select(_fts_content.c.key, hit.label("hit")).where(matching, _fts_content.c.kind == kind)
+    tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
+    hit = case((_pg_content.c.name_doc.op("@@")(tsquery), literal(1)), else_=literal(0))
+    return select(_pg_content.c.key, hit.label("hit")).where(
+        _pg_content.c.doc.op("@@")(tsquery), _pg_content.c.kind == kind
+    )

@@ -1,0 +1,193 @@
+"""The one tokenizer: every index token and every query token is built here, in Python, so SQLite (FTS5) and
+PostgreSQL (tsvector) only compare ready-made tokens and return the same rows.
+
+Index: Chinese runs become single characters and overlapping bigrams; names also get pinyin (each syllable,
+runs of 2–4 syllables joined, the whole run joined) and runs of initials; ASCII runs become words.
+Query: jieba splits Chinese into words, stop words go, each word is widened by the residents' vocabulary
+(synonyms), and each alternative must match all its bigrams. Words are ANDed, alternatives ORed.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+
+import jieba
+from pypinyin import Style, lazy_pinyin, load_phrases_dict
+
+DATA = Path(__file__).resolve().parent / "data"
+_RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
+_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+MAX_TOKEN_LENGTH = 40
+MIN_PREFIX_LENGTH = 3
+
+
+def _data_lines(name: str) -> list[str]:
+    lines = (DATA / name).read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
+
+
+@cache
+def synonym_groups() -> dict[str, tuple[str, ...]]:
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in _data_lines("synonyms.txt"):
+        words = tuple(dict.fromkeys(normalize(word) for word in line.split()))
+        for word in words:
+            groups[word] = tuple(dict.fromkeys((*groups.get(word, ()), *words)))
+    return groups
+
+
+@cache
+def stopwords() -> frozenset[str]:
+    return frozenset(word for line in _data_lines("stopwords.txt") for word in line.split())
+
+
+@cache
+def _pinyin_ready() -> None:
+    phrases = {}
+    for line in _data_lines("pinyin_phrases.txt"):
+        word, *syllables = line.split()
+        phrases[word] = [[syllable] for syllable in syllables]
+    load_phrases_dict(phrases, style="normal")
+    lazy_pinyin("上海")
+
+
+@cache
+def warm_up() -> None:
+    """Load jieba's dictionary and pypinyin's tables now (at start-up), not on a resident's first request."""
+    _pinyin_ready()
+    jieba.setLogLevel(60)
+    jieba.initialize()
+    for line in _data_lines("pinyin_phrases.txt"):
+        jieba.add_word(line.split()[0])
+    for word in synonym_groups():
+        if _CJK.search(word):
+            jieba.add_word(word, freq=20000)
+
+
+def normalize(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def _is_cjk(run: str) -> bool:
+    return bool(_CJK.match(run))
+
+
+def _grams(run: str) -> list[str]:
+    """Every character and every overlapping pair: 长者食堂 → 长 者 食 堂 长者 者食 食堂."""
+    return [*run, *(run[i : i + 2] for i in range(len(run) - 1))]
+
+
+def _pinyin_tokens(run: str) -> list[str]:
+    syllables = [s for s in lazy_pinyin(run, style=Style.NORMAL, errors="ignore") if s.isascii() and s.isalpha()]
+    if not syllables:
+        return []
+    tokens = list(syllables)
+    for width in (2, 3, 4):
+        tokens += ["".join(syllables[i : i + width]) for i in range(len(syllables) - width + 1)]
+    tokens.append("".join(syllables))
+    initials = "".join(s[0] for s in syllables)
+    for width in range(2, min(len(initials), 5) + 1):
+        tokens += [initials[i : i + width] for i in range(len(initials) - width + 1)]
+    return [token[:MAX_TOKEN_LENGTH] for token in tokens]
+
+
+def text_tokens(text: str | None, *, pinyin: bool = False) -> list[str]:
+    if not text:
+        return []
+    tokens: list[str] = []
+    for run in _RUNS.findall(normalize(text)):
+        if _is_cjk(run):
+            tokens += _grams(run)
+            if pinyin:
+                tokens += _pinyin_tokens(run)
+        else:
+            tokens.append(run[:MAX_TOKEN_LENGTH])
+    return tokens
+
+
+def document(name_texts: list[str | None], body_texts: list[str | None]) -> tuple[str, str]:
+    """The two indexed fields (name, body) as space-separated tokens, duplicates removed."""
+    _pinyin_ready()
+    name = dict.fromkeys(token for text in name_texts for token in text_tokens(text, pinyin=True))
+    body = dict.fromkeys(token for text in body_texts for token in text_tokens(text))
+    return " ".join(name), " ".join(body)
+
+
+@dataclass(frozen=True)
+class Term:
+    """One way a query word may appear: all `tokens` present (the last may be a prefix)."""
+
+    tokens: tuple[str, ...]
+    prefix: bool = False
+
+
+@dataclass(frozen=True)
+class QueryPlan:
+    """AND over words; each word is an OR over its alternatives (synonyms)."""
+
+    words: tuple[tuple[Term, ...], ...]
+
+    @property
+    def empty(self) -> bool:
+        return not self.words
+
+
+def _term(word: str) -> Term | None:
+    if _is_cjk(word):
+        grams = (word,) if len(word) == 1 else tuple(word[i : i + 2] for i in range(len(word) - 1))
+        return Term(tuple(dict.fromkeys(grams)))
+    word = word[:MAX_TOKEN_LENGTH]
+    return Term((word,), prefix=len(word) >= MIN_PREFIX_LENGTH)
+
+
+def _query_words(text: str) -> list[str]:
+    words = []
+    for run in _RUNS.findall(normalize(text)):
+        if _is_cjk(run):
+            if run in synonym_groups():
+                words.append(run)
+            else:
+                words += [w for w in jieba.lcut(run) if w.strip()]
+        else:
+            words.append(run)
+    return [word for word in words if word not in stopwords()]
+
+
+@lru_cache(maxsize=4096)
+def parse_query(text: str) -> QueryPlan:
+    warm_up()
+    groups = synonym_groups()
+    plan: list[tuple[Term, ...]] = []
+    for word in _query_words(text):
+        alternatives = [t for t in (_term(w) for w in groups.get(word, (word,))) if t is not None]
+        if alternatives and tuple(alternatives) not in plan:
+            plan.append(tuple(alternatives))
+    return QueryPlan(tuple(plan))
+
+
+def _fts5_term(term: Term) -> str:
+    parts = [f'"{token}"' for token in term.tokens]
+    if term.prefix:
+        parts[-1] += " *"
+    return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+
+
+def to_fts5(plan: QueryPlan, column: str | None = None) -> str:
+    """An FTS5 MATCH expression; tokens are quoted, so no user text is read as query syntax."""
+    words = ["(" + " OR ".join(_fts5_term(term) for term in alternatives) + ")" for alternatives in plan.words]
+    expression = " AND ".join(words)
+    return f"{{{column}}} : ({expression})" if column else expression
+
+
+def _tsquery_term(term: Term) -> str:
+    parts = [f"'{token}'" for token in term.tokens]
+    if term.prefix:
+        parts[-1] += ":*"
+    return parts[0] if len(parts) == 1 else "(" + " & ".join(parts) + ")"
+
+
+def to_tsquery(plan: QueryPlan) -> str:
+    """tsquery text of quoted lexemes (cast, never parsed by a text-search configuration)."""
+    return " & ".join("(" + " | ".join(_tsquery_term(t) for t in alternatives) + ")" for alternatives in plan.words)
