@@ -13,6 +13,8 @@ from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import install_error_handlers, problem_response
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from api.search.routes import router as search_router
+from api.search.tokens import warm_up as warm_up_search
 
 DESCRIPTION = """\
 Public services of Shanghai for residents: elder-care centres, meal sites, parks, parking, toilets, community
@@ -31,6 +33,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # jieba and pypinyin load here, so that no resident's request waits for their dictionaries.
+        warm_up_search()
         app.state.database = Database(settings)
         try:
             yield
@@ -63,4 +67,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(directory_router)
+    app.include_router(search_router)
     return app

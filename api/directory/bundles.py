@@ -20,7 +20,9 @@ from api.http import Language, localized
 from models import Bundle, BundleMatter
 
 
-async def list_bundles(session: AsyncSession, language: Language) -> list[BundleSummary]:
+async def list_bundles(
+    session: AsyncSession, language: Language, codes: list[str] | None = None
+) -> list[BundleSummary]:
     matter_counts = (
         select(BundleMatter.bundle_code, func.count().label("matters"))
         .group_by(BundleMatter.bundle_code)
@@ -32,6 +34,8 @@ async def list_bundles(session: AsyncSession, language: Language) -> list[Bundle
         .where(publicly_visible(Bundle))
         .order_by(Bundle.code)
     )
+    if codes is not None:
+        statement = statement.where(Bundle.code.in_(codes))
     return [_summary(bundle, count, language) for bundle, count in (await session.execute(statement)).all()]
 
 

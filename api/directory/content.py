@@ -170,3 +170,17 @@ async def article_detail(session: AsyncSession, article_id: int, language: Langu
         version=article.version,
         updated_at=to_local(article.updated_at),
     )
+
+
+async def event_summaries(session: AsyncSession, ids: list[int], language: Language) -> dict[int, EventSummary]:
+    if not ids:
+        return {}
+    rows = (await session.execute(_event_select().where(Event.id.in_(ids)))).all()
+    return {e.id: EventSummary(**_event_fields(e, c, d, language)) for e, c, d in rows}
+
+
+async def article_summaries(session: AsyncSession, ids: list[int], language: Language) -> dict[int, ArticleSummary]:
+    if not ids:
+        return {}
+    statement = select(Article).where(publicly_visible(Article), Article.id.in_(ids))
+    return {a.id: ArticleSummary(**_article_fields(a, language)) for a in (await session.scalars(statement)).all()}

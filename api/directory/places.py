@@ -307,3 +307,20 @@ async def place_detail(
         created_at=to_local(row.created_at),
         updated_at=to_local(row.updated_at),
     )
+
+
+async def place_summaries(
+    session: AsyncSession, ids: list[int], language: Language, *, visible_only: bool = True
+) -> dict[int, PlaceSummary]:
+    """Summaries of the given places by id (for mixed lists: search across kinds, sync)."""
+    if not ids:
+        return {}
+    await open_schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
+    statement = _with_names(select(*_SUMMARY_COLUMNS)).where(Place.id.in_(ids))
+    if visible_only:
+        statement = statement.where(publicly_visible(Place))
+    rows = (await session.execute(statement)).all()
+    if not open_schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
+        await open_schedules.refresh(session)
+    now = datetime.now(UTC)
+    return {row.id: _summary(row, language, now, PlaceQuery()) for row in rows}

@@ -1,0 +1,33 @@
+"""GET /v1/search: one query across every kind of listing."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request, Response
+
+from api.db import SessionDep
+from api.directory.params import QParam, parse_list
+from api.errors import ValidationFailed
+from api.http import LanguageDep, json_with_etag
+from api.pagination import CursorParam, LimitParam, Page
+from api.search import service
+from api.search.service import KINDS
+
+router = APIRouter(prefix="/v1", tags=["search"])
+
+
+@router.get("/search", response_model=Page[dict[str, Any]])
+async def search(
+    request: Request,
+    session: SessionDep,
+    language: LanguageDep,
+    q: QParam = None,
+    kinds: Annotated[str | None, Query(max_length=40, description="Subset of place,event,article,bundle.")] = None,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    """Items carry `kind` (place, event, article, bundle) and that kind's summary; name matches come first."""
+    if not q or not q.strip():
+        raise ValidationFailed("q is required", errors=[{"loc": ["query", "q"], "msg": "required", "type": "missing"}])
+    chosen = parse_list("kinds", kinds, KINDS) or KINDS
+    items, next_cursor = await service.search_everything(session, language, q.strip(), chosen, limit, cursor)
+    return json_with_etag(request, {"items": items, "next_cursor": next_cursor})
