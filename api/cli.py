@@ -1,4 +1,4 @@
-"""The `svcdir` command: serve, migrate, seed."""
+"""The `svcdir` command: serve, migrate, seed, reindex."""
 
 import asyncio
 from typing import Annotated
@@ -52,6 +52,14 @@ def seed(force: Annotated[bool, typer.Option(help="Reload even when this seed is
         return
     for table in report.inserted:
         typer.echo(f"{table:15} inserted {report.inserted[table]:5}  updated {report.updated[table]:5}")
+
+
+@app.command()
+def reindex() -> None:
+    """Rebuild the search index from every listing (it otherwise follows each write by itself)."""
+    settings = get_settings()
+    counts = asyncio.run(lifecycle.reindex(settings))
+    typer.echo(f"indexed {counts['place']} places and {counts['content']} events, articles and bundles")
 
 
 def main() -> None:

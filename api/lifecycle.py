@@ -9,6 +9,7 @@ from alembic.config import Config
 
 from api.config import PROJECT_ROOT, Settings
 from api.db import Database
+from api.search import index
 from seed.loader import SeedReport, load_seed
 
 logger = structlog.get_logger(__name__)
@@ -45,3 +46,13 @@ def prepare_database(settings: Settings) -> None:
         report = asyncio.run(seed(settings))
         logger.info("seed", skipped=report.skipped, inserted=report.inserted, updated=report.updated)
     logger.info("database_ready", seconds=round(time.perf_counter() - started, 2))
+
+
+async def reindex(settings: Settings) -> dict[str, int]:
+    """Rebuild the search index from the listings (after a tokenizer or vocabulary change)."""
+    database = Database(settings)
+    try:
+        async with database.engine.begin() as connection:
+            return await connection.run_sync(index.rebuild)
+    finally:
+        await database.dispose()

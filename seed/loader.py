@@ -52,7 +52,7 @@ async def upsert(
     rows: Sequence[dict[str, Any]],
     report: SeedReport,
 ) -> dict[tuple, Any]:
-    """Insert missing rows, update changed ones (bumping `version`), leave equal ones untouched."""
+    """Insert missing rows, update changed ones, leave equal ones untouched."""
     columns = [getattr(model, name) for name in key]
     wanted = [tuple(row[name] for name in key) for row in rows]
     existing: dict[tuple, Any] = {}
@@ -61,7 +61,6 @@ async def upsert(
         condition = columns[0].in_([k[0] for k in chunk]) if len(key) == 1 else tuple_(*columns).in_(chunk)
         for obj in (await session.scalars(select(model).where(condition))).all():
             existing[tuple(getattr(obj, name) for name in key)] = obj
-    versioned = "version" in model.model_fields
     inserted = updated = 0
     for identity, row in zip(wanted, rows, strict=True):
         obj = existing.get(identity)
@@ -73,11 +72,9 @@ async def upsert(
             continue
         changes = {name: value for name, value in row.items() if getattr(obj, name) != value}
         if changes:
+            # version and updated_at follow in the before-flush hook (api.directory.derived).
             for name, value in changes.items():
                 setattr(obj, name, value)
-            if versioned:
-                obj.version += 1
-                obj.updated_at = utcnow()
             updated += 1
     await session.flush()
     report.count(model.__tablename__, inserted, updated)

@@ -13,6 +13,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from models import OpeningSchedule, Place
+from models.base import PublishableFields, utcnow
 
 # The order is the bit order of `place.accessibility_mask`; append only.
 ACCESSIBILITY_FEATURES = (
@@ -55,9 +56,13 @@ def schedule_id_for(session: Session, hours: dict[str, Any]) -> int:
 
 
 @event.listens_for(Session, "before_flush")
-def _derive_place_columns(session: Session, _context: Any, _instances: Any) -> None:
+def _derive_columns(session: Session, _context: Any, _instances: Any) -> None:
+    # Every change to a listing bumps its version (ETag, If-Match) and updated_at (sync, sort=updated).
+    for obj in session.dirty:
+        if isinstance(obj, PublishableFields) and session.is_modified(obj, include_collections=False):
+            obj.version = (obj.version or 0) + 1
+            obj.updated_at = utcnow()
     for obj in (*session.new, *session.dirty):
-        if not isinstance(obj, Place):
-            continue
-        obj.accessibility_mask = accessibility_mask(obj.accessibility or [])
-        obj.schedule_id = schedule_id_for(session, obj.opening_hours) if obj.opening_hours else None
+        if isinstance(obj, Place):
+            obj.accessibility_mask = accessibility_mask(obj.accessibility or [])
+            obj.schedule_id = schedule_id_for(session, obj.opening_hours) if obj.opening_hours else None

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
 from api.db import SessionDep
-from api.directory import bundles, catalogue, content, places
+from api.directory import bundles, catalogue, content, places, sync
 from api.directory.params import CategoryFilter, CoordParam, DistrictFilter, RadiusParam, place_query
 from api.directory.places import PlaceQuery
 from api.directory.schemas import (
@@ -24,6 +24,7 @@ from api.directory.schemas import (
     PlaceDetail,
     PlacePage,
     StreetPublic,
+    SyncAnswer,
 )
 from api.errors import ValidationFailed
 from api.http import LanguageDep, json_with_etag
@@ -207,3 +208,14 @@ async def guide_bundle(
     session: SessionDep, language: LanguageDep, bundle_code: BundleCode, body: GuideRequest
 ) -> GuideAnswer:
     return await bundles.guide(session, bundle_code, body.answers, language)
+
+
+@router.get("/sync", response_model=SyncAnswer)
+async def sync_changes(
+    session: SessionDep,
+    language: LanguageDep,
+    since: Annotated[str | None, Query(max_length=512, description="`next_since` of the last sync.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> dict:
+    """Listings changed since the token (summaries tagged with `kind`) and tombstones; repeat while `has_more`."""
+    return await sync.changes_since(session, language, since, limit)

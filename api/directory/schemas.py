@@ -206,3 +206,15 @@ class GuideAnswer(BaseModel):
     materials_required: int = Field(description="distinct documents to bring, after merging")
     promised_days: int = Field(description="working days, the longest promise among the matters that apply")
     unanswered: list[str] = Field(description="questions left unanswered that could add matters")
+
+
+class Tombstone(BaseModel):
+    kind: str
+    id: int | str
+
+
+class SyncAnswer(BaseModel):
+    changed: list[dict[str, Any]] = Field(description="summaries of changed listings, each with `kind`")
+    deleted: list[Tombstone]
+    next_since: str
+    has_more: bool

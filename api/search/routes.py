@@ -5,12 +5,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.db import SessionDep
+from api.directory.mixed import KINDS
 from api.directory.params import QParam, parse_list
 from api.errors import ValidationFailed
 from api.http import LanguageDep, json_with_etag
 from api.pagination import CursorParam, LimitParam, Page
 from api.search import service
-from api.search.service import KINDS
 
 router = APIRouter(prefix="/v1", tags=["search"])
 

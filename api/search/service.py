@@ -6,7 +6,8 @@ from typing import Any
 from sqlalchemy import Integer, String, cast, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import bundles, content, places
+from api.directory import mixed
+from api.directory.mixed import KINDS, Ref
 from api.directory.queries import after, order_by, publicly_visible
 from api.errors import InvalidCursor
 from api.http import Language
@@ -14,8 +15,6 @@ from api.pagination import decode_cursor, encode_cursor
 from api.search.query import content_matching, place_match
 from api.search.tokens import parse_query
 from models import Article, Bundle, Event, Place
-
-KINDS = ("place", "event", "article", "bundle")
 
 
 def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
@@ -67,7 +66,8 @@ async def search_everything(
         statement = statement.where(after(order, key))
     rows = (await session.execute(statement.order_by(*order_by(order)).limit(limit + 1))).all()
     page = rows[:limit]
-    items = await _summaries(session, language, page)
+    found = await mixed.summaries(session, language, [_ref(row) for row in page])
+    items = [mixed.tagged(ref[0], found[ref]) for ref in map(_ref, page) if ref in found]
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -76,23 +76,6 @@ async def search_everything(
     return items, next_cursor
 
 
-async def _summaries(session: AsyncSession, language: Language, rows: list[Any]) -> list[dict[str, Any]]:
-    by_kind: dict[int, list[Any]] = {0: [], 1: [], 2: [], 3: []}
-    for row in rows:
-        by_kind[row.kind_rank].append(row.item_key if row.kind_rank == 3 else row.item_id)
-    found: dict[tuple[int, Any], Any] = {}
-    for place_id, summary in (await places.place_summaries(session, by_kind[0], language)).items():
-        found[(0, place_id)] = summary
-    for event_id, summary in (await content.event_summaries(session, by_kind[1], language)).items():
-        found[(1, event_id)] = summary
-    for article_id, summary in (await content.article_summaries(session, by_kind[2], language)).items():
-        found[(2, article_id)] = summary
-    if by_kind[3]:
-        for summary in await bundles.list_bundles(session, language, codes=by_kind[3]):
-            found[(3, summary.code)] = summary
-    items = []
-    for row in rows:
-        identity = (row.kind_rank, row.item_key if row.kind_rank == 3 else row.item_id)
-        if identity in found:
-            items.append({"kind": KINDS[row.kind_rank], **found[identity].model_dump(mode="json", exclude_unset=True)})
-    return items
+def _ref(row: Any) -> Ref:
+    kind = KINDS[row.kind_rank]
+    return (kind, row.item_key if kind == "bundle" else row.item_id)

@@ -1,0 +1,34 @@
+"""Summaries of listings of every kind at once, for mixed lists (search across kinds, offline sync)."""
+
+from typing import Any
+
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.directory import bundles, content, places
+from api.http import Language
+
+KINDS = ("place", "event", "article", "bundle")
+Ref = tuple[str, Any]  # (kind, id) — bundles are identified by their code
+
+
+async def summaries(session: AsyncSession, language: Language, refs: list[Ref]) -> dict[Ref, BaseModel]:
+    """The visible listings among `refs`, by ref; the invisible ones are simply absent."""
+    wanted: dict[str, list[Any]] = {kind: [] for kind in KINDS}
+    for kind, identity in refs:
+        wanted[kind].append(identity)
+    found: dict[Ref, BaseModel] = {}
+    for place_id, summary in (await places.place_summaries(session, wanted["place"], language)).items():
+        found[("place", place_id)] = summary
+    for event_id, summary in (await content.event_summaries(session, wanted["event"], language)).items():
+        found[("event", event_id)] = summary
+    for article_id, summary in (await content.article_summaries(session, wanted["article"], language)).items():
+        found[("article", article_id)] = summary
+    if wanted["bundle"]:
+        for summary in await bundles.list_bundles(session, language, codes=wanted["bundle"]):
+            found[("bundle", summary.code)] = summary
+    return found
+
+
+def tagged(kind: str, summary: BaseModel) -> dict[str, Any]:
+    return {"kind": kind, **summary.model_dump(mode="json", exclude_unset=True)}
