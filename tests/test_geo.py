@@ -39,3 +39,14 @@ def test_wgs84_is_left_alone() -> None:
 def test_haversine_matches_a_known_distance() -> None:
     # People's Square to Lujiazui (Oriental Pearl Tower) is about 2.6 km.
     assert 2400 < haversine_m(31.2304, 121.4737, 31.2397, 121.4998) < 2800
+
+
+def test_published_reference_points() -> None:
+    # The worked example of the widely used coordtransform library (Tiananmen, Beijing), lng/lat order there.
+    from api.geo import bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84, wgs84_to_gcj02
+
+    assert wgs84_to_gcj02(39.915, 116.404) == pytest.approx((39.91640428150164, 116.41024449916938), abs=1e-9)
+    assert gcj02_to_bd09(39.915, 116.404) == pytest.approx((39.92133699351021, 116.41036949371029), abs=1e-9)
+    assert bd09_to_gcj02(39.915, 116.404) == pytest.approx((39.90865673957631, 116.39762729119315), abs=1e-9)
+    # Their GCJ-02 → WGS-84 is a one-step approximation; ours iterates to the exact inverse, within a metre of it.
+    assert haversine_m(*gcj02_to_wgs84(39.915, 116.404), 39.91359571849836, 116.39775550083061) < 1.0

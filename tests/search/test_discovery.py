@@ -1,0 +1,152 @@
+"""Discovery as a resident on the street uses it: near me, in my map app's coordinates, open now, accessible,
+with free places, with counts per category, page after page while the directory changes."""
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.directory.hours import is_open_at
+from api.geo import from_wgs84, haversine_m
+from models import Place
+from tests.directory.test_places import collect
+
+PEOPLES_SQUARE = (31.2304, 121.4737)
+
+
+async def test_near_sorted_by_distance_within_the_radius(client: httpx.AsyncClient) -> None:
+    near = f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}"
+    items = await collect(client, "/v1/places", near=near, radius_m=2500, sort="distance")
+    assert items
+    distances = [item["distance_m"] for item in items]
+    assert distances == sorted(distances) and distances[-1] <= 2500 * 1.005
+    for item in items:
+        exact = haversine_m(*PEOPLES_SQUARE, item["location"]["lat"], item["location"]["lng"])
+        assert abs(exact - item["distance_m"]) < 1
+    plain = (await client.get("/v1/places")).json()["items"]
+    assert all("distance_m" not in item for item in plain)
+
+
+async def test_radius_excludes_what_is_farther(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    near = f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}"
+    found = {item["id"] for item in await collect(client, "/v1/places", near=near, radius_m=1000)}
+    places = (await session.scalars(select(Place).where(Place.status == "published"))).all()
+    inside = {p.id for p in places if haversine_m(*PEOPLES_SQUARE, p.lat, p.lng) <= 995}
+    outside = {p.id for p in places if haversine_m(*PEOPLES_SQUARE, p.lat, p.lng) > 1005}
+    assert inside and inside <= found and not (found & outside)
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+async def test_map_app_coordinates_in_and_out(client: httpx.AsyncClient, session: AsyncSession, system: str) -> None:
+    place = (await session.scalars(select(Place).where(Place.name == "人民公园"))).one()
+    shifted_lat, shifted_lng = from_wgs84(place.lat, place.lng, system)
+    body = (
+        await client.get(
+            "/v1/places", params={"near": f"{shifted_lat},{shifted_lng}", "radius_m": 300, "coord": system}
+        )
+    ).json()
+    first = body["items"][0]
+    assert first["id"] == place.id and first["distance_m"] < 1
+    assert first["location"]["lat"] == pytest.approx(shifted_lat, abs=2e-6)
+    assert first["location"]["lng"] == pytest.approx(shifted_lng, abs=2e-6)
+    detail = (await client.get(f"/v1/places/{place.id}", params={"coord": system})).json()
+    assert detail["location"] == first["location"]
+
+
+async def test_open_now_agrees_with_the_hours(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    before = datetime.now(UTC)
+    listed = {item["id"] for item in await collect(client, "/v1/places", open_now="true")}
+    after = datetime.now(UTC)
+    places = (await session.scalars(select(Place).where(Place.status == "published"))).all()
+    expected = [{p.id for p in places if is_open_at(p.opening_hours, moment)} for moment in (before, after)]
+    assert listed in expected
+    everything = await collect(client, "/v1/places", district="310101")
+    assert all(isinstance(item["open_now"], bool) for item in everything if item["category"] != "park.country")
+
+
+async def test_accessibility_and_live_availability_filters(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    wanted = await collect(client, "/v1/places", accessibility="wheelchair,elevator")
+    assert wanted
+    for item in wanted[:30]:
+        detail = (await client.get(f"/v1/places/{item['id']}")).json()
+        assert {"wheelchair", "elevator"} <= set(detail["accessibility"])
+    places = (await session.scalars(select(Place).where(Place.status == "published"))).all()
+    accessible = sum({"wheelchair", "elevator"} <= set(p.accessibility) for p in places)
+    with_free_spaces = sum((p.available or 0) > 0 for p in places if p.category_code.startswith("transport."))
+    assert len(wanted) == accessible
+
+    free = await collect(client, "/v1/places", available="true", category="transport")
+    assert free and all(item["available"] > 0 for item in free)
+    assert len(free) == with_free_spaces
+
+    bad = await client.get("/v1/places", params={"accessibility": "wheelchair,jetpack"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["loc"] == ["query", "accessibility"]
+
+
+async def test_facets_count_the_current_query(client: httpx.AsyncClient) -> None:
+    body = (await client.get("/v1/places", params={"q": "公园", "facets": "category,district", "limit": 5})).json()
+    total = len(await collect(client, "/v1/places", q="公园"))
+    facets = body["facets"]
+    assert sum(f["count"] for f in facets["category"]) == total == sum(f["count"] for f in facets["district"])
+    top = facets["category"][0]
+    assert len(await collect(client, "/v1/places", q="公园", category=top["value"])) == top["count"]
+    assert (await client.get("/v1/places", params={"facets": "colour"})).status_code == 422
+
+
+async def test_pages_never_repeat_or_skip_while_listings_change(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    first = (await client.get("/v1/places", params={"sort": "name", "limit": 50})).json()
+    template = (await session.scalars(select(Place).where(Place.status == "published").limit(1))).one()
+    # Between the pages: a new listing sorts onto the first page, another onto a later one; one is unpublished.
+    for name in ("一号新开长者食堂", "龥龥新开口袋公园"):
+        session.add(Place(category_code=template.category_code, name=name, address=template.address,
+                          district_code=template.district_code, lat=template.lat, lng=template.lng,
+                          attributes=template.attributes, status="published"))
+    seen_first = {item["id"] for item in first["items"]}
+    later = (await session.scalars(
+        select(Place).where(Place.status == "published", Place.id.not_in(seen_first)).limit(1)
+    )).one()
+    later.status = "archived"
+    await session.commit()
+    rest = await collect(client, "/v1/places", sort="name", cursor=first["next_cursor"])
+    ids = [item["id"] for item in first["items"]] + [item["id"] for item in rest]
+    assert len(ids) == len(set(ids))
+    untouched = set((await session.scalars(select(Place.id).where(Place.status == "published"))).all())
+    newcomers = set((await session.scalars(select(Place.id).where(Place.name.like("%新开%")))).all())
+    assert untouched - newcomers <= set(ids)
+    assert later.id not in ids
+
+
+async def test_search_across_kinds(client: httpx.AsyncClient) -> None:
+    bundle = (await client.get("/v1/search", params={"q": "居住证"})).json()["items"]
+    assert bundle[0]["kind"] == "bundle" and bundle[0]["code"] == "residence_permit"
+    marathon = (await client.get("/v1/search", params={"q": "马拉松"})).json()["items"]
+    assert marathon and all(item["kind"] == "event" for item in marathon)
+    articles = (await client.get("/v1/search", params={"q": "血压", "kinds": "article"})).json()["items"]
+    assert articles and all(item["kind"] == "article" for item in articles)
+    everything = await collect(client, "/v1/search", q="公园")
+    keys = [(item["kind"], item.get("id") or item.get("code")) for item in everything]
+    assert len(keys) == len(set(keys)) and {"place", "event"} <= {kind for kind, _ in keys}
+    assert (await client.get("/v1/search")).status_code == 422
+    assert (await client.get("/v1/search", params={"q": "公园", "kinds": "spaceship"})).status_code == 422
+
+
+async def test_nearby_lists_other_places_nearest_first(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    park = (await session.scalars(select(Place).where(Place.name == "人民公园"))).one()
+    items = (await client.get(f"/v1/places/{park.id}/nearby", params={"radius_m": 1500, "limit": 50})).json()["items"]
+    assert items and park.id not in {item["id"] for item in items}
+    distances = [item["distance_m"] for item in items]
+    assert distances == sorted(distances) and distances[-1] <= 1500 * 1.005
+    toilets = (await client.get(f"/v1/places/{park.id}/nearby", params={"category": "convenience.toilet"})).json()
+    assert all(item["category"] == "convenience.toilet" for item in toilets["items"])
+    assert (await client.get("/v1/places/99999999/nearby")).status_code == 404
+
+
+async def test_list_answers_carry_etags_and_large_ones_are_gzipped(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/places", params={"limit": 100}, headers={"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    again = await client.get("/v1/places", params={"limit": 100}, headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304

@@ -1,0 +1,112 @@
+"""The index follows every write in the same transaction; offline caches learn changes and deletions."""
+
+import subprocess
+import sys
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.directory import sync
+from api.search import index
+from models import Article, Bundle, Event, Place
+from tests.directory.test_places import collect
+
+
+async def names_found(client: httpx.AsyncClient, q: str) -> set[str]:
+    return {item["name"] for item in await collect(client, "/v1/places", q=q)}
+
+
+async def test_new_and_renamed_listings_are_searchable_at_once(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    template = (await session.scalars(select(Place).where(Place.category_code == "convenience.toilet").limit(1))).one()
+    place = Place(category_code=template.category_code, name="梧桐里公共厕所", address="上海市徐汇区天平路8号",
+                  district_code="310104", lat=31.19, lng=121.44, attributes=template.attributes,
+                  opening_hours=template.opening_hours, status="published")
+    session.add(place)
+    await session.commit()
+    assert "梧桐里公共厕所" in await names_found(client, "梧桐")
+    assert "梧桐里公共厕所" in await names_found(client, "wutong")
+
+    place.name = "银杏里公共厕所"
+    await session.commit()
+    assert "银杏里公共厕所" in await names_found(client, "银杏")
+    assert not await names_found(client, "梧桐里")
+
+
+async def test_rebuilding_the_index_gives_the_same_answers(client: httpx.AsyncClient, session: AsyncSession) -> None:
+    before = [item["id"] for item in await collect(client, "/v1/places", q="长者 食堂")]
+    connection = await session.connection()
+    counts = await connection.run_sync(index.rebuild)
+    await session.commit()
+    assert counts["place"] == (await session.execute(select(func.count()).select_from(Place))).scalar_one()
+    assert [item["id"] for item in await collect(client, "/v1/places", q="长者 食堂")] == before
+
+
+def test_jieba_and_pypinyin_load_at_start_up_not_on_first_request() -> None:
+    script = (
+        "import asyncio, jieba\n"
+        "from api.main import create_app\n"
+        "app = create_app()\n"
+        "assert not jieba.dt.initialized\n"
+        "async def start():\n"
+        "    async with app.router.lifespan_context(app):\n"
+        "        print(jieba.dt.initialized)\n"
+        "asyncio.run(start())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("True")
+
+
+async def sync_all(client: httpx.AsyncClient, since: str | None = None) -> tuple[list, list, str]:
+    changed, deleted = [], []
+    while True:
+        params = {"limit": 100, **({"since": since} if since else {})}
+        response = await client.get("/v1/sync", params=params)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        changed += body["changed"]
+        deleted += body["deleted"]
+        since = body["next_since"]
+        if not body["has_more"]:
+            return changed, deleted, since
+
+
+async def visible_count(session: AsyncSession, model: type) -> int:
+    statement = select(func.count()).select_from(model).where(model.status == "published", model.deleted_at.is_(None))
+    return (await session.execute(statement)).scalar_one()
+
+
+async def test_sync_delivers_everything_then_only_changes_and_tombstones(
+    client: httpx.AsyncClient, session: AsyncSession, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sync, "SETTLE", timedelta(0))
+    changed, deleted, since = await sync_all(client)
+    kinds = [item["kind"] for item in changed]
+    for kind, model in (("place", Place), ("event", Event), ("article", Article), ("bundle", Bundle)):
+        assert kinds.count(kind) == await visible_count(session, model)
+    assert deleted == []
+
+    again, gone, since = await sync_all(client, since)
+    assert again == [] and gone == []
+
+    place = (await session.scalars(select(Place).where(Place.status == "published").limit(1))).one()
+    event = (await session.scalars(select(Event).where(Event.status == "published").limit(1))).one()
+    place_id, event_id = place.id, event.id
+    place.status = "archived"
+    event.title = event.title + "（时间调整）"
+    await session.commit()
+
+    changed, deleted, _ = await sync_all(client, since)
+    assert {"kind": "place", "id": place_id} in deleted
+    assert [(item["kind"], item["id"]) for item in changed] == [("event", event_id)]
+    assert changed[0]["title"].endswith("（时间调整）")
+
+
+async def test_sync_token_must_be_genuine(client: httpx.AsyncClient) -> None:
+    response = await client.get("/v1/sync", params={"since": "garbage"})
+    assert response.status_code == 400 and response.json()["code"] == "invalid_cursor"
