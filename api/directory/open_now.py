@@ -6,9 +6,10 @@ out once a minute and lets "open now" be an SQL filter (`schedule_id IN …`) an
 
 import math
 import time
+import weakref
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.hours import OpeningHours, is_open_at
@@ -59,4 +60,14 @@ class OpenSchedules:
         return schedule_ids <= self._hours.keys()
 
 
-open_schedules = OpenSchedules()
+_by_engine: "weakref.WeakKeyDictionary[Engine, OpenSchedules]" = weakref.WeakKeyDictionary()
+
+
+def open_schedules(session: AsyncSession) -> OpenSchedules:
+    """The cache of this session's database (schedule ids mean nothing in another database)."""
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    cache = _by_engine.get(engine)
+    if cache is None:
+        cache = _by_engine[engine] = OpenSchedules()
+    return cache

@@ -12,15 +12,15 @@ from sqlalchemy import ColumnElement, Select, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.derived import accessibility_mask
-from api.directory.open_now import open_schedules
+from api.directory.open_now import OpenSchedules, open_schedules
 from api.directory.queries import OrderKey, after, in_category, order_by, publicly_visible, to_local
 from api.directory.schemas import FacetCount, LatLng, PlaceDetail, PlaceSummary
 from api.errors import InvalidCursor, NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
-from api.search.query import place_match
-from api.search.tokens import parse_query
+from api.search.query import best_plan, place_match
+from api.search.tokens import QueryPlan
 from models import Category, District, Place, Street
 
 PlaceSort = Literal["relevance", "distance", "name", "updated"]
@@ -106,14 +106,15 @@ def _flat_distance_sq(lat: float, lng: float) -> ColumnElement[float]:
 class _Plan:
     """The WHERE clauses and the ordering of one place query, shared by the page and its facets."""
 
-    def __init__(self, query: PlaceQuery, dialect: str) -> None:
+    def __init__(
+        self, query: PlaceQuery, dialect: str, plan: QueryPlan | None, open_ids: frozenset[int] = frozenset()
+    ) -> None:
         self.query = query
         self.conditions: list[ColumnElement[bool]] = [publicly_visible(Place)]
         self.name_hit: ColumnElement[int] = literal(0)
         self.distance_sq: ColumnElement[float] | None = None
         if query.q:
-            plan = parse_query(query.q)
-            if plan.empty:
+            if plan is None or plan.empty:
                 self.conditions.append(literal(False))
             else:
                 matches, self.name_hit = place_match(Place.id, plan, dialect)
@@ -141,7 +142,7 @@ class _Plan:
         if query.available:
             self.conditions.append(Place.available > 0)
         if query.open_now:
-            self.conditions.append(Place.schedule_id.in_(sorted(open_schedules.open_ids())))
+            self.conditions.append(Place.schedule_id.in_(sorted(open_ids)))
         if query.exclude_id is not None:
             self.conditions.append(Place.id != query.exclude_id)
         name = Place.name.collate("C") if dialect == "postgresql" else Place.name
@@ -181,7 +182,9 @@ class _Plan:
         return [value.isoformat() if isinstance(value, datetime) else value for value in values]
 
 
-def _summary(row: Any, language: Language, now: datetime, query: PlaceQuery) -> PlaceSummary:
+def _summary(
+    row: Any, language: Language, now: datetime, query: PlaceQuery, schedules: OpenSchedules
+) -> PlaceSummary:
     lat, lng = from_wgs84(row.lat, row.lng, query.coord)
     fields: dict[str, Any] = {
         "id": row.id,
@@ -194,7 +197,7 @@ def _summary(row: Any, language: Language, now: datetime, query: PlaceQuery) -> 
         "street_name": row.street_name,
         "address": localized(language, row.address, row.address_en),
         "location": LatLng(lat=round(lat, 6), lng=round(lng, 6)),
-        "open_now": open_schedules.is_open(row.schedule_id, now),
+        "open_now": schedules.is_open(row.schedule_id, now),
         "sample": row.is_sample,
     }
     if row.live_capacity_unit:
@@ -211,18 +214,21 @@ SCHEDULE_REFRESH_SECONDS = 5.0
 
 
 async def search_places(session: AsyncSession, language: Language, query: PlaceQuery) -> PlaceResults:
-    await open_schedules.refresh(session, max_age_seconds=0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS)
-    plan = _Plan(query, session.get_bind().dialect.name)
+    schedules = open_schedules(session)
+    await schedules.refresh(session, max_age_seconds=0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS)
+    text_plan = await best_plan(session, query.q) if query.q else None
+    open_ids = schedules.open_ids() if query.open_now else frozenset()
+    plan = _Plan(query, session.get_bind().dialect.name, text_plan, open_ids)
     order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
     statement = _with_names(select(*_SUMMARY_COLUMNS, *order_columns)).where(*plan.conditions)
     key = plan.decode(query.cursor)
     if key is not None:
         statement = statement.where(after(plan.order, key))
     rows = (await session.execute(statement.order_by(*order_by(plan.order)).limit(query.limit + 1))).all()
-    if not open_schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
-        await open_schedules.refresh(session)
+    if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
+        await schedules.refresh(session)
     now = datetime.now(UTC)
-    items = [_summary(row, language, now, query) for row in rows[: query.limit]]
+    items = [_summary(row, language, now, query, schedules) for row in rows[: query.limit]]
     next_cursor = None
     if len(rows) > query.limit:
         next_cursor = encode_cursor(plan.cursor_kind(), plan.key_of(rows[query.limit - 1]))
@@ -265,7 +271,8 @@ async def place_location(session: AsyncSession, place_id: int) -> tuple[float, f
 async def place_detail(
     session: AsyncSession, place_id: int, language: Language, coord: CoordSystem = "wgs84"
 ) -> PlaceDetail:
-    await open_schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
+    schedules = open_schedules(session)
+    await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
     statement = _with_names(
         select(
             *_SUMMARY_COLUMNS,
@@ -285,9 +292,9 @@ async def place_detail(
     row = (await session.execute(statement)).first()
     if row is None:
         raise NotFound(f"there is no published place {place_id}")
-    if row.schedule_id is not None and not open_schedules.knows({row.schedule_id}):
-        await open_schedules.refresh(session)
-    summary = _summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord))
+    if row.schedule_id is not None and not schedules.knows({row.schedule_id}):
+        await schedules.refresh(session)
+    summary = _summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules)
     return PlaceDetail(
         **summary.model_dump(exclude_unset=True),
         name_zh=row.name,
@@ -315,12 +322,14 @@ async def place_summaries(
     """Summaries of the given places by id (for mixed lists: search across kinds, sync)."""
     if not ids:
         return {}
-    await open_schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
+    schedules = open_schedules(session)
+    schedules = open_schedules(session)
+    await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
     statement = _with_names(select(*_SUMMARY_COLUMNS)).where(Place.id.in_(ids))
     if visible_only:
         statement = statement.where(publicly_visible(Place))
     rows = (await session.execute(statement)).all()
-    if not open_schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
-        await open_schedules.refresh(session)
+    if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
+        await schedules.refresh(session)
     now = datetime.now(UTC)
-    return {row.id: _summary(row, language, now, PlaceQuery()) for row in rows}
+    return {row.id: _summary(row, language, now, PlaceQuery(), schedules) for row in rows}

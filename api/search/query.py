@@ -3,9 +3,10 @@
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, case, column, literal, select, table, text
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from api.search.tokens import QueryPlan, to_fts5, to_tsquery
+from api.search.tokens import QueryPlan, parse_phrase_query, parse_query, to_fts5, to_tsquery
 
 _fts_place = table("search_place", column("rowid", Integer))
 _pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"))
@@ -52,3 +53,23 @@ def content_matching(plan: QueryPlan, dialect: str, kind: str) -> Select:
     return select(_pg_content.c.key, hit.label("hit")).where(
         _pg_content.c.doc.op("@@")(tsquery), _pg_content.c.kind == kind
     )
+
+
+async def best_plan(session: AsyncSession, text_query: str, *, content_too: bool = False) -> QueryPlan:
+    """The phrase reading of the query when anything matches it, else the word-by-word reading.
+
+    人民公园 then finds 人民公园 alone rather than every park on 人民路, while 徐汇养老 (no such phrase)
+    still finds the elder-care listings of 徐汇.
+    """
+    words = parse_query(text_query)
+    phrase = parse_phrase_query(text_query)
+    if phrase is None:
+        return words
+    dialect = session.get_bind().dialect.name
+    probes = [place_ids_matching(phrase, dialect).limit(1)]
+    if content_too:
+        probes += [content_matching(phrase, dialect, kind).limit(1) for kind in ("event", "article", "bundle")]
+    for probe in probes:
+        if (await session.execute(probe)).first() is not None:
+            return phrase
+    return words

@@ -12,8 +12,7 @@ from api.directory.queries import after, order_by, publicly_visible
 from api.errors import InvalidCursor
 from api.http import Language
 from api.pagination import decode_cursor, encode_cursor
-from api.search.query import content_matching, place_match
-from api.search.tokens import parse_query
+from api.search.query import best_plan, content_matching, place_match
 from models import Article, Bundle, Event, Place
 
 
@@ -53,7 +52,7 @@ def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
 async def search_everything(
     session: AsyncSession, language: Language, q: str, kinds: tuple[str, ...], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    plan = parse_query(q)
+    plan = await best_plan(session, q, content_too=True)
     if plan.empty:
         return [], None
     found = _matches(plan, session.get_bind().dialect.name, kinds)

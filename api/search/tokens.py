@@ -134,12 +134,47 @@ class QueryPlan:
         return not self.words
 
 
-def _term(word: str) -> Term | None:
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c",
+             "s", "y", "w", "")
+_FINALS = ("iang", "iong", "uang", "ang", "eng", "ing", "ong", "ian", "iao", "uai", "uan", "ai", "ei", "ao", "ou",
+           "an", "en", "in", "un", "vn", "ia", "ie", "iu", "ua", "uo", "ue", "ui", "ve", "er", "a", "o", "e", "i", "u",
+           "v")
+# Every initial with every final: a little more than real syllables, enough to tell pinyin from English.
+_SYLLABLES = frozenset(initial + final for initial in _INITIALS for final in _FINALS)
+
+
+def _looks_like_pinyin(word: str) -> bool:
+    """Whole syllables, perhaps ending in a partly typed one (`yangl`), or initials only (`ylzx`)."""
+    if not word.isalpha():
+        return False
+    if not any(vowel in word for vowel in "aeiouv"):
+        return True
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        starts = range(max(0, end - 6), end)
+        reachable[end] = any(reachable[start] and word[start:end] in _SYLLABLES for start in starts)
+    tail = next((i for i in range(len(word), -1, -1) if reachable[i]), 0)
+    return tail > 0 and (tail == len(word) or any(s.startswith(word[tail:]) for s in _SYLLABLES))
+
+
+@cache
+def _pinyin_of_synonyms() -> dict[str, str]:
+    """`yanglao` → 养老: typing a vocabulary word in pinyin widens it like the word itself."""
+    return {"".join(lazy_pinyin(word)): word for word in synonym_groups() if _CJK.search(word)}
+
+
+def _terms(word: str) -> list[Term]:
     if _is_cjk(word):
         grams = (word,) if len(word) == 1 else tuple(word[i : i + 2] for i in range(len(word) - 1))
-        return Term(tuple(dict.fromkeys(grams)))
+        return [Term(tuple(dict.fromkeys(grams)))]
     word = word[:MAX_TOKEN_LENGTH]
-    return Term((word,), prefix=len(word) >= MIN_PREFIX_LENGTH)
+    if _looks_like_pinyin(word):
+        return [Term((word,), prefix=len(word) >= MIN_PREFIX_LENGTH)]
+    # English: whole words, singular or plural.
+    terms = [Term((word,))]
+    if len(word) > 3 and word.endswith("s"):
+        terms.append(Term((word[:-1],)))
+    return terms
 
 
 def _query_words(text: str) -> list[str]:
@@ -155,16 +190,41 @@ def _query_words(text: str) -> list[str]:
     return [word for word in words if word not in stopwords()]
 
 
-@lru_cache(maxsize=4096)
-def parse_query(text: str) -> QueryPlan:
-    warm_up()
+def _plan(words: list[str]) -> QueryPlan:
     groups = synonym_groups()
     plan: list[tuple[Term, ...]] = []
-    for word in _query_words(text):
-        alternatives = [t for t in (_term(w) for w in groups.get(word, (word,))) if t is not None]
-        if alternatives and tuple(alternatives) not in plan:
-            plan.append(tuple(alternatives))
+    for word in words:
+        if word not in groups and word in _pinyin_of_synonyms():
+            expanded: tuple[str, ...] = (word, *groups[_pinyin_of_synonyms()[word]])
+        else:
+            expanded = groups.get(word, (word,))
+        alternatives = tuple(dict.fromkeys(term for w in expanded for term in _terms(w)))
+        if alternatives and alternatives not in plan:
+            plan.append(alternatives)
     return QueryPlan(tuple(plan))
+
+
+@lru_cache(maxsize=4096)
+def parse_query(text: str) -> QueryPlan:
+    """Words split by jieba and widened by the vocabulary: finds 徐汇 养老 in 徐汇养老."""
+    warm_up()
+    return _plan(_query_words(text))
+
+
+@lru_cache(maxsize=4096)
+def parse_phrase_query(text: str) -> QueryPlan | None:
+    """Each Chinese run kept whole (人民公园 as one phrase, not 人民 AND 公园); None when that is no different.
+
+    Callers try it first and fall back to parse_query when the phrase matches nothing.
+    """
+    warm_up()
+    words = []
+    for run in _RUNS.findall(normalize(text)):
+        if run in stopwords():
+            continue
+        words.append(run)
+    phrase = _plan(words)
+    return None if phrase.empty or phrase == parse_query(text) else phrase
 
 
 def _fts5_term(term: Term) -> str:
