@@ -13,7 +13,7 @@ TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 export TEST_POSTGRES_URL
 endif
 
-.PHONY: install run test test-postgres lint migrate seed clean
+.PHONY: install run test test-postgres lint migrate seed bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -43,6 +43,12 @@ migrate: install
 
 seed: install
 	$(VENV)/bin/svcdir seed
+
+# The load benchmark (bench/README.md): needs wrk and a local PostgreSQL; takes about ten minutes.
+bench: install
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	$(UV) sync --frozen --python $(PYTHON) --group bench
+	$(VENV)/bin/python -m bench.run $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var .pytest_cache

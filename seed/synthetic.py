@@ -98,3 +98,6 @@ class _Row:
     def __init__(self, row: dict[str, Any], place_id: int) -> None:
         self.__dict__.update(row)
         self.id = place_id
+
+    def __getattr__(self, name: str) -> None:
+        return None  # optional columns the generator leaves out (name_en, address_en, …)

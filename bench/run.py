@@ -1,0 +1,197 @@
+"""The load benchmark: load N synthetic places, serve with production settings, drive each mix with wrk.
+
+    make bench                       # PostgreSQL and SQLite, 100,000 places, 2 workers, 64 connections
+    .venv/bin/python -m bench.run --databases sqlite --places 20000 --duration 10
+
+Writes bench/results/<timestamp>.json and .png, and prints req/s, p50, p99 per mix and each mix's ratio to
+the ceiling (a minimal JSON endpoint of the same app, measured in the same run).
+"""
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+from api.config import PROJECT_ROOT
+from api.db import create_engine_for
+from api.lifecycle import migrate
+from bench.workload import write_mixes
+from seed import synthetic
+from seed.loader import load_seed
+
+RESULTS = PROJECT_ROOT / "bench" / "results"
+MIXES = ("ceiling", "detail", "q_district", "near_distance", "q_near_open_facets")
+POSTGRES_ADMIN = os.environ.get("BENCH_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+
+async def _prepare(url: str, places: int) -> dict:
+    await asyncio.to_thread(migrate, url)
+    engine = create_engine_for(url)
+    try:
+        async with AsyncSession(engine) as session, session.begin():
+            await load_seed(session, include_samples=False)
+        async with engine.begin() as connection:
+            timings = await connection.run_sync(lambda c: synthetic.load(c, places, progress=lambda _: None))
+            if connection.dialect.name == "postgresql":
+                await connection.execute(text("ANALYZE"))
+        async with engine.connect() as connection:
+            files = await connection.run_sync(lambda c: write_mixes(c, RESULTS / "paths"))
+    finally:
+        await engine.dispose()
+    return {"load": timings, "files": {name: str(path) for name, path in files.items()}}
+
+
+async def _fresh_postgres(name: str) -> str:
+    admin = create_async_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return make_url(POSTGRES_ADMIN).set(database=name).render_as_string(hide_password=False)
+
+
+def _database_url(kind: str) -> str:
+    if kind == "postgresql":
+        return asyncio.run(_fresh_postgres("svcdir_bench"))
+    path = RESULTS / "bench.sqlite3"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def _serve(url: str, port: int, workers: int, connections: int) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "APP_ENV": "production",
+        "JWT_SECRET": secrets.token_urlsafe(48),
+        "DATABASE_URL": url,
+        "AUTO_MIGRATE": "false",
+        "AUTO_SEED": "false",
+        "LOG_LEVEL": "WARNING",
+        "DATABASE_POOL_SIZE": str(max(1, connections // workers)),
+    }
+    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--workers", str(workers)]
+    server = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
+    for _ in range(120):
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.5)
+    server.terminate()
+    raise RuntimeError("the server did not become ready")
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def _milliseconds(value: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
+    return float(number) * _UNITS[unit]
+
+
+def _wrk(port: int, paths: str, connections: int, duration: int) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
+               str(PROJECT_ROOT / "bench" / "mix.lua"), f"http://127.0.0.1:{port}", "--", paths]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    percentiles = dict(re.findall(r"^\s+(50|99)(?:\.000)?%\s+(\S+)\s*$", output, re.MULTILINE))
+    if "99" not in percentiles:
+        raise RuntimeError(f"wrk gave no latency distribution:\n{output}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    return {
+        "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _milliseconds(percentiles["50"]),
+        "p99_ms": _milliseconds(percentiles["99"]),
+        "non_2xx": int(errors.group(1)) if errors else 0,
+    }
+
+
+def run_database(kind: str, places: int, workers: int, connections: int, duration: int, port: int) -> dict:
+    url = _database_url(kind)
+    started = time.perf_counter()
+    prepared = asyncio.run(_prepare(url, places))
+    print(f"{kind}: loaded {places} places in {time.perf_counter() - started:.0f}s "
+          f"(tokenizing {prepared['load']['tokenize_seconds'] / places * 1000:.3f} ms a row)")
+    server = _serve(url, port, workers, connections)
+    try:
+        mixes = {}
+        for mix in MIXES:
+            _wrk(port, prepared["files"][mix], connections, 3)  # warm caches and pools
+            mixes[mix] = _wrk(port, prepared["files"][mix], connections, duration)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    ceiling = mixes["ceiling"]["requests_per_second"]
+    for result in mixes.values():
+        result["ratio_to_ceiling"] = round(result["requests_per_second"] / ceiling, 3)
+    return {"database": kind, "places": places, "load_seconds": round(prepared["load"]["seconds"], 1),
+            "tokenize_ms_per_row": round(prepared["load"]["tokenize_seconds"] / places * 1000, 4), "mixes": mixes}
+
+
+def _plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (rps_axis, p99_axis) = plt.subplots(1, 2, figsize=(13, 5))
+    width = 0.8 / len(results)
+    for offset, result in enumerate(results):
+        positions = [i + offset * width for i in range(len(MIXES))]
+        rps_axis.bar(positions, [result["mixes"][m]["requests_per_second"] for m in MIXES], width,
+                     label=result["database"])
+        p99_axis.bar(positions, [result["mixes"][m]["p99_ms"] for m in MIXES], width, label=result["database"])
+    for axis, title in ((rps_axis, "requests per second"), (p99_axis, "p99 latency (ms)")):
+        axis.set_xticks([i + width * (len(results) - 1) / 2 for i in range(len(MIXES))], MIXES, rotation=20)
+        axis.set_title(title)
+        axis.legend()
+    p99_axis.axhline(50, color="grey", linestyle="--", linewidth=1)
+    figure.suptitle(f"{results[0]['places']:,} places, 2 workers, 64 connections")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--databases", default="postgresql,sqlite")
+    parser.add_argument("--places", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per mix")
+    parser.add_argument("--port", type=int, default=8765)
+    options = parser.parse_args()
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is needed: apt-get install wrk")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    results = [
+        run_database(kind, options.places, options.workers, options.connections, options.duration, options.port)
+        for kind in options.databases.split(",")
+    ]
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS / f"{stamp}.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
+    _plot(results, RESULTS / f"{stamp}.png")
+    print(f"\n{'database':10} {'mix':20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× ceiling':>10} {'errors':>7}")
+    for result in results:
+        for mix, figures in result["mixes"].items():
+            print(f"{result['database']:10} {mix:20} {figures['requests_per_second']:9.0f} {figures['p50_ms']:8.1f} "
+                  f"{figures['p99_ms']:8.1f} {figures['ratio_to_ceiling']:10.2f} {figures['non_2xx']:7}")
+    print(f"\nresults: {RESULTS / (stamp + '.json')} and .png")
+
+
+if __name__ == "__main__":
+    main()
