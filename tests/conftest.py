@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Settings
-from api.db import Database, get_session, unit_of_work
+from api.db import Database, get_read_session, get_session, unit_of_work
 from api.lifecycle import migrate
 from api.main import create_app
 from seed.loader import load_seed
@@ -71,7 +71,11 @@ def app(database: Database, database_url: str, session: AsyncSession) -> FastAPI
         async with unit_of_work(session):
             yield session
 
+    async def read_session_in_test_transaction() -> AsyncIterator[AsyncSession]:
+        yield session
+
     application.dependency_overrides[get_session] = session_in_test_transaction
+    application.dependency_overrides[get_read_session] = read_session_in_test_transaction
     return application
 
 

@@ -82,3 +82,16 @@ async def test_unexpected_failure_is_a_problem_without_internals(app) -> None:  
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "internal_error"
     assert "secret" not in response.text
+
+
+async def test_real_sessions_read_and_write_outside_the_test_transaction(app) -> None:  # noqa: ANN001
+    # Without the test overrides: the autocommit read session and the unit-of-work session of production.
+    app.dependency_overrides.clear()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        districts = await client.get("/v1/districts")
+        search = await client.get("/v1/places", params={"q": "厕所", "limit": 5})
+        guide = await client.post("/v1/bundles/residence_permit/guide", json={"answers": {}})
+    assert districts.status_code == 200 and len(districts.json()["items"]) == 16
+    assert search.status_code == 200 and len(search.json()["items"]) == 5
+    assert guide.status_code == 200

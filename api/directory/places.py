@@ -113,12 +113,14 @@ class _Plan:
         self.conditions: list[ColumnElement[bool]] = [publicly_visible(Place)]
         self.name_hit: ColumnElement[int] = literal(0)
         self.distance_sq: ColumnElement[float] | None = None
+        self.join: tuple[Any, ColumnElement[bool]] | None = None
         if query.q:
             if plan is None or plan.empty:
                 self.conditions.append(literal(False))
             else:
-                matches, self.name_hit = place_match(Place.id, plan, dialect)
-                self.conditions.append(matches)
+                match = place_match(Place.id, plan, dialect)
+                self.join, self.name_hit = match.join, match.name_hit
+                self.conditions.append(match.condition)
         if query.category:
             self.conditions.append(in_category(Place.category_code, query.category))
         if query.district:
@@ -162,6 +164,9 @@ class _Plan:
         else:
             self.order = [(Place.id, False)]
         self.sort = sort
+
+    def joined(self, statement: Select) -> Select:
+        return statement.join(*self.join) if self.join is not None else statement
 
     def cursor_kind(self) -> str:
         return f"places:{self.sort}:{len(self.order)}"
@@ -220,7 +225,7 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     plan = _Plan(query, session.get_bind().dialect.name, text_plan, open_ids)
     order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
-    statement = _with_names(select(*_SUMMARY_COLUMNS, *order_columns)).where(*plan.conditions)
+    statement = plan.joined(_with_names(select(*_SUMMARY_COLUMNS, *order_columns))).where(*plan.conditions)
     key = plan.decode(query.cursor)
     if key is not None:
         statement = statement.where(after(plan.order, key))
@@ -245,7 +250,9 @@ async def _facets(session: AsyncSession, plan: _Plan, language: Language) -> dic
     for facet in plan.query.facets:
         column, model, key = dimensions[facet]
         counts = (
-            select(column.label("value"), func.count().label("count")).where(*plan.conditions).group_by(column)
+            plan.joined(select(column.label("value"), func.count().label("count")).select_from(Place))
+            .where(*plan.conditions)
+            .group_by(column)
         ).subquery()
         statement = (
             select(counts.c.value, counts.c.count, model.name, model.name_en)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
-from api.db import SessionDep
+from api.db import ReadSessionDep
 from api.directory import bundles, catalogue, content, places, sync
 from api.directory.params import CategoryFilter, CoordParam, DistrictFilter, RadiusParam, place_query
 from api.directory.places import PlaceQuery
@@ -51,7 +51,7 @@ def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) 
 
 @router.get("/districts", response_model=Page[DistrictPublic])
 async def list_districts(
-    request: Request, session: SessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
+    request: Request, session: ReadSessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
 ) -> Response:
     districts = await catalogue.list_districts(session, language)
     page = page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
@@ -61,7 +61,7 @@ async def list_districts(
 @router.get("/districts/{district_code}/streets", response_model=Page[StreetPublic])
 async def list_district_streets(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     district_code: DistrictCode,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
@@ -75,7 +75,7 @@ async def list_district_streets(
 @router.get("/categories", response_model=Page[CategoryNode])
 async def list_categories(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     language: LanguageDep,
     kind: Annotated[str | None, Query(pattern="^(place|event)$")] = None,
     limit: LimitParam = 20,
@@ -88,7 +88,7 @@ async def list_categories(
 
 @router.get("/places", response_model=PlacePage)
 async def list_places(
-    request: Request, session: SessionDep, language: LanguageDep, query: Annotated[PlaceQuery, Depends(place_query)]
+    request: Request, session: ReadSessionDep, language: LanguageDep, query: Annotated[PlaceQuery, Depends(place_query)]
 ) -> Response:
     await catalogue.require_filter_values(
         session, category=query.category, district=query.district, street=query.street
@@ -99,7 +99,7 @@ async def list_places(
 
 @router.get("/places/{place_id}", response_model=PlaceDetail)
 async def get_place(
-    request: Request, session: SessionDep, language: LanguageDep, place_id: PlaceId, coord: CoordParam = "wgs84"
+    request: Request, session: ReadSessionDep, language: LanguageDep, place_id: PlaceId, coord: CoordParam = "wgs84"
 ) -> Response:
     place = await places.place_detail(session, place_id, language, coord)
     return json_with_etag(request, place.model_dump(mode="json", exclude_unset=True))
@@ -108,7 +108,7 @@ async def get_place(
 @router.get("/places/{place_id}/nearby", response_model=PlacePage)
 async def list_nearby_places(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     language: LanguageDep,
     place_id: PlaceId,
     category: CategoryFilter = None,
@@ -131,7 +131,7 @@ async def list_nearby_places(
 @router.get("/events", response_model=Page[EventSummary])
 async def list_events(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     language: LanguageDep,
     starts_from: Annotated[date | None, Query(alias="from", description="First day (Shanghai); default today.")] = None,
     ends_by: Annotated[date | None, Query(alias="to", description="Last day (Shanghai), inclusive.")] = None,
@@ -155,7 +155,7 @@ async def list_events(
 
 @router.get("/events/{event_id}", response_model=EventDetail)
 async def get_event(
-    request: Request, session: SessionDep, language: LanguageDep, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: Request, session: ReadSessionDep, language: LanguageDep, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     event = await content.event_detail(session, event_id, language)
     return json_with_etag(request, event.model_dump(mode="json", exclude_unset=True))
@@ -164,7 +164,7 @@ async def get_event(
 @router.get("/articles", response_model=Page[ArticleSummary])
 async def list_articles(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     language: LanguageDep,
     topic: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
     audience: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
@@ -179,7 +179,7 @@ async def list_articles(
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail)
 async def get_article(
-    request: Request, session: SessionDep, language: LanguageDep, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]
+    request: Request, session: ReadSessionDep, language: LanguageDep, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     article = await content.article_detail(session, article_id, language)
     return json_with_etag(request, article.model_dump(mode="json", exclude_unset=True))
@@ -190,7 +190,7 @@ BundleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["r
 
 @router.get("/bundles", response_model=Page[BundleSummary])
 async def list_bundles(
-    request: Request, session: SessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
+    request: Request, session: ReadSessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
 ) -> Response:
     summaries = await bundles.list_bundles(session, language)
     page = page_in_memory(summaries, "code", kind="bundles", limit=limit, cursor=cursor)
@@ -198,21 +198,23 @@ async def list_bundles(
 
 
 @router.get("/bundles/{bundle_code}", response_model=BundleDetail)
-async def get_bundle(request: Request, session: SessionDep, language: LanguageDep, bundle_code: BundleCode) -> Response:
+async def get_bundle(
+    request: Request, session: ReadSessionDep, language: LanguageDep, bundle_code: BundleCode
+) -> Response:
     bundle = await bundles.bundle_detail(session, bundle_code, language)
     return json_with_etag(request, bundle.model_dump(mode="json", exclude_unset=True))
 
 
 @router.post("/bundles/{bundle_code}/guide", response_model=GuideAnswer)
 async def guide_bundle(
-    session: SessionDep, language: LanguageDep, bundle_code: BundleCode, body: GuideRequest
+    session: ReadSessionDep, language: LanguageDep, bundle_code: BundleCode, body: GuideRequest
 ) -> GuideAnswer:
     return await bundles.guide(session, bundle_code, body.answers, language)
 
 
 @router.get("/sync", response_model=SyncAnswer)
 async def sync_changes(
-    session: SessionDep,
+    session: ReadSessionDep,
     language: LanguageDep,
     since: Annotated[str | None, Query(max_length=512, description="`next_since` of the last sync.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,

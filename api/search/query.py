@@ -1,5 +1,6 @@
 """Turning a QueryPlan into SQL for each backend: the same tokens, the same rows."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, bindparam, case, column, literal, select, table, text
@@ -27,11 +28,33 @@ def place_ids_matching(plan: QueryPlan, dialect: str, *, names_only: bool = Fals
     return select(_pg_place.c.place_id).where(*conditions)
 
 
-def place_match(id_column: Any, plan: QueryPlan, dialect: str) -> tuple[ColumnElement[bool], ColumnElement[int]]:
-    """(the place matches, 1 when its name matches and 0 otherwise) — the relevance used for ordering."""
-    matches = id_column.in_(place_ids_matching(plan, dialect))
-    name_hit = case((id_column.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0))
-    return matches, name_hit
+@dataclass(frozen=True)
+class PlaceMatch:
+    """How a place query meets the index: a table to join (PostgreSQL), the match, and the name hit (1 or 0)."""
+
+    join: tuple[Any, ColumnElement[bool]] | None
+    condition: ColumnElement[bool]
+    name_hit: ColumnElement[int]
+
+
+def place_match(id_column: Any, plan: QueryPlan, dialect: str) -> PlaceMatch:
+    if dialect == "sqlite":
+        # FTS5 answers a MATCH with rowids; the name reading is a second MATCH on the name column.
+        return PlaceMatch(
+            join=None,
+            condition=id_column.in_(place_ids_matching(plan, dialect)),
+            name_hit=case(
+                (id_column.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0)
+            ),
+        )
+    # One join: the GIN index finds the documents, and the name test runs only on the rows found.
+    tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
+    index_row = _pg_place.alias("match")
+    return PlaceMatch(
+        join=(index_row, index_row.c.place_id == id_column),
+        condition=index_row.c.doc.op("@@")(tsquery),
+        name_hit=case((index_row.c.name_doc.op("@@")(tsquery), literal(1)), else_=literal(0)),
+    )
 
 
 _fts_content = table("search_content", column("rowid", Integer), column("kind"), column("key"))

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.db import SessionDep
+from api.db import ReadSessionDep
 from api.directory.mixed import KINDS
 from api.directory.params import QParam, parse_list
 from api.errors import ValidationFailed
@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
 @router.get("/search", response_model=Page[dict[str, Any]])
 async def search(
     request: Request,
-    session: SessionDep,
+    session: ReadSessionDep,
     language: LanguageDep,
     q: QParam = None,
     kinds: Annotated[str | None, Query(max_length=40, description="Subset of place,event,article,bundle.")] = None,

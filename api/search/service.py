@@ -19,13 +19,14 @@ from models import Article, Bundle, Event, Place
 def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
     selects = []
     if "place" in kinds:
-        matches, name_hit = place_match(Place.id, plan, dialect)
-        selects.append(
-            select(
-                name_hit.label("hit"), literal(0).label("kind_rank"), Place.id.label("item_id"),
-                cast(literal(""), String).label("item_key"),
-            ).where(matches, publicly_visible(Place))
-        )
+        match = place_match(Place.id, plan, dialect)
+        places = select(
+            match.name_hit.label("hit"), literal(0).label("kind_rank"), Place.id.label("item_id"),
+            cast(literal(""), String).label("item_key"),
+        ).select_from(Place)
+        if match.join is not None:
+            places = places.join(*match.join)
+        selects.append(places.where(match.condition, publicly_visible(Place)))
     for rank, (kind, model) in enumerate((("event", Event), ("article", Article)), start=1):
         if kind in kinds:
             found = content_matching(plan, dialect, kind).subquery()
