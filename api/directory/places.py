@@ -20,7 +20,7 @@ from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
 from api.search.query import best_plan, place_match
-from api.search.tokens import QueryPlan
+from api.search.tokens import QueryPlan, filter_token
 from models import Category, District, Place, Street
 
 PlaceSort = Literal["relevance", "distance", "name", "updated"]
@@ -118,7 +118,12 @@ class _Plan:
             if plan is None or plan.empty:
                 self.conditions.append(literal(False))
             else:
-                match = place_match(Place.id, plan, dialect)
+                filters = []
+                if query.district:
+                    filters.append(filter_token("d", query.district))
+                if query.category:
+                    filters.append(filter_token("c", query.category))
+                match = place_match(Place.id, plan, dialect, filters)
                 self.join, self.name_hit = match.join, match.name_hit
                 self.conditions.append(match.condition)
         if query.category:
@@ -224,12 +229,18 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     plan = _Plan(query, session.get_bind().dialect.name, text_plan, open_ids)
+    # First the page of ids (on `place` and its indexes alone), then names and summaries for those rows only.
     order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
-    statement = plan.joined(_with_names(select(*_SUMMARY_COLUMNS, *order_columns))).where(*plan.conditions)
+    page = plan.joined(select(Place.id.label("page_id"), *order_columns).select_from(Place)).where(*plan.conditions)
     key = plan.decode(query.cursor)
     if key is not None:
-        statement = statement.where(after(plan.order, key))
-    rows = (await session.execute(statement.order_by(*order_by(plan.order)).limit(query.limit + 1))).all()
+        page = page.where(after(plan.order, key))
+    page = page.order_by(*order_by(plan.order)).limit(query.limit + 1).subquery("page")
+    page_order = [(page.c[f"order_{i}"], descending) for i, (_, descending) in enumerate(plan.order)]
+    if plan.sort == "name" and session.get_bind().dialect.name == "postgresql":
+        page_order[0] = (page_order[0][0].collate("C"), False)
+    statement = _with_names(select(*_SUMMARY_COLUMNS, *page.c)).join(page, page.c.page_id == Place.id)
+    rows = (await session.execute(statement.order_by(*order_by(page_order)))).all()
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(session)
     now = datetime.now(UTC)

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Text, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
-from api.search.tokens import document
+from api.search.tokens import document, place_filter_tokens
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
 
 PlaceDocument = tuple[int, str, str]  # (place id, name tokens, body tokens)
@@ -65,7 +65,8 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     # District and street names in pinyin too: residents type "xuhui" as often as 徐汇.
     places_pinyin, _ = document([district[0], street[0]], [])
     pinyin_only = " ".join(token for token in places_pinyin.split() if token.isascii())
-    return place.id, name, f"{body_tokens} {pinyin_only}".strip()
+    filters = " ".join(place_filter_tokens(place.category_code, place.district_code))
+    return place.id, name, f"{body_tokens} {pinyin_only} {filters}".strip()
 
 
 def event_document(event_row: Any, names: dict) -> ContentDocument:

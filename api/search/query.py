@@ -37,22 +37,27 @@ class PlaceMatch:
     name_hit: ColumnElement[int]
 
 
-def place_match(id_column: Any, plan: QueryPlan, dialect: str) -> PlaceMatch:
+def place_match(id_column: Any, plan: QueryPlan, dialect: str, filters: list[str] | None = None) -> PlaceMatch:
+    """`filters` (filter tokens) narrow the match; the name hit is judged on the words alone."""
+    narrowed = plan.narrowed(filters or [])
     if dialect == "sqlite":
         # FTS5 answers a MATCH with rowids; the name reading is a second MATCH on the name column.
         return PlaceMatch(
             join=None,
-            condition=id_column.in_(place_ids_matching(plan, dialect)),
+            condition=id_column.in_(place_ids_matching(narrowed, dialect)),
             name_hit=case(
                 (id_column.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0)
             ),
         )
     # One join: the GIN index finds the documents, and the name test runs only on the rows found.
     tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
+    narrowed_tsquery = text("CAST(:tsqf AS tsquery)").bindparams(
+        bindparam("tsqf", to_tsquery(narrowed), unique=True)
+    )
     index_row = _pg_place.alias("match")
     return PlaceMatch(
         join=(index_row, index_row.c.place_id == id_column),
-        condition=index_row.c.doc.op("@@")(tsquery),
+        condition=index_row.c.doc.op("@@")(narrowed_tsquery),
         name_hit=case((index_row.c.name_doc.op("@@")(tsquery), literal(1)), else_=literal(0)),
     )
 

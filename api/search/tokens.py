@@ -115,6 +115,18 @@ def document(name_texts: list[str | None], body_texts: list[str | None]) -> tupl
     return " ".join(name), " ".join(body)
 
 
+def filter_token(kind: str, value: str) -> str:
+    """An index token for a structured filter (`zzd310104` for 徐汇区): the full-text index then narrows a search
+    by district or category itself, instead of testing every document of the district afterwards."""
+    return "zz" + kind + re.sub(r"[^a-z0-9]", "", value.lower().replace(".", "9"))
+
+
+def place_filter_tokens(category_code: str, district_code: str) -> list[str]:
+    parts = category_code.split(".")
+    categories = [".".join(parts[: depth + 1]) for depth in range(len(parts))]
+    return [filter_token("d", district_code), *(filter_token("c", code) for code in categories)]
+
+
 @dataclass(frozen=True)
 class Term:
     """One way a query word may appear: all `tokens` present (the last may be a prefix)."""
@@ -132,6 +144,10 @@ class QueryPlan:
     @property
     def empty(self) -> bool:
         return not self.words
+
+    def narrowed(self, tokens: list[str]) -> "QueryPlan":
+        """The same plan, also requiring these exact tokens (structured filters)."""
+        return QueryPlan((*self.words, *((Term((token,)),) for token in tokens)))
 
 
 _INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c",
