@@ -5,6 +5,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from fastapi import Depends, Request, Response
+from pydantic import BaseModel
 
 Language = Literal["zh", "en"]
 
@@ -35,6 +36,14 @@ LanguageDep = Annotated[Language, Depends(preferred_language)]
 
 def localized(language: Language, zh: str | None, en: str | None) -> str | None:
     return en if language == "en" and en else zh
+
+
+def plain(item: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    """An answer part as JSON-ready data; hot paths build dicts directly, the rest are models.
+
+    exclude_unset leaves out optional parts that do not apply (live figures of a park) instead of sending null.
+    """
+    return item if isinstance(item, dict) else item.model_dump(mode="json", exclude_unset=True)
 
 
 def _matches(if_none_match: str, etag: str) -> bool:

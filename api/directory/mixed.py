@@ -6,18 +6,20 @@ from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory import bundles, content, places
-from api.http import Language
+from api.http import Language, plain
 
 KINDS = ("place", "event", "article", "bundle")
 Ref = tuple[str, Any]  # (kind, id) — bundles are identified by their code
 
 
-async def summaries(session: AsyncSession, language: Language, refs: list[Ref]) -> dict[Ref, BaseModel]:
+async def summaries(
+    session: AsyncSession, language: Language, refs: list[Ref]
+) -> dict[Ref, BaseModel | dict[str, Any]]:
     """The visible listings among `refs`, by ref; the invisible ones are simply absent."""
     wanted: dict[str, list[Any]] = {kind: [] for kind in KINDS}
     for kind, identity in refs:
         wanted[kind].append(identity)
-    found: dict[Ref, BaseModel] = {}
+    found: dict[Ref, BaseModel | dict[str, Any]] = {}
     for place_id, summary in (await places.place_summaries(session, wanted["place"], language)).items():
         found[("place", place_id)] = summary
     for event_id, summary in (await content.event_summaries(session, wanted["event"], language)).items():
@@ -30,5 +32,5 @@ async def summaries(session: AsyncSession, language: Language, refs: list[Ref]) 
     return found
 
 
-def tagged(kind: str, summary: BaseModel) -> dict[str, Any]:
-    return {"kind": kind, **summary.model_dump(mode="json", exclude_unset=True)}
+def tagged(kind: str, summary: BaseModel | dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, **plain(summary)}

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.directory.derived import accessibility_mask
 from api.directory.open_now import OpenSchedules, open_schedules
 from api.directory.queries import OrderKey, after, in_category, order_by, publicly_visible, to_local
-from api.directory.schemas import FacetCount, LatLng, PlaceDetail, PlaceSummary
+from api.directory.schemas import FacetCount
 from api.errors import InvalidCursor, NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
@@ -57,7 +57,7 @@ class PlaceQuery:
 
 @dataclass
 class PlaceResults:
-    items: list[PlaceSummary]
+    items: list[dict[str, Any]]  # PlaceSummary fields
     next_cursor: str | None
     facets: dict[str, list[FacetCount]] | None = field(default=None)
 
@@ -194,7 +194,8 @@ class _Plan:
 
 def _summary(
     row: Any, language: Language, now: datetime, query: PlaceQuery, schedules: OpenSchedules
-) -> PlaceSummary:
+) -> dict[str, Any]:
+    """A PlaceSummary as a plain dict: built once and serialised by orjson, with no model in between."""
     lat, lng = from_wgs84(row.lat, row.lng, query.coord)
     fields: dict[str, Any] = {
         "id": row.id,
@@ -206,7 +207,7 @@ def _summary(
         "street": row.street_code,
         "street_name": row.street_name,
         "address": localized(language, row.address, row.address_en),
-        "location": LatLng(lat=round(lat, 6), lng=round(lng, 6)),
+        "location": {"lat": round(lat, 6), "lng": round(lng, 6)},
         "open_now": schedules.is_open(row.schedule_id, now),
         "sample": row.is_sample,
     }
@@ -216,7 +217,7 @@ def _summary(
         fields["available_updated_at"] = to_local(row.available_updated_at)
     if query.near:
         fields["distance_m"] = round(haversine_m(query.near[0], query.near[1], row.lat, row.lng), 1)
-    return PlaceSummary(**fields)
+    return fields
 
 
 # A schedule written by another worker is learnt within this many seconds (at once when a row names it).
@@ -288,7 +289,8 @@ async def place_location(session: AsyncSession, place_id: int) -> tuple[float, f
 
 async def place_detail(
     session: AsyncSession, place_id: int, language: Language, coord: CoordSystem = "wgs84"
-) -> PlaceDetail:
+) -> dict[str, Any]:
+    """PlaceDetail fields as a plain dict (see _summary)."""
     schedules = open_schedules(session)
     await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
     statement = _with_names(
@@ -312,31 +314,30 @@ async def place_detail(
         raise NotFound(f"there is no published place {place_id}")
     if row.schedule_id is not None and not schedules.knows({row.schedule_id}):
         await schedules.refresh(session)
-    summary = _summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules)
-    return PlaceDetail(
-        **summary.model_dump(exclude_unset=True),
-        name_zh=row.name,
-        name_en=row.name_en,
-        address_zh=row.address,
-        address_en=row.address_en,
-        description=row.description,
-        phones=row.phones,
-        website=row.website,
-        opening_hours=row.opening_hours,
-        accessibility=row.accessibility,
-        languages=row.languages,
-        tags=row.tags,
-        attributes=row.attributes,
-        live_capacity_unit=row.live_capacity_unit,
-        version=row.version,
-        created_at=to_local(row.created_at),
-        updated_at=to_local(row.updated_at),
-    )
+    return {
+        **_summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules),
+        "name_zh": row.name,
+        "name_en": row.name_en,
+        "address_zh": row.address,
+        "address_en": row.address_en,
+        "description": row.description,
+        "phones": row.phones,
+        "website": row.website,
+        "opening_hours": row.opening_hours,
+        "accessibility": row.accessibility,
+        "languages": row.languages,
+        "tags": row.tags,
+        "attributes": row.attributes,
+        "live_capacity_unit": row.live_capacity_unit,
+        "version": row.version,
+        "created_at": to_local(row.created_at),
+        "updated_at": to_local(row.updated_at),
+    }
 
 
 async def place_summaries(
     session: AsyncSession, ids: list[int], language: Language, *, visible_only: bool = True
-) -> dict[int, PlaceSummary]:
+) -> dict[int, dict[str, Any]]:
     """Summaries of the given places by id (for mixed lists: search across kinds, sync)."""
     if not ids:
         return {}

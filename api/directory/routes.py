@@ -27,7 +27,7 @@ from api.directory.schemas import (
     SyncAnswer,
 )
 from api.errors import ValidationFailed
-from api.http import LanguageDep, json_with_etag
+from api.http import LanguageDep, json_with_etag, plain
 from api.pagination import CursorParam, LimitParam, Page, page_in_memory
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -37,10 +37,9 @@ DistrictCode = Annotated[str, Path(pattern=r"^\d{6}$", examples=["310104"])]
 PlaceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
-# exclude_unset: optional parts that do not apply (live figures of a park) are left out, not sent as null.
 def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) -> Response:
     payload: dict[str, Any] = {
-        "items": [item.model_dump(mode="json", exclude_unset=True) for item in items],
+        "items": [plain(item) for item in items],
         "next_cursor": next_cursor,
     }
     for name, value in extra.items():
@@ -101,8 +100,7 @@ async def list_places(
 async def get_place(
     request: Request, session: ReadSessionDep, language: LanguageDep, place_id: PlaceId, coord: CoordParam = "wgs84"
 ) -> Response:
-    place = await places.place_detail(session, place_id, language, coord)
-    return json_with_etag(request, place.model_dump(mode="json", exclude_unset=True))
+    return json_with_etag(request, await places.place_detail(session, place_id, language, coord))
 
 
 @router.get("/places/{place_id}/nearby", response_model=PlacePage)
@@ -158,7 +156,7 @@ async def get_event(
     request: Request, session: ReadSessionDep, language: LanguageDep, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     event = await content.event_detail(session, event_id, language)
-    return json_with_etag(request, event.model_dump(mode="json", exclude_unset=True))
+    return json_with_etag(request, plain(event))
 
 
 @router.get("/articles", response_model=Page[ArticleSummary])
@@ -182,7 +180,7 @@ async def get_article(
     request: Request, session: ReadSessionDep, language: LanguageDep, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]
 ) -> Response:
     article = await content.article_detail(session, article_id, language)
-    return json_with_etag(request, article.model_dump(mode="json", exclude_unset=True))
+    return json_with_etag(request, plain(article))
 
 
 BundleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["residence_permit"])]
@@ -202,7 +200,7 @@ async def get_bundle(
     request: Request, session: ReadSessionDep, language: LanguageDep, bundle_code: BundleCode
 ) -> Response:
     bundle = await bundles.bundle_detail(session, bundle_code, language)
-    return json_with_etag(request, bundle.model_dump(mode="json", exclude_unset=True))
+    return json_with_etag(request, plain(bundle))
 
 
 @router.post("/bundles/{bundle_code}/guide", response_model=GuideAnswer)
