@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
@@ -43,11 +44,18 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo)
+        engine = create_async_engine(url, echo=echo, json_serializer=_json_text, json_deserializer=orjson.loads)
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's own error handling suffice.
-    return create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800)
+    return create_async_engine(
+        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
+        json_serializer=_json_text, json_deserializer=orjson.loads,
+    )
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()
 
 
 class Database:

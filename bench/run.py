@@ -48,7 +48,8 @@ async def _prepare(url: str, places: int) -> dict:
         async with engine.connect() as connection:
             # As a live database would be after autovacuum: statistics fresh, visibility map set.
             maintenance = "VACUUM ANALYZE" if connection.dialect.name == "postgresql" else "ANALYZE"
-            await connection.execution_options(isolation_level="AUTOCOMMIT").execute(text(maintenance))
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            await autocommit.execute(text(maintenance))
         async with engine.connect() as connection:
             files = await connection.run_sync(lambda c: write_mixes(c, RESULTS / "paths"))
     finally:

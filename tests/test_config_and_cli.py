@@ -52,8 +52,12 @@ def test_cli_migrates_and_seeds_once(tmp_path, monkeypatch: pytest.MonkeyPatch) 
         forced = runner.invoke(cli, ["seed", "--force"])
         assert forced.exit_code == 0
         assert all(line.rstrip().endswith("updated     0") for line in forced.output.splitlines() if line)
+        reindexed = runner.invoke(cli, ["reindex"])
+        assert reindexed.exit_code == 0
     finally:
         get_settings.cache_clear()
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT count(*) FROM district").fetchone() == (16,)
         assert connection.execute("SELECT count(*) FROM place WHERE is_sample").fetchone()[0] >= 600
+        places = connection.execute("SELECT count(*) FROM place").fetchone()[0]
+    assert f"indexed {places} places" in reindexed.output

@@ -150,3 +150,31 @@ async def test_list_answers_carry_etags_and_large_ones_are_gzipped(client: httpx
     assert response.headers["content-encoding"] == "gzip"
     again = await client.get("/v1/places", params={"limit": 100}, headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
+
+
+async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSession) -> None:
+    from api.directory.hours import SHANGHAI
+    from api.directory.open_now import open_schedules
+    from api.directory.places import PlaceQuery, _Plan
+
+    clinic_hours = {
+        "weekly": [{"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:30"}],
+        "on_holidays": "closed",
+    }
+    clinics = select(Place).where(Place.category_code == "health.community_center").limit(1)
+    template = (await session.scalars(clinics)).one()
+    clinic = Place(category_code=template.category_code, name="节假日测试门诊", address=template.address,
+                   district_code=template.district_code, lat=template.lat, lng=template.lng,
+                   attributes=template.attributes, opening_hours=clinic_hours, status="published")
+    session.add(clinic)
+    await session.flush()
+    schedules = open_schedules(session)
+    await schedules.refresh(session)
+    national_day = datetime(2026, 10, 1, 10, 0, tzinfo=SHANGHAI)
+    make_up_saturday = datetime(2026, 10, 10, 10, 0, tzinfo=SHANGHAI)
+    assert clinic.schedule_id not in schedules.open_ids(national_day)
+    assert clinic.schedule_id in schedules.open_ids(make_up_saturday)
+    # The SQL filter is built from that set: on the make-up Saturday the clinic is among the open places.
+    plan = _Plan(PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday))
+    open_ids = set((await session.scalars(select(Place.id).where(*plan.conditions))).all())
+    assert clinic.id in open_ids
