@@ -19,8 +19,9 @@ class Place(PublishableFields, table=True):
             "available IS NULL OR (available >= 0 AND (capacity IS NULL OR available <= capacity))",
             name="available_within_capacity",
         ),
-        Index("ix_place_status_category_code", "status", "category_code"),
-        Index("ix_place_status_district_code", "status", "district_code"),
+        # With the id last, "this district's listings in id order" is one index range, not a scan of every id.
+        Index("ix_place_status_category_code_id", "status", "category_code", "id"),
+        Index("ix_place_status_district_code_id", "status", "district_code", "id"),
         Index("ix_place_lat_lng", "lat", "lng"),
     )
 
