@@ -44,7 +44,12 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False) -> A
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, echo=echo, json_serializer=_json_text, json_deserializer=orjson.loads)
+        # WAL lets readers run side by side, each connection on its own aiosqlite thread: size the pool as for
+        # PostgreSQL rather than SQLAlchemy's default of 5 (+10), which made requests queue for a connection.
+        engine = create_async_engine(
+            url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+            json_serializer=_json_text, json_deserializer=orjson.loads,
+        )
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's own error handling suffice.
