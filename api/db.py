@@ -1,5 +1,6 @@
 """Async engines and the per-request session: one transaction per request, committed or rolled back here only."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -88,8 +89,6 @@ class Database:
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
 
     async def ping(self, timeout_seconds: float = 2.0) -> None:
-        import asyncio
-
         async def _select_one() -> None:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))

@@ -60,7 +60,7 @@ def load(connection: Connection, total: int, progress: Any = print) -> dict[str,
             "DELETE FROM search_place WHERE rowid IN (SELECT id FROM place WHERE source_ref LIKE 'synthetic:%')"
         )
     connection.execute(delete(Place).where(Place.id.in_(old_ids)))
-    names = index._names(connection)
+    names = index.reference_names(connection)
     schedules: dict[str, int] = {}
     now = utcnow()
     batch: list[dict[str, Any]] = []

@@ -4,7 +4,7 @@ Places that keep their weekly hours whatever the calendar says (parks, car parks
 the others close (or keep Sunday hours) on statutory holidays and open with weekday hours on make-up workdays.
 """
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -109,7 +109,3 @@ def is_open_at(hours: OpeningHours | dict | None, moment: datetime) -> bool | No
     # Hours that began yesterday and run past midnight.
     yesterday = today - timedelta(days=1)
     return any(start <= minute + 24 * 60 < end for start, end in intervals_on(hours, yesterday) if end > 1440)
-
-
-def local_time(text: str) -> time:
-    return time.fromisoformat(text) if text != "24:00" else time(23, 59, 59)

@@ -18,7 +18,7 @@ PlaceDocument = tuple[int, str, str]  # (place id, name tokens, body tokens)
 ContentDocument = tuple[str, str, str, str]  # (kind, key, name tokens, body tokens)
 
 
-def _names(connection: Connection) -> dict[str, tuple[str, str | None]]:
+def reference_names(connection: Connection) -> dict[str, tuple[str, str | None]]:
     """Reference names by code: categories, districts and streets (small tables)."""
     names: dict[str, tuple[str, str | None]] = {}
     for code, name, name_en in connection.execute(select(Category.code, Category.name, Category.name_en)):
@@ -172,14 +172,14 @@ def _index_after_flush(session: Session, _context: Any) -> None:
     if not written:
         return
     connection = session.connection()
-    names = _names(connection)
+    names = reference_names(connection)
     write_place_documents(connection, [place_document(p, names) for p in written if isinstance(p, Place)])
     write_content_documents(connection, _content_documents(connection, written, names))
 
 
 def rebuild(connection: Connection) -> dict[str, int]:
     """Re-tokenize everything (`svcdir reindex`): after a tokenizer or vocabulary change."""
-    names = _names(connection)
+    names = reference_names(connection)
     connection.execute(text("DELETE FROM search_place"))
     connection.execute(text("DELETE FROM search_content"))
     counts = {"place": 0, "content": 0}
