@@ -10,7 +10,7 @@ from pydantic import BaseModel
 Language = Literal["zh", "en"]
 
 
-def preferred_language(request: Request) -> Language:
+async def preferred_language(request: Request) -> Language:
     """The best of zh/en by the Accept-Language header's q-values; Chinese when nothing matches."""
     header = request.headers.get("accept-language", "")
     best: tuple[float, Language] = (0.0, "zh")

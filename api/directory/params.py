@@ -58,7 +58,7 @@ def parse_list(name: str, value: str | None, allowed: tuple[str, ...]) -> tuple[
     return items
 
 
-def place_query(
+async def place_query(
     q: QParam = None,
     category: CategoryFilter = None,
     district: DistrictFilter = None,

@@ -19,6 +19,7 @@ from api.errors import InvalidCursor, NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
+from api.prepared import PreparedRead
 from api.search.query import best_plan, place_match
 from api.search.tokens import QueryPlan, filter_token
 from models import Category, District, Place, Street
@@ -262,15 +263,18 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
 async def _facets(session: AsyncSession, plan: _Plan, language: Language) -> dict[str, list[FacetCount]]:
     """Counts per category and per district of every match, from one grouped query."""
     counts = (
-        plan.joined(
-            select(Place.category_code, Place.district_code, func.count().label("matches")).select_from(Place)
-        )
+        plan.joined(select(Place.category_code, Place.district_code, func.count().label("matches")).select_from(Place))
         .where(*plan.conditions)
         .group_by(Place.category_code, Place.district_code)
     ).subquery()
     statement = (
-        select(counts, Category.name, Category.name_en, District.name.label("district_name"),
-               District.name_en.label("district_name_en"))
+        select(
+            counts,
+            Category.name,
+            Category.name_en,
+            District.name.label("district_name"),
+            District.name_en.label("district_name_en"),
+        )
         .join(Category, Category.code == counts.c.category_code)
         .join(District, District.code == counts.c.district_code)
     )
@@ -301,22 +305,24 @@ async def place_location(session: AsyncSession, place_id: int) -> tuple[float, f
 
 
 # Built once: the hottest read skips rebuilding its statement and its cache key on every request.
-_DETAIL = _with_names(
-    select(
-        *_SUMMARY_COLUMNS,
-        Place.description,
-        Place.phones,
-        Place.website,
-        Place.opening_hours,
-        Place.accessibility,
-        Place.languages,
-        Place.tags,
-        Place.attributes,
-        Place.version,
-        Place.created_at,
-        Place.updated_at,
-    )
-).where(Place.id == bindparam("place_id"), publicly_visible(Place))
+_DETAIL = PreparedRead(
+    _with_names(
+        select(
+            *_SUMMARY_COLUMNS,
+            Place.description,
+            Place.phones,
+            Place.website,
+            Place.opening_hours,
+            Place.accessibility,
+            Place.languages,
+            Place.tags,
+            Place.attributes,
+            Place.version,
+            Place.created_at,
+            Place.updated_at,
+        )
+    ).where(Place.id == bindparam("place_id"), publicly_visible(Place))
+)
 
 
 async def place_detail(
@@ -325,7 +331,7 @@ async def place_detail(
     """PlaceDetail fields as a plain dict (see _summary)."""
     schedules = open_schedules(session)
     await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
-    row = (await _core(session, _DETAIL, {"place_id": place_id})).first()
+    row = await _DETAIL.first(session, place_id=place_id)
     if row is None:
         raise NotFound(f"there is no published place {place_id}")
     if row.schedule_id is not None and not schedules.knows({row.schedule_id}):

@@ -1,0 +1,102 @@
+"""Constant reads compiled once per dialect and run on the driver connection.
+
+The hottest reads (a place by id) spend most of their time in SQLAlchemy's per-statement work — building,
+cache-key walking, execution context, result wrapping — not in the database. A `PreparedRead` does that work
+once: it compiles its statement for the dialect, remembers the positional order of its parameters and the
+result processors of its columns (SQLAlchemy's own, so values come back exactly as through Core), and then runs
+the SQL text on the session's own driver connection — inside the session's transaction when there is one.
+"""
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Dialect, Float, Select
+from sqlalchemy.types import TypeEngine
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+class RowView(dict[str, Any]):
+    """A row by column name, also readable as attributes like a Core row."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    sql: str
+    parameter_order: tuple[str, ...]
+    constants: dict[str, Any]
+    names: tuple[str, ...]
+    processors: tuple[Callable[[Any], Any] | None, ...]
+
+    def arguments(self, parameters: dict[str, Any]) -> list[Any]:
+        return [parameters[name] if name in parameters else self.constants[name] for name in self.parameter_order]
+
+    def row(self, values: Sequence[Any]) -> RowView:
+        return RowView(
+            (name, value if process is None or value is None else process(value))
+            for name, process, value in zip(self.names, self.processors, values, strict=True)
+        )
+
+
+def _result_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+    # Both drivers return floats for float columns already; SQLAlchemy's numeric processors would want the
+    # driver's type code, which a prepared read does not have.
+    if isinstance(column_type, Float) and not column_type.asdecimal:
+        return None
+    return column_type.dialect_impl(dialect).result_processor(dialect, None)
+
+
+class PreparedRead:
+    """One constant SELECT; named bind parameters are supplied per call."""
+
+    def __init__(self, statement: Select) -> None:
+        self.statement = statement
+        self._by_dialect: dict[str, _Compiled] = {}
+
+    def _compiled_for(self, dialect: Dialect) -> _Compiled:
+        compiled = self._by_dialect.get(dialect.name)
+        if compiled is None:
+            result = self.statement.compile(dialect=dialect)
+            columns = list(self.statement.selected_columns)
+            compiled = _Compiled(
+                sql=str(result),
+                parameter_order=tuple(result.positiontup or ()),
+                constants={key: value for key, value in result.params.items() if value is not None},
+                names=tuple(self.statement.selected_columns.keys()),
+                processors=tuple(_result_processor(column.type, dialect) for column in columns),
+            )
+            self._by_dialect[dialect.name] = compiled
+        return compiled
+
+    async def first(self, session: AsyncSession, **parameters: Any) -> RowView | None:
+        rows = await self._fetch(session, parameters, limit_one=True)
+        return rows[0] if rows else None
+
+    async def all(self, session: AsyncSession, **parameters: Any) -> list[RowView]:
+        return await self._fetch(session, parameters, limit_one=False)
+
+    async def _fetch(self, session: AsyncSession, parameters: dict[str, Any], *, limit_one: bool) -> list[RowView]:
+        connection = await session.connection()
+        compiled = self._compiled_for(connection.dialect)
+        driver = (await connection.get_raw_connection()).driver_connection
+        arguments = compiled.arguments(parameters)
+        if connection.dialect.name == "postgresql":
+            if limit_one:
+                record = await driver.fetchrow(compiled.sql, *arguments)
+                records = [] if record is None else [record]
+            else:
+                records = await driver.fetch(compiled.sql, *arguments)
+        else:
+            # One hop to aiosqlite's thread for execute + fetch together.
+            records = list(await driver.execute_fetchall(compiled.sql, arguments))
+            if limit_one:
+                records = records[:1]
+        return [compiled.row(record) for record in records]
