@@ -48,8 +48,13 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
         # WAL lets readers run side by side, each connection on its own aiosqlite thread: size the pool as for
         # PostgreSQL rather than SQLAlchemy's default of 5 (+10), which made requests queue for a connection.
         engine = create_async_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-            json_serializer=_json_text, json_deserializer=orjson.loads, **options,
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            json_serializer=_json_text,
+            json_deserializer=orjson.loads,
+            **options,
         )
         _configure_sqlite(engine)
         return engine
@@ -58,9 +63,15 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
     # bench/: a 5 ms search took 17 ms with a parallel gather).
     server_settings = {"max_parallel_workers_per_gather": "0", "jit": "off"}
     return create_async_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_recycle=1800,
-        json_serializer=_json_text, json_deserializer=orjson.loads,
-        connect_args={"server_settings": server_settings}, **options,
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_recycle=1800,
+        json_serializer=_json_text,
+        json_deserializer=orjson.loads,
+        connect_args={"server_settings": server_settings},
+        **options,
     )
 
 

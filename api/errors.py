@@ -125,16 +125,24 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
     async def _app_error(request: Request, exc: AppError) -> JSONResponse:
         return problem_response(
-            exc.status, exc.code, exc.title, exc.detail,
-            instance=request.url.path, errors=exc.errors, headers=exc.headers,
+            exc.status,
+            exc.code,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
         )
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         return problem_response(
-            422, "validation_failed", "The request is not valid",
+            422,
+            "validation_failed",
+            "The request is not valid",
             "One or more parameters are not valid; see `errors`.",
-            instance=request.url.path, errors=_validation_errors(exc),
+            instance=request.url.path,
+            errors=_validation_errors(exc),
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -10,9 +10,7 @@ from pydantic import BaseModel
 from api.errors import InvalidCursor
 
 LimitParam = Annotated[int, Query(ge=1, le=100, description="Items per page (1–100).")]
-CursorParam = Annotated[
-    str | None, Query(max_length=512, description="`next_cursor` of the previous page, unchanged.")
-]
+CursorParam = Annotated[str | None, Query(max_length=512, description="`next_cursor` of the previous page, unchanged.")]
 
 
 ItemT = TypeVar("ItemT")

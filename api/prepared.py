@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Dialect, Float, Select
-from sqlalchemy.types import TypeEngine
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.types import TypeEngine
 
 
 class RowView(dict[str, Any]):

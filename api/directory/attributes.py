@@ -123,8 +123,7 @@ def validate_attributes(category_code: str, attributes: dict[str, Any]) -> dict[
         raise ValidationFailed(
             f"attributes do not fit category {category_code}",
             errors=[
-                {"loc": ["attributes", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]}
-                for e in exc.errors()
+                {"loc": ["attributes", *map(str, e["loc"])], "msg": e["msg"], "type": e["type"]} for e in exc.errors()
             ],
         ) from exc
     if isinstance(validated, ParkAttributes) and not category_code.endswith(validated.park_type):

@@ -24,9 +24,7 @@ async def list_bundles(
     session: AsyncSession, language: Language, codes: list[str] | None = None
 ) -> list[BundleSummary]:
     matter_counts = (
-        select(BundleMatter.bundle_code, func.count().label("matters"))
-        .group_by(BundleMatter.bundle_code)
-        .subquery()
+        select(BundleMatter.bundle_code, func.count().label("matters")).group_by(BundleMatter.bundle_code).subquery()
     )
     statement = (
         select(Bundle, func.coalesce(matter_counts.c.matters, 0))
@@ -117,9 +115,7 @@ def _check_answers(questions: list[dict[str, Any]], answers: dict[str, bool | st
         elif question["type"] == "choice":
             allowed = [option["value"] for option in question.get("options") or []]
             if value not in allowed:
-                problems.append(
-                    {"loc": ["body", "answers", code], "msg": f"answer one of {allowed}", "type": "enum"}
-                )
+                problems.append({"loc": ["body", "answers", code], "msg": f"answer one of {allowed}", "type": "enum"})
     if problems:
         raise ValidationFailed("some answers do not fit the bundle's questions", errors=problems)
 
@@ -128,9 +124,7 @@ def _condition_holds(expected: Any, answer: Any) -> bool:
     return answer in expected if isinstance(expected, list) else answer == expected
 
 
-async def guide(
-    session: AsyncSession, code: str, answers: dict[str, bool | str], language: Language
-) -> GuideAnswer:
+async def guide(session: AsyncSession, code: str, answers: dict[str, bool | str], language: Language) -> GuideAnswer:
     """The matters that apply to these answers and one merged list of the documents they need."""
     bundle, matters = await _bundle_with_matters(session, code)
     _check_answers(bundle.questions, answers)

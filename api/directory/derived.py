@@ -46,13 +46,11 @@ def schedule_id_for(session: Session, hours: dict[str, Any]) -> int:
     connection = session.connection()
     insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
     connection.execute(
-        insert(OpeningSchedule).values(fingerprint=fingerprint, hours=hours).on_conflict_do_nothing(
-            index_elements=["fingerprint"]
-        )
+        insert(OpeningSchedule)
+        .values(fingerprint=fingerprint, hours=hours)
+        .on_conflict_do_nothing(index_elements=["fingerprint"])
     )
-    return connection.execute(
-        select(OpeningSchedule.id).where(OpeningSchedule.fingerprint == fingerprint)
-    ).scalar_one()
+    return connection.execute(select(OpeningSchedule.id).where(OpeningSchedule.fingerprint == fingerprint)).scalar_one()
 
 
 @event.listens_for(Session, "before_flush")

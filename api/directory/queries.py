@@ -34,9 +34,7 @@ def order_by(order: OrderKey) -> list[Any]:
     return [expression.desc() if descending else expression.asc() for expression, descending in order]
 
 
-def after_key(
-    columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False
-) -> ColumnElement[bool]:
+def after_key(columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False) -> ColumnElement[bool]:
     return after([(column, descending) for column in columns], key)
 
 

@@ -119,8 +119,14 @@ async def list_nearby_places(
     await catalogue.require_filter_values(session, category=category)
     origin = await places.place_location(session, place_id)
     query = PlaceQuery(
-        category=category, near=origin, radius_m=radius_m, sort="distance", coord=coord, limit=limit,
-        cursor=cursor, exclude_id=place_id,
+        category=category,
+        near=origin,
+        radius_m=radius_m,
+        sort="distance",
+        coord=coord,
+        limit=limit,
+        cursor=cursor,
+        exclude_id=place_id,
     )
     results = await places.search_places(session, language, query)
     return _page(request, results.items, results.next_cursor)
@@ -145,8 +151,14 @@ async def list_events(
         )
     await catalogue.require_filter_values(session, category=category, district=district)
     items, next_cursor = await content.list_events(
-        session, language, starts_from=starts_from, ends_by=ends_by, category=category, district=district,
-        limit=limit, cursor=cursor,
+        session,
+        language,
+        starts_from=starts_from,
+        ends_by=ends_by,
+        category=category,
+        district=district,
+        limit=limit,
+        cursor=cursor,
     )
     return _page(request, items, next_cursor)
 

@@ -26,22 +26,30 @@ def _changes(dialect: str) -> Any:
     for rank, model in enumerate((Place, Event, Article)):
         selects.append(
             select(
-                model.updated_at.label("updated_at"), literal(rank).label("kind_rank"),
-                model.id.label("item_id"), cast(literal(""), String).label("item_key"),
+                model.updated_at.label("updated_at"),
+                literal(rank).label("kind_rank"),
+                model.id.label("item_id"),
+                cast(literal(""), String).label("item_key"),
                 case((publicly_visible(model), 1), else_=0).label("visible"),
             )
         )
     selects.append(
         select(
-            Bundle.updated_at.label("updated_at"), literal(3).label("kind_rank"),
-            cast(literal(0), Integer).label("item_id"), Bundle.code.label("item_key"),
+            Bundle.updated_at.label("updated_at"),
+            literal(3).label("kind_rank"),
+            cast(literal(0), Integer).label("item_id"),
+            Bundle.code.label("item_key"),
             case((publicly_visible(Bundle), 1), else_=0).label("visible"),
         )
     )
     changes = union_all(*selects).subquery()
     item_key = changes.c.item_key.collate("C") if dialect == "postgresql" else changes.c.item_key
-    return changes, [(changes.c.updated_at, False), (changes.c.kind_rank, False), (changes.c.item_id, False),
-                     (item_key, False)]
+    return changes, [
+        (changes.c.updated_at, False),
+        (changes.c.kind_rank, False),
+        (changes.c.item_id, False),
+        (item_key, False),
+    ]
 
 
 def _decode_since(since: str | None) -> list[Any] | None:
@@ -59,9 +67,7 @@ def _ref(row: Any) -> Ref:
     return (kind, row.item_key if kind == "bundle" else row.item_id)
 
 
-async def changes_since(
-    session: AsyncSession, language: Language, since: str | None, limit: int
-) -> dict[str, Any]:
+async def changes_since(session: AsyncSession, language: Language, since: str | None, limit: int) -> dict[str, Any]:
     changes, order = _changes(session.get_bind().dialect.name)
     statement = select(changes).where(changes.c.updated_at <= datetime.now(UTC) - SETTLE)
     key = _decode_since(since)
@@ -79,9 +85,7 @@ async def changes_since(
             deleted.append({"kind": ref[0], "id": ref[1]})
     if page:
         last = page[-1]
-        next_since = encode_cursor(
-            "sync", [last.updated_at.isoformat(), last.kind_rank, last.item_id, last.item_key]
-        )
+        next_since = encode_cursor("sync", [last.updated_at.isoformat(), last.kind_rank, last.item_id, last.item_key])
     else:
         next_since = since or encode_cursor("sync", [datetime(2000, 1, 1, tzinfo=UTC).isoformat(), 0, 0, ""])
     return {"changed": changed, "deleted": deleted, "next_since": next_since, "has_more": len(rows) > limit}

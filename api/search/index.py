@@ -70,16 +70,30 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
 
 
 def event_document(event_row: Any, names: dict) -> ContentDocument:
-    body = [event_row.summary, event_row.body, event_row.venue_name, event_row.address, event_row.organizer,
-            *_category_texts(event_row.category_code, names), *names.get(event_row.district_code or "", ())]
+    body = [
+        event_row.summary,
+        event_row.body,
+        event_row.venue_name,
+        event_row.address,
+        event_row.organizer,
+        *_category_texts(event_row.category_code, names),
+        *names.get(event_row.district_code or "", ()),
+    ]
     name, body_tokens = document([event_row.title, event_row.title_en], body)
     return "event", str(event_row.id), name, body_tokens
 
 
 def article_document(article: Any) -> ContentDocument:
     expert = article.expert or {}
-    body = [article.summary, article.body, article.topic.replace("_", " "), article.audience,
-            expert.get("name"), expert.get("title"), expert.get("organization")]
+    body = [
+        article.summary,
+        article.body,
+        article.topic.replace("_", " "),
+        article.audience,
+        expert.get("name"),
+        expert.get("title"),
+        expert.get("organization"),
+    ]
     name, body_tokens = document([article.title, article.title_en], body)
     return "article", str(article.id), name, body_tokens
 
@@ -99,9 +113,7 @@ def write_place_documents(connection: Connection, documents: Sequence[PlaceDocum
     if not documents:
         return
     if connection.dialect.name == "sqlite":
-        connection.execute(
-            text("DELETE FROM search_place WHERE rowid = :id"), [{"id": doc[0]} for doc in documents]
-        )
+        connection.execute(text("DELETE FROM search_place WHERE rowid = :id"), [{"id": doc[0]} for doc in documents])
         connection.execute(
             text("INSERT INTO search_place (rowid, name, body) VALUES (:id, :name, :body)"),
             [{"id": i, "name": name, "body": body} for i, name, body in documents],
@@ -143,9 +155,7 @@ def write_content_documents(connection: Connection, documents: Sequence[ContentD
 
 def _bundle_matters(connection: Connection, code: str) -> Sequence[Any]:
     return connection.execute(
-        select(BundleMatter.name, BundleMatter.name_en, BundleMatter.department).where(
-            BundleMatter.bundle_code == code
-        )
+        select(BundleMatter.name, BundleMatter.name_en, BundleMatter.department).where(BundleMatter.bundle_code == code)
     ).all()
 
 

@@ -51,9 +51,7 @@ def place_match(id_column: Any, plan: QueryPlan, dialect: str, filters: list[str
         )
     # One join: the GIN index finds the documents, and the name test runs only on the rows found.
     tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
-    narrowed_tsquery = text("CAST(:tsqf AS tsquery)").bindparams(
-        bindparam("tsqf", to_tsquery(narrowed), unique=True)
-    )
+    narrowed_tsquery = text("CAST(:tsqf AS tsquery)").bindparams(bindparam("tsqf", to_tsquery(narrowed), unique=True))
     index_row = _pg_place.alias("match")
     return PlaceMatch(
         join=(index_row, index_row.c.place_id == id_column),
@@ -63,8 +61,9 @@ def place_match(id_column: Any, plan: QueryPlan, dialect: str, filters: list[str
 
 
 _fts_content = table("search_content", column("rowid", Integer), column("kind"), column("key"))
-_pg_content = table("search_content", column("id", Integer), column("kind"), column("key"), column("name_doc"),
-                    column("doc"))
+_pg_content = table(
+    "search_content", column("id", Integer), column("kind"), column("key"), column("name_doc"), column("doc")
+)
 
 
 def content_matching(plan: QueryPlan, dialect: str, kind: str) -> Select:

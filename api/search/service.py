@@ -21,7 +21,9 @@ def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
     if "place" in kinds:
         match = place_match(Place.id, plan, dialect)
         places = select(
-            match.name_hit.label("hit"), literal(0).label("kind_rank"), Place.id.label("item_id"),
+            match.name_hit.label("hit"),
+            literal(0).label("kind_rank"),
+            Place.id.label("item_id"),
             cast(literal(""), String).label("item_key"),
         ).select_from(Place)
         if match.join is not None:
@@ -32,7 +34,9 @@ def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
             found = content_matching(plan, dialect, kind).subquery()
             selects.append(
                 select(
-                    found.c.hit, literal(rank).label("kind_rank"), model.id.label("item_id"),
+                    found.c.hit,
+                    literal(rank).label("kind_rank"),
+                    model.id.label("item_id"),
                     cast(literal(""), String).label("item_key"),
                 )
                 .join(model, model.id == cast(found.c.key, Integer))

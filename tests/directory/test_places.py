@@ -23,8 +23,10 @@ async def collect(client: httpx.AsyncClient, path: str, **params: object) -> lis
 
 
 async def published_count(session: AsyncSession, *conditions: object) -> int:
-    statement = select(func.count()).select_from(Place).where(
-        Place.status == "published", Place.deleted_at.is_(None), *conditions
+    statement = (
+        select(func.count())
+        .select_from(Place)
+        .where(Place.status == "published", Place.deleted_at.is_(None), *conditions)
     )
     return (await session.execute(statement)).scalar_one()
 
@@ -56,7 +58,10 @@ async def test_parent_category_includes_its_children(client: httpx.AsyncClient, 
     items = await collect(client, "/v1/places", category="elder_care")
     categories = {item["category"] for item in items}
     assert categories == {
-        "elder_care.service_center", "elder_care.meal_site", "elder_care.sport_health_home", "elder_care.nursing_home"
+        "elder_care.service_center",
+        "elder_care.meal_site",
+        "elder_care.sport_health_home",
+        "elder_care.nursing_home",
     }
     assert len(items) == await published_count(session, Place.category_code.like("elder_care.%"))
 
@@ -132,9 +137,15 @@ async def test_drafts_archived_and_deleted_places_stay_private(
     hidden = []
     for status, deleted_at in (("draft", None), ("archived", None), ("published", datetime.now(UTC))):
         place = Place(
-            category_code=template.category_code, name=f"长宁区未公开{status}测试点", address=template.address,
-            district_code="310105", lat=template.lat, lng=template.lng, attributes=template.attributes,
-            status=status, deleted_at=deleted_at,
+            category_code=template.category_code,
+            name=f"长宁区未公开{status}测试点",
+            address=template.address,
+            district_code="310105",
+            lat=template.lat,
+            lng=template.lng,
+            attributes=template.attributes,
+            status=status,
+            deleted_at=deleted_at,
         )
         session.add(place)
         hidden.append(place)

@@ -102,13 +102,22 @@ async def test_pages_never_repeat_or_skip_while_listings_change(
     template = (await session.scalars(select(Place).where(Place.status == "published").limit(1))).one()
     # Between the pages: a new listing sorts onto the first page, another onto a later one; one is unpublished.
     for name in ("一号新开长者食堂", "龥龥新开口袋公园"):
-        session.add(Place(category_code=template.category_code, name=name, address=template.address,
-                          district_code=template.district_code, lat=template.lat, lng=template.lng,
-                          attributes=template.attributes, status="published"))
+        session.add(
+            Place(
+                category_code=template.category_code,
+                name=name,
+                address=template.address,
+                district_code=template.district_code,
+                lat=template.lat,
+                lng=template.lng,
+                attributes=template.attributes,
+                status="published",
+            )
+        )
     seen_first = {item["id"] for item in first["items"]}
-    later = (await session.scalars(
-        select(Place).where(Place.status == "published", Place.id.not_in(seen_first)).limit(1)
-    )).one()
+    later = (
+        await session.scalars(select(Place).where(Place.status == "published", Place.id.not_in(seen_first)).limit(1))
+    ).one()
     later.status = "archived"
     await session.commit()
     rest = await collect(client, "/v1/places", sort="name", cursor=first["next_cursor"])
@@ -163,9 +172,17 @@ async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSessio
     }
     clinics = select(Place).where(Place.category_code == "health.community_center").limit(1)
     template = (await session.scalars(clinics)).one()
-    clinic = Place(category_code=template.category_code, name="节假日测试门诊", address=template.address,
-                   district_code=template.district_code, lat=template.lat, lng=template.lng,
-                   attributes=template.attributes, opening_hours=clinic_hours, status="published")
+    clinic = Place(
+        category_code=template.category_code,
+        name="节假日测试门诊",
+        address=template.address,
+        district_code=template.district_code,
+        lat=template.lat,
+        lng=template.lng,
+        attributes=template.attributes,
+        opening_hours=clinic_hours,
+        status="published",
+    )
     session.add(clinic)
     await session.flush()
     schedules = open_schedules(session)

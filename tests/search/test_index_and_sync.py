@@ -23,9 +23,17 @@ async def test_new_and_renamed_listings_are_searchable_at_once(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
     template = (await session.scalars(select(Place).where(Place.category_code == "convenience.toilet").limit(1))).one()
-    place = Place(category_code=template.category_code, name="梧桐里公共厕所", address="上海市徐汇区天平路8号",
-                  district_code="310104", lat=31.19, lng=121.44, attributes=template.attributes,
-                  opening_hours=template.opening_hours, status="published")
+    place = Place(
+        category_code=template.category_code,
+        name="梧桐里公共厕所",
+        address="上海市徐汇区天平路8号",
+        district_code="310104",
+        lat=31.19,
+        lng=121.44,
+        attributes=template.attributes,
+        opening_hours=template.opening_hours,
+        status="published",
+    )
     session.add(place)
     await session.commit()
     assert "梧桐里公共厕所" in await names_found(client, "梧桐")
