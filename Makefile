@@ -7,10 +7,12 @@ VENV := .venv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-# CI runs every database test on PostgreSQL as well as SQLite; elsewhere set TEST_POSTGRES_URL to do the same.
+# CI runs every database test on PostgreSQL as well as SQLite, and the rate limits on Redis as in production;
+# elsewhere set TEST_POSTGRES_URL and TEST_REDIS_URL to do the same.
 ifeq ($(CI),true)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
-export TEST_POSTGRES_URL
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+export TEST_POSTGRES_URL TEST_REDIS_URL
 endif
 
 .PHONY: install run test test-postgres lint migrate seed bench clean
@@ -32,7 +34,8 @@ test: install
 	$(VENV)/bin/pytest
 
 test-postgres: install
-	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} $(VENV)/bin/pytest
+	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} \
+	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/pytest
 
 lint: install
 	$(VENV)/bin/ruff check .

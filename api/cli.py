@@ -1,4 +1,4 @@
-"""The `svcdir` command: serve, migrate, seed, reindex."""
+"""The `svcdir` command: serve, migrate, seed, reindex, create-user."""
 
 import asyncio
 from typing import Annotated
@@ -8,6 +8,7 @@ import uvicorn
 
 from api import lifecycle
 from api.config import get_settings
+from api.errors import AppError
 from api.observability import configure_logging
 
 app = typer.Typer(help="Shanghai Service Directory", no_args_is_help=True, add_completion=False)
@@ -60,6 +61,44 @@ def reindex() -> None:
     settings = get_settings()
     counts = asyncio.run(lifecycle.reindex(settings))
     typer.echo(f"indexed {counts['place']} places and {counts['content']} events, articles and bundles")
+
+
+@app.command("create-user")
+def create_user(
+    username: Annotated[str, typer.Option(help="3–64 characters: a-z, 0-9, '.', '_', '-'.")],
+    role: Annotated[str, typer.Option(help="operator, reviewer or admin.")],
+    password: Annotated[
+        str,
+        typer.Option(
+            prompt=True,
+            hide_input=True,
+            confirmation_prompt=True,
+            envvar="SVCDIR_PASSWORD",
+            help="8–128 characters, not a common one (asked for when not given).",
+        ),
+    ],
+    district: Annotated[
+        list[str] | None, typer.Option(help="A district code an operator may curate (repeat for more).")
+    ] = None,
+    display_name: Annotated[str | None, typer.Option(help="Shown to colleagues.")] = None,
+) -> None:
+    """Create a staff account (the first admin, then operators and reviewers)."""
+    settings = get_settings()
+    try:
+        user_id = asyncio.run(
+            lifecycle.create_staff_user(
+                settings,
+                username=username,
+                password=password,
+                role=role,
+                districts=district or [],
+                display_name=display_name,
+            )
+        )
+    except AppError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        raise typer.Exit(code=2) from error
+    typer.echo(f"created {role} {username.strip().lower()} (id {user_id})")
 
 
 def main() -> None:

@@ -21,6 +21,8 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_echo: bool = False
     redis_url: str | None = None
+    # Keys of the rate-limit counters in Redis start with this (several deployments may share one Redis).
+    rate_limit_key_prefix: str = "svcdir"
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -34,6 +36,24 @@ class Settings(BaseSettings):
     seed_samples: bool = True
 
     jwt_secret: str = DEVELOPMENT_JWT_SECRET
+    jwt_issuer: str = "https://svcdir.sh.cn"
+    jwt_audience: str = "svcdir-app"
+    access_token_minutes: int = Field(default=15, ge=1, le=15)
+    refresh_token_days: int = Field(default=30, ge=1, le=90)
+
+    # Residents' sign-in codes. "console" writes the code to the log (development); "http" posts it to an SMS
+    # gateway. OTP_TEST_NUMBERS="13800000000:123456,…" gives fixed codes and sends nothing (never in production).
+    sms_sender: Literal["console", "http"] = "console"
+    sms_gateway_url: str | None = None
+    sms_gateway_token: str | None = None
+    sms_gateway_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    otp_test_numbers: str = ""
+
+    # argon2id cost (RFC 9106's second recommended option by default). Stored hashes made with other
+    # parameters are upgraded at the user's next successful sign-in.
+    password_hash_memory_kib: int = Field(default=65536, ge=8192)
+    password_hash_time_cost: int = Field(default=3, ge=1)
+    password_hash_parallelism: int = Field(default=4, ge=1)
     log_level: str = "INFO"
     log_json: bool = False
 
@@ -44,9 +64,27 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":
         weak_secret = self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret.encode()) < 32
-        if self.app_env == "production" and weak_secret:
+        self.otp_test_codes  # noqa: B018  (a malformed OTP_TEST_NUMBERS refuses to start, in every environment)
+        if self.app_env != "production":
+            return self
+        if weak_secret:
             raise ValueError("JWT_SECRET must be set to a secret of at least 32 bytes in production")
+        if self.otp_test_numbers.strip():
+            raise ValueError("OTP_TEST_NUMBERS is for development and tests; it is refused in production")
+        if self.sms_sender != "http" or not self.sms_gateway_url:
+            raise ValueError("production sends sign-in codes by SMS: set SMS_SENDER=http and SMS_GATEWAY_URL")
         return self
+
+    @property
+    def otp_test_codes(self) -> dict[str, str]:
+        """Phone → fixed code, from OTP_TEST_NUMBERS."""
+        codes: dict[str, str] = {}
+        for pair in filter(None, (part.strip() for part in self.otp_test_numbers.split(","))):
+            phone, _, code = pair.partition(":")
+            if not (phone.strip().isdigit() and len(code.strip()) == 6 and code.strip().isdigit()):
+                raise ValueError(f"OTP_TEST_NUMBERS entry {pair!r} is not phone:6-digit-code")
+            codes[phone.strip()] = code.strip()
+        return codes
 
 
 @lru_cache

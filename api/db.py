@@ -16,6 +16,7 @@ from api.config import Settings
 
 # Imported for their flush hooks: derived place columns and the search index follow every ORM write.
 from api.directory import derived as _derived  # noqa: F401
+from api.errors import AppError
 from api.search import index as _search_index  # noqa: F401
 
 
@@ -35,8 +36,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection):  # noqa: ANN001
+        # IMMEDIATE takes the write lock at once: a transaction that read first and wrote later could
+        # otherwise fail with SQLITE_BUSY when another writer committed in between, instead of waiting.
         if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **options: Any) -> AsyncEngine:
@@ -98,11 +101,22 @@ class Database:
             pool_reset_on_return=None,
         ).execution_options(isolation_level="AUTOCOMMIT")
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        # Who is signing in, and with which role and grants, is always read from the primary: disabling an
+        # account or changing a role takes effect on the very next request, whatever a replica's lag.
+        self.auth_sessionmaker = (
+            async_sessionmaker(
+                self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
+            )
+            if settings.database_read_url
+            else self.read_sessionmaker
+        )
 
     async def ping(self, timeout_seconds: float = 2.0) -> None:
         async def _select_one() -> None:
             async with self.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
+                # Outside a transaction: a probe must not queue behind a writer for SQLite's write lock.
+                autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+                await autocommit.execute(text("SELECT 1"))
 
         await asyncio.wait_for(_select_one(), timeout=timeout_seconds)
 
@@ -116,6 +130,9 @@ async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
     """Commit when the work finishes, roll back when it raises: the only place requests commit."""
     try:
         yield session
+    except AppError as error:
+        await (session.commit() if error.keeps_changes else session.rollback())
+        raise
     except Exception:
         await session.rollback()
         raise
@@ -136,6 +153,14 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For resolving the caller's account: autocommit reads on the primary."""
+    database: Database = request.app.state.database
+    async with database.auth_sessionmaker() as session:
+        yield session
+
+
 # "function" scope commits before the response is sent, so a failed commit is never answered with 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
+AuthSessionDep = Annotated[AsyncSession, Depends(get_auth_session, scope="function")]

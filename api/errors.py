@@ -19,6 +19,9 @@ class AppError(Exception):
     status: int = 500
     code: str = "internal_error"
     title: str = "Internal server error"
+    # Most errors undo the request's writes. A few must keep them while still answering an error: a wrong
+    # sign-in code counts against its challenge, a replayed refresh token revokes its family.
+    keeps_changes: bool = False
 
     def __init__(
         self,
@@ -63,6 +66,13 @@ class PreconditionFailed(AppError):
 
 class PreconditionRequired(AppError):
     status, code, title = 428, "precondition_required", "If-Match is required"
+
+
+class TooManyRequests(AppError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str, *, retry_after_seconds: int) -> None:
+        super().__init__(detail, headers={"Retry-After": str(max(1, retry_after_seconds))})
 
 
 class ValidationFailed(AppError):

@@ -4,7 +4,7 @@ import hashlib
 from typing import Annotated, Any, Literal
 
 import orjson
-from fastapi import Depends, Request, Response
+from fastapi import Depends, Path, Request, Response
 from pydantic import BaseModel
 
 Language = Literal["zh", "en"]
@@ -32,6 +32,11 @@ async def preferred_language(request: Request) -> Language:
 
 
 LanguageDep = Annotated[Language, Depends(preferred_language)]
+
+# The same path parameter names everywhere; ids beyond a 32-bit integer cannot exist, so they are a 422.
+MAX_ID = 2_147_483_647
+PlaceId = Annotated[int, Path(ge=1, le=MAX_ID)]
+UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def localized(language: Language, zh: str | None, en: str | None) -> str | None:
@@ -66,3 +71,8 @@ def json_with_etag(request: Request, payload: Any, *, max_age: int = 30) -> Resp
     if if_none_match and _matches(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(content=body, media_type="application/json", headers=headers)
+
+
+async def no_store(response: Response) -> None:
+    """Answers about a signed-in person are never kept by shared caches or the phone's HTTP cache."""
+    response.headers["Cache-Control"] = "no-store"

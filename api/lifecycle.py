@@ -7,8 +7,10 @@ import structlog
 from alembic import command
 from alembic.config import Config
 
+from api.accounts import staff
+from api.accounts.passwords import PasswordHasher
 from api.config import PROJECT_ROOT, Settings
-from api.db import Database
+from api.db import Database, unit_of_work
 from api.search import index
 from seed.loader import SeedReport, load_seed
 
@@ -54,5 +56,26 @@ async def reindex(settings: Settings) -> dict[str, int]:
     try:
         async with database.engine.begin() as connection:
             return await connection.run_sync(index.rebuild)
+    finally:
+        await database.dispose()
+
+
+async def create_staff_user(
+    settings: Settings, *, username: str, password: str, role: str, districts: list[str], display_name: str | None
+) -> int:
+    """`svcdir create-user`: the same rules as the admin endpoint (password strength, grants, unique names)."""
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session, unit_of_work(session):
+            account = await staff.create_staff(
+                session,
+                PasswordHasher(settings),
+                username=username,
+                password=password,
+                role=role,
+                districts=districts,
+                display_name=display_name,
+            )
+            return account.id
     finally:
         await database.dispose()

@@ -8,7 +8,11 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from api.accounts.admin_routes import router as admin_router
+from api.accounts.routes import router as accounts_router
+from api.accounts.runtime import AccountsRuntime
 from api.config import Settings, get_settings
+from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import install_error_handlers, problem_response
@@ -40,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.database.dispose()
+            await app.state.accounts.aclose()
 
     app = FastAPI(
         title="Shanghai Service Directory",
@@ -49,6 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.accounts = AccountsRuntime.from_settings(settings)
     install_error_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
@@ -69,4 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(directory_router)
     app.include_router(search_router)
+    app.include_router(accounts_router)
+    app.include_router(admin_router)
+    app.include_router(curation_router)
     return app

@@ -6,6 +6,8 @@ from typing import Annotated, Any, Generic, TypeVar
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
+from sqlalchemy import Select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.errors import InvalidCursor
 
@@ -53,3 +55,25 @@ def page_in_memory(items: list[ItemT], key: Any, *, kind: str, limit: int, curso
     page = remaining[:limit]
     next_cursor = encode_cursor(kind, [getattr(page[-1], key)]) if len(remaining) > limit else None
     return Page[ItemT](items=page, next_cursor=next_cursor)
+
+
+async def rows_by_id(
+    session: AsyncSession,
+    statement: Select,
+    id_column: Any,
+    *,
+    kind: str,
+    limit: int,
+    cursor: str | None,
+    newest_first: bool = False,
+) -> tuple[list[Any], str | None]:
+    """One keyset page of an ORM select ordered by its integer id (ascending, or descending when newest first)."""
+    key = decode_cursor(cursor, kind, 1)
+    if key is not None:
+        if not isinstance(key[0], int):
+            raise InvalidCursor("the cursor could not be read; start again without it")
+        statement = statement.where(id_column < key[0] if newest_first else id_column > key[0])
+    ordering = id_column.desc() if newest_first else id_column.asc()
+    rows = list((await session.execute(statement.order_by(ordering).limit(limit + 1))).scalars())
+    next_cursor = encode_cursor(kind, [rows[limit - 1].id]) if len(rows) > limit else None
+    return rows[:limit], next_cursor

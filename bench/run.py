@@ -80,14 +80,27 @@ def _serve(url: str, port: int, workers: int, connections: int) -> subprocess.Po
         **os.environ,
         "APP_ENV": "production",
         "JWT_SECRET": secrets.token_urlsafe(48),
+        # Production refuses to start without an SMS gateway; the benchmark sends no codes.
+        "SMS_SENDER": "http",
+        "SMS_GATEWAY_URL": "http://127.0.0.1:9/unused",
         "DATABASE_URL": url,
         "AUTO_MIGRATE": "false",
         "AUTO_SEED": "false",
         "LOG_LEVEL": "WARNING",
         "DATABASE_POOL_SIZE": str(max(1, connections // workers)),
     }
-    command = [sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
-               "--workers", str(workers)]
+    command = [
+        sys.executable,
+        "-m",
+        "api.cli",
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+    ]
     server = subprocess.Popen(command, env=env, cwd=PROJECT_ROOT)
     for _ in range(120):
         try:
@@ -109,8 +122,18 @@ def _milliseconds(value: str) -> float:
 
 
 def _wrk(port: int, paths: str, connections: int, duration: int) -> dict:
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s",
-               str(PROJECT_ROOT / "bench" / "mix.lua"), f"http://127.0.0.1:{port}", "--", paths]
+    command = [
+        "wrk",
+        "-t2",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--latency",
+        "-s",
+        str(PROJECT_ROOT / "bench" / "mix.lua"),
+        f"http://127.0.0.1:{port}",
+        "--",
+        paths,
+    ]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     percentiles = dict(re.findall(r"^\s+(50|99)(?:\.000)?%\s+(\S+)\s*$", output, re.MULTILINE))
     if "99" not in percentiles:
@@ -128,8 +151,10 @@ def run_database(kind: str, places: int, workers: int, connections: int, duratio
     url = _database_url(kind)
     started = time.perf_counter()
     prepared = asyncio.run(_prepare(url, places))
-    print(f"{kind}: loaded {places} places in {time.perf_counter() - started:.0f}s "
-          f"(tokenizing {prepared['load']['tokenize_seconds'] / places * 1000:.3f} ms a row)")
+    print(
+        f"{kind}: loaded {places} places in {time.perf_counter() - started:.0f}s "
+        f"(tokenizing {prepared['load']['tokenize_seconds'] / places * 1000:.3f} ms a row)"
+    )
     server = _serve(url, port, workers, connections)
     try:
         mixes = {}
@@ -142,8 +167,13 @@ def run_database(kind: str, places: int, workers: int, connections: int, duratio
     ceiling = mixes["ceiling"]["requests_per_second"]
     for result in mixes.values():
         result["ratio_to_ceiling"] = round(result["requests_per_second"] / ceiling, 3)
-    return {"database": kind, "places": places, "load_seconds": round(prepared["load"]["seconds"], 1),
-            "tokenize_ms_per_row": round(prepared["load"]["tokenize_seconds"] / places * 1000, 4), "mixes": mixes}
+    return {
+        "database": kind,
+        "places": places,
+        "load_seconds": round(prepared["load"]["seconds"], 1),
+        "tokenize_ms_per_row": round(prepared["load"]["tokenize_seconds"] / places * 1000, 4),
+        "mixes": mixes,
+    }
 
 
 def _plot(results: list[dict], path: Path) -> None:
@@ -156,8 +186,9 @@ def _plot(results: list[dict], path: Path) -> None:
     width = 0.8 / len(results)
     for offset, result in enumerate(results):
         positions = [i + offset * width for i in range(len(MIXES))]
-        rps_axis.bar(positions, [result["mixes"][m]["requests_per_second"] for m in MIXES], width,
-                     label=result["database"])
+        rps_axis.bar(
+            positions, [result["mixes"][m]["requests_per_second"] for m in MIXES], width, label=result["database"]
+        )
         p99_axis.bar(positions, [result["mixes"][m]["p99_ms"] for m in MIXES], width, label=result["database"])
     for axis, title in ((rps_axis, "requests per second"), (p99_axis, "p99 latency (ms)")):
         axis.set_xticks([i + width * (len(results) - 1) / 2 for i in range(len(MIXES))], MIXES, rotation=20)
@@ -191,8 +222,10 @@ def main() -> None:
     print(f"\n{'database':10} {'mix':20} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'× ceiling':>10} {'errors':>7}")
     for result in results:
         for mix, figures in result["mixes"].items():
-            print(f"{result['database']:10} {mix:20} {figures['requests_per_second']:9.0f} {figures['p50_ms']:8.1f} "
-                  f"{figures['p99_ms']:8.1f} {figures['ratio_to_ceiling']:10.2f} {figures['non_2xx']:7}")
+            print(
+                f"{result['database']:10} {mix:20} {figures['requests_per_second']:9.0f} {figures['p50_ms']:8.1f} "
+                f"{figures['p99_ms']:8.1f} {figures['ratio_to_ceiling']:10.2f} {figures['non_2xx']:7}"
+            )
     print(f"\nresults: {RESULTS / (stamp + '.json')} and .png")
 
 

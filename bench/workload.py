@@ -14,9 +14,26 @@ from models import District, Place
 
 # Everyday words and how often residents type them (relative weights).
 WORDS = {
-    "厕所": 10, "停车": 9, "公园": 8, "养老院": 5, "助餐": 5, "长者食堂": 4, "充电": 4, "快递": 3,
-    "卫生服务中心": 4, "看病": 3, "为老服务中心": 2, "口袋公园": 2, "老人 吃饭": 2, "yanglao": 1, "gongce": 1,
-    "tingche": 1, "运动": 2, "护理院": 1, "停车场": 3, "公厕": 3,
+    "厕所": 10,
+    "停车": 9,
+    "公园": 8,
+    "养老院": 5,
+    "助餐": 5,
+    "长者食堂": 4,
+    "充电": 4,
+    "快递": 3,
+    "卫生服务中心": 4,
+    "看病": 3,
+    "为老服务中心": 2,
+    "口袋公园": 2,
+    "老人 吃饭": 2,
+    "yanglao": 1,
+    "gongce": 1,
+    "tingche": 1,
+    "运动": 2,
+    "护理院": 1,
+    "停车场": 3,
+    "公厕": 3,
 }
 RADII = [500, 1000, 1000, 2000, 3000]
 
@@ -45,23 +62,34 @@ def write_mixes(connection: Connection, folder: Path, count: int = 20000, seed: 
     ids = [row.id for row in rows]
     points = [(row.lat, row.lng) for row in rows]
     districts = connection.execute(select(District.code)).scalars().all()
-    roads = sorted({name.split("公共")[0] for name in connection.execute(
-        select(Place.name).where(Place.name.like("%路公共厕所")).limit(500)).scalars()})
+    roads = sorted(
+        {
+            name.split("公共")[0]
+            for name in connection.execute(
+                select(Place.name).where(Place.name.like("%路公共厕所")).limit(500)
+            ).scalars()
+        }
+    )
     mixes = {
         "detail": [f"/v1/places/{place_id}" for place_id in _zipf_ids(rng, ids, count)],
         "q_district": [
-            "/v1/places?" + urlencode({"q": _word(rng, roads), "district": rng.choice(districts)})
-            for _ in range(count)
+            "/v1/places?" + urlencode({"q": _word(rng, roads), "district": rng.choice(districts)}) for _ in range(count)
         ],
         "near_distance": [
             "/v1/places?" + urlencode({"near": _point(rng, points), "radius_m": rng.choice(RADII), "sort": "distance"})
             for _ in range(count)
         ],
         "q_near_open_facets": [
-            "/v1/places?" + urlencode({
-                "q": _word(rng, roads), "near": _point(rng, points), "radius_m": rng.choice(RADII),
-                "open_now": "true", "facets": "category,district",
-            })
+            "/v1/places?"
+            + urlencode(
+                {
+                    "q": _word(rng, roads),
+                    "near": _point(rng, points),
+                    "radius_m": rng.choice(RADII),
+                    "open_now": "true",
+                    "facets": "category,district",
+                }
+            )
             for _ in range(count)
         ],
         "ceiling": ["/healthz"] * 10,

@@ -14,6 +14,7 @@ from models.base import include_in_autogenerate
 config = context.config
 target_metadata = SQLModel.metadata
 
+
 def database_url() -> str:
     return config.get_main_option("sqlalchemy.url") or get_settings().database_url
 

@@ -1,6 +1,8 @@
 """All tables, imported here so that `SQLModel.metadata` is complete for Alembic and the app."""
 
+from models.account import ROLES, STAFF_ROLES, DistrictGrant, OtpChallenge, RefreshToken, UserAccount
 from models.article import Article
+from models.audit import AuditEntry
 from models.base import NAMING_CONVENTION, PUBLICATION_STATUSES
 from models.bundle import Bundle, BundleMatter
 from models.category import Category
@@ -13,7 +15,14 @@ from models.seed_state import SeedState
 __all__ = [
     "NAMING_CONVENTION",
     "PUBLICATION_STATUSES",
+    "ROLES",
+    "STAFF_ROLES",
     "Article",
+    "AuditEntry",
+    "DistrictGrant",
+    "OtpChallenge",
+    "RefreshToken",
+    "UserAccount",
     "Bundle",
     "BundleMatter",
     "Category",

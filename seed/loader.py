@@ -125,6 +125,4 @@ async def _load_sample_content(session: AsyncSession, places: dict[tuple, Place]
     await upsert(session, Article, ["source_ref"], content.article_rows(), report)
     bundles = content.bundle_rows()
     await upsert(session, Bundle, ["code"], [bundle for bundle, _ in bundles], report)
-    await upsert(
-        session, BundleMatter, ["bundle_code", "code"], [m for _, matters in bundles for m in matters], report
-    )
+    await upsert(session, BundleMatter, ["bundle_code", "code"], [m for _, matters in bundles for m in matters], report)

@@ -77,8 +77,9 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         place["name"] = f"{street}社区综合为老服务中心"
         place["opening_hours"] = {"weekly": [{"days": EVERY_DAY, "opens": "08:30", "closes": "17:00"}]}
         place["attributes"] = {
-            "services": rng.sample(["日间照护", "助餐", "助浴", "康复护理", "认知症照护", "家庭照护者培训",
-                                    "智慧养老体验", "健康咨询"], 4),
+            "services": rng.sample(
+                ["日间照护", "助餐", "助浴", "康复护理", "认知症照护", "家庭照护者培训", "智慧养老体验", "健康咨询"], 4
+            ),
             "day_care_places": rng.randrange(20, 61, 5),
             "respite_beds": rng.randrange(0, 21, 2),
         }
@@ -115,8 +116,9 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         place["name"] = f"{_short_street(street)}长者运动健康之家"
         place["opening_hours"] = _weekday_hours("08:30", "16:30", saturday_until="11:30")
         place["attributes"] = {
-            "equipment": rng.sample(["智能跑步机", "上肢康复器", "平衡训练仪", "智能体测仪", "太空漫步机",
-                                     "卧式健身车"], 4),
+            "equipment": rng.sample(
+                ["智能跑步机", "上肢康复器", "平衡训练仪", "智能体测仪", "太空漫步机", "卧式健身车"], 4
+            ),
             "area_m2": rng.randrange(120, 401, 20),
             "guidance_sessions": True,
         }
@@ -152,8 +154,9 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         spaces = rng.randrange(40, 601, 10)
         place["attributes"] = {
             "spaces_total": spaces,
-            "fee_rule": rng.choice(["首小时10元，之后每半小时5元", "每小时8元，24小时封顶60元",
-                                    "首小时15元，之后每小时10元"]),
+            "fee_rule": rng.choice(
+                ["首小时10元，之后每半小时5元", "每小时8元，24小时封顶60元", "首小时15元，之后每小时10元"]
+            ),
             "ev_spaces": rng.randrange(0, spaces // 10 + 1),
         }
         place["capacity"], place["available"] = spaces, rng.randrange(0, spaces + 1)
@@ -175,8 +178,9 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
     elif category == "convenience.toilet":
         place["name"] = rng.choice([f"{road}公共厕所", f"{anchor['name']}公厕"])
         open_24h = rng.random() < 0.4
-        place["opening_hours"] = ROUND_THE_CLOCK if open_24h else {
-            "weekly": [{"days": EVERY_DAY, "opens": "05:00", "closes": "22:00"}]}
+        place["opening_hours"] = (
+            ROUND_THE_CLOCK if open_24h else {"weekly": [{"days": EVERY_DAY, "opens": "05:00", "closes": "22:00"}]}
+        )
         place["attributes"] = {
             "toilet_class": rng.choice(["class_1", "class_2", "class_2", "class_3"]),
             "open_24h": open_24h,
@@ -195,8 +199,9 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         place["name"] = f"{_short_street(street)}社区卫生服务中心{community}服务站"
         place["opening_hours"] = _weekday_hours("08:00", "16:30", saturday_until="11:30")
         place["attributes"] = {
-            "services": rng.sample(["全科门诊", "家庭医生签约", "预防接种", "慢病管理", "中医理疗", "康复护理",
-                                    "老年人健康体检"], 4),
+            "services": rng.sample(
+                ["全科门诊", "家庭医生签约", "预防接种", "慢病管理", "中医理疗", "康复护理", "老年人健康体检"], 4
+            ),
             "family_doctor": True,
         }
         place["accessibility"] = ["wheelchair", "accessible_toilet"]

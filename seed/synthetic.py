@@ -26,7 +26,6 @@ def scaled_counts(total: int, districts: int = 16) -> dict[str, int]:
     return {category: max(1, math.ceil(total * share / weight / districts)) for category, share in PER_DISTRICT.items()}
 
 
-
 def synthetic_places(total: int, seed: int = 7) -> Iterator[dict[str, Any]]:
     rows = generate_places(scaled_counts(total), seed=seed, ref_prefix="synthetic")
     for position, row in enumerate(rows):

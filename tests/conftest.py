@@ -3,7 +3,8 @@ on a database built by the migrations and loaded with the real seed, each test i
 """
 
 import asyncio
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Callable
 
 import httpx
 import pytest
@@ -11,11 +12,26 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Settings
-from api.db import Database, get_read_session, get_session, unit_of_work
+from api.db import Database, get_auth_session, get_read_session, get_session, unit_of_work
 from api.lifecycle import migrate
 from api.main import create_app
 from seed.loader import load_seed
-from tests.databases import blank_database, configured_backends
+from tests.databases import blank_database, configured_backends, configured_redis
+
+
+def app_settings(database_url: str, **overrides: object) -> Settings:
+    """Settings of a test app: its own rate-limit counters (on Redis when configured) and a cheap argon2 cost."""
+    values: dict[str, object] = {
+        "database_url": database_url,
+        "app_env": "test",
+        "redis_url": configured_redis(),
+        "rate_limit_key_prefix": f"svcdir-test-{uuid.uuid4().hex}",
+        "password_hash_memory_kib": 8192,
+        "password_hash_time_cost": 1,
+        "password_hash_parallelism": 1,
+        "otp_test_numbers": "",
+    }
+    return Settings(_env_file=None, **{**values, **overrides})
 
 
 @pytest.fixture(scope="session", params=configured_backends())
@@ -61,22 +77,36 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             await outer.rollback()
 
 
-@pytest.fixture
-def app(database: Database, database_url: str, session: AsyncSession) -> FastAPI:
-    application = create_app(Settings(database_url=database_url, app_env="test"))
-    application.state.database = database
+AppFactory = Callable[..., FastAPI]
 
-    async def session_in_test_transaction() -> AsyncIterator[AsyncSession]:
-        # The same commit-or-rollback contract as api.db.get_session, on the test's savepoint.
-        async with unit_of_work(session):
+
+@pytest.fixture
+def make_app(database: Database, database_url: str, session: AsyncSession) -> AppFactory:
+    """Apps on the test's transaction; keyword arguments override settings (an SMS gateway, argon2 cost …)."""
+
+    def build(**overrides: object) -> FastAPI:
+        application = create_app(app_settings(database_url, **overrides))
+        application.state.database = database
+
+        async def session_in_test_transaction() -> AsyncIterator[AsyncSession]:
+            # The same commit-or-rollback contract as api.db.get_session, on the test's savepoint.
+            async with unit_of_work(session):
+                yield session
+
+        async def read_session_in_test_transaction() -> AsyncIterator[AsyncSession]:
             yield session
 
-    async def read_session_in_test_transaction() -> AsyncIterator[AsyncSession]:
-        yield session
+        application.dependency_overrides[get_session] = session_in_test_transaction
+        application.dependency_overrides[get_read_session] = read_session_in_test_transaction
+        application.dependency_overrides[get_auth_session] = read_session_in_test_transaction
+        return application
 
-    application.dependency_overrides[get_session] = session_in_test_transaction
-    application.dependency_overrides[get_read_session] = read_session_in_test_transaction
-    return application
+    return build
+
+
+@pytest.fixture
+def app(make_app: AppFactory) -> FastAPI:
+    return make_app()
 
 
 @pytest.fixture

@@ -11,6 +11,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def configured_redis() -> str | None:
+    """Redis for the rate limits (as production runs them); without it they count in process memory."""
+    if not REDIS_URL and os.environ.get("CI") == "true":
+        raise RuntimeError("CI runs the rate limits on Redis: set TEST_REDIS_URL")
+    return REDIS_URL
 
 
 def configured_backends() -> list[str]:

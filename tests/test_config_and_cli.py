@@ -10,13 +10,34 @@ from api.cli import app as cli
 from api.config import DEVELOPMENT_JWT_SECRET, Settings, get_settings
 from api.db import create_engine_for
 
+PRODUCTION_SMS = {"sms_sender": "http", "sms_gateway_url": "https://sms.example.cn/send"}
+
 
 def test_production_refuses_the_development_secret() -> None:
     with pytest.raises(ValidationError, match="JWT_SECRET"):
-        Settings(app_env="production", jwt_secret=DEVELOPMENT_JWT_SECRET)
+        Settings(app_env="production", jwt_secret=DEVELOPMENT_JWT_SECRET, **PRODUCTION_SMS)
     with pytest.raises(ValidationError, match="JWT_SECRET"):
-        Settings(app_env="production", jwt_secret="too-short")
-    assert Settings(app_env="production", jwt_secret="x" * 32).app_env == "production"
+        Settings(app_env="production", jwt_secret="too-short", **PRODUCTION_SMS)
+    assert Settings(app_env="production", jwt_secret="x" * 32, **PRODUCTION_SMS).app_env == "production"
+
+
+def test_production_refuses_test_numbers_and_the_console_sms_sender() -> None:
+    with pytest.raises(ValidationError, match="OTP_TEST_NUMBERS"):
+        Settings(app_env="production", jwt_secret="x" * 32, otp_test_numbers="13800000000:123456", **PRODUCTION_SMS)
+    with pytest.raises(ValidationError, match="SMS_GATEWAY_URL"):
+        Settings(app_env="production", jwt_secret="x" * 32)
+    development = Settings(_env_file=None, otp_test_numbers="13800000000:123456, 13900000000:654321")
+    assert development.otp_test_codes == {"13800000000": "123456", "13900000000": "654321"}
+
+
+def test_malformed_test_numbers_refuse_to_start() -> None:
+    with pytest.raises(ValidationError, match="phone:6-digit-code"):
+        Settings(_env_file=None, otp_test_numbers="13800000000:12345")
+
+
+def test_access_tokens_cannot_be_configured_to_live_beyond_15_minutes() -> None:
+    with pytest.raises(ValidationError, match="access_token_minutes"):
+        Settings(_env_file=None, access_token_minutes=60)
 
 
 def test_development_runs_on_embedded_sqlite_under_var() -> None:

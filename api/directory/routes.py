@@ -27,14 +27,12 @@ from api.directory.schemas import (
     SyncAnswer,
 )
 from api.errors import ValidationFailed
-from api.http import LanguageDep, json_with_etag, plain
+from api.http import MAX_ID, LanguageDep, PlaceId, json_with_etag, plain
 from api.pagination import CursorParam, LimitParam, Page, page_in_memory
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 
-MAX_ID = 2_147_483_647
 DistrictCode = Annotated[str, Path(pattern=r"^\d{6}$", examples=["310104"])]
-PlaceId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) -> Response:

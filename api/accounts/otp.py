@@ -1,0 +1,119 @@
+"""Residents' sign-in by SMS code: send a code, check it, and create the resident on first sign-in."""
+
+import hashlib
+import hmac
+import secrets
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts.phones import normalize_phone
+from api.accounts.runtime import AccountsRuntime
+from api.errors import Forbidden, Unauthorized, ValidationFailed
+from api.ratelimit import Rule
+from models import OtpChallenge, UserAccount
+
+CODE_VALID_MINUTES = 10
+MAX_ATTEMPTS = 5
+SENDS_PER_PHONE = Rule.of("otp-phone", "5/hour", "at most 5 codes an hour are sent to one phone")
+SENDS_PER_ADDRESS = Rule.of("otp-address", "20/hour", "too many codes were requested from this network")
+
+
+class InvalidCode(Unauthorized):
+    code, title = "invalid_code", "The code is wrong or no longer valid"
+
+
+class WrongCode(InvalidCode):
+    keeps_changes = True  # the failed try stays counted against the challenge
+
+
+class AccountDisabled(Forbidden):
+    code, title = "account_disabled", "This account is disabled"
+
+
+def _code_digest(secret: str, challenge_id: str, code: str) -> str:
+    return hmac.new(secret.encode(), f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+async def send_code(
+    session: AsyncSession, runtime: AccountsRuntime, secret: str, raw_phone: str, address: str
+) -> OtpChallenge:
+    phone = normalize_phone(raw_phone)
+    if phone is None:
+        raise ValidationFailed(
+            "this is not a mainland mobile number (11 digits starting with 1, +86 allowed)",
+            errors=[{"loc": ["body", "phone"], "msg": "not a mobile number", "type": "invalid_phone"}],
+        )
+    await runtime.limiter.hit(SENDS_PER_ADDRESS, address)
+    await runtime.limiter.hit(SENDS_PER_PHONE, phone)
+    fixed_code = runtime.otp_test_codes.get(phone)
+    code = fixed_code or f"{secrets.randbelow(1_000_000):06d}"
+    now = datetime.now(UTC)
+    challenge_id = secrets.token_urlsafe(24)
+    challenge = OtpChallenge(
+        id=challenge_id,
+        phone=phone,
+        code_hash=_code_digest(secret, challenge_id, code),
+        created_at=now,
+        expires_at=now + timedelta(minutes=CODE_VALID_MINUTES),
+    )
+    session.add(challenge)
+    await session.flush()
+    if fixed_code is None:
+        await runtime.sms.send_code(phone, code, CODE_VALID_MINUTES)
+    return challenge
+
+
+async def verify_code(session: AsyncSession, secret: str, challenge_id: str, code: str) -> UserAccount:
+    """The resident the code signs in (created on first sign-in). Every try counts, the right one included."""
+    now = datetime.now(UTC)
+    # Counting first, atomically, makes concurrent guesses on one challenge wait for each other.
+    counted = (
+        await session.execute(
+            update(OtpChallenge)
+            .where(
+                OtpChallenge.id == challenge_id,
+                OtpChallenge.consumed_at.is_(None),
+                OtpChallenge.expires_at > now,
+                OtpChallenge.attempts < MAX_ATTEMPTS,
+            )
+            .values(attempts=OtpChallenge.attempts + 1)
+            .returning(OtpChallenge.phone, OtpChallenge.code_hash, OtpChallenge.attempts)
+            .execution_options(synchronize_session=False)
+        )
+    ).first()
+    if counted is None:
+        raise InvalidCode("this code has expired, was already used or had too many wrong tries; ask for a new one")
+    if not hmac.compare_digest(counted.code_hash, _code_digest(secret, challenge_id, code)):
+        left = MAX_ATTEMPTS - counted.attempts
+        raise WrongCode(f"the code is wrong; {left} tries left" if left else "the code is wrong; ask for a new one")
+    await session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.id == challenge_id)
+        .values(consumed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return await _resident_for(session, counted.phone, now)
+
+
+async def _resident_for(session: AsyncSession, phone: str, now: datetime) -> UserAccount:
+    resident = await _by_phone(session, phone)
+    if resident is None:
+        try:
+            async with session.begin_nested():
+                resident = UserAccount(role="resident", phone=phone, created_at=now, updated_at=now)
+                session.add(resident)
+        except IntegrityError:
+            # The same phone signed in through another challenge at the same moment.
+            resident = await _by_phone(session, phone)
+            assert resident is not None
+    if not resident.is_active:
+        raise AccountDisabled("this account is disabled; contact 12345 for help")
+    resident.last_sign_in_at = now
+    return resident
+
+
+async def _by_phone(session: AsyncSession, phone: str) -> UserAccount | None:
+    return (await session.execute(select(UserAccount).where(UserAccount.phone == phone))).scalar_one_or_none()

@@ -1,0 +1,92 @@
+"""Request and response bodies of sign-in, the caller's own account, and account administration."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+StaffRole = Literal["operator", "reviewer", "admin"]
+Role = Literal["resident", "operator", "reviewer", "admin"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class OtpRequest(_Strict):
+    phone: str = Field(min_length=11, max_length=20, examples=["13800000000"])
+
+
+class OtpChallengePublic(BaseModel):
+    challenge_id: str
+    expires_in: int = Field(description="Seconds the code stays valid.")
+
+
+class OtpVerify(_Strict):
+    challenge_id: str = Field(min_length=1, max_length=64)
+    code: str = Field(pattern=r"^\d{6}$", examples=["123456"])
+
+
+class LoginRequest(_Strict):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=128)
+
+
+class RefreshRequest(_Strict):
+    refresh_token: str = Field(min_length=1, max_length=128)
+
+
+class TokenPairPublic(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"
+    expires_in: int = Field(description="Seconds the access token stays valid (at most 900).")
+    refresh_expires_in: int
+
+
+class AccountPublic(BaseModel):
+    id: int
+    role: Role
+    phone: str | None = Field(description="Your own number in full; staff lists show it masked.")
+    username: str | None
+    display_name: str | None
+    districts: list[str]
+    active: bool
+    created_at: datetime
+    last_sign_in_at: datetime | None
+
+
+class AccountPage(BaseModel):
+    items: list[AccountPublic]
+    next_cursor: str | None
+
+
+class StaffCreate(_Strict):
+    username: str = Field(min_length=3, max_length=64)
+    password: str = Field(min_length=8, max_length=128)
+    role: StaffRole
+    districts: list[str] = Field(default_factory=list, max_length=16)
+    display_name: str | None = Field(default=None, max_length=64)
+
+
+class AccountUpdate(_Strict):
+    role: Role | None = None
+    districts: list[str] | None = Field(default=None, max_length=16)
+    active: bool | None = None
+    reason: str | None = Field(default=None, max_length=500, description="Kept in the audit trail.")
+
+
+class AuditEntryPublic(BaseModel):
+    id: int
+    actor_id: int | None
+    action: str
+    object_type: str
+    object_id: str
+    reason: str | None
+    details: dict
+    created_at: datetime
+
+
+class AuditPage(BaseModel):
+    items: list[AuditEntryPublic]
+    next_cursor: str | None

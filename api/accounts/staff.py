@@ -1,0 +1,136 @@
+"""Staff accounts: password sign-in with throttling, and creating operators, reviewers and admins."""
+
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.accounts.passwords import PasswordHasher, check_new_password
+from api.accounts.runtime import AccountsRuntime
+from api.errors import Conflict, Unauthorized, ValidationFailed
+from api.ratelimit import Rule
+from models import STAFF_ROLES, District, DistrictGrant, UserAccount
+
+USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
+FAILURES_PER_ACCOUNT = Rule.of(
+    "login-account", "5/15minutes", "too many failed sign-ins for this username; wait before trying again"
+)
+FAILURES_PER_ADDRESS = Rule.of("login-address", "30/hour", "too many failed sign-ins from this network")
+
+
+class InvalidCredentials(Unauthorized):
+    code, title = "invalid_credentials", "The username or password is wrong"
+
+    def __init__(self) -> None:
+        super().__init__(self.title, headers={"WWW-Authenticate": 'Bearer realm="svcdir"'})
+
+
+class UsernameTaken(Conflict):
+    code, title = "username_taken", "This username is taken"
+
+
+def normalize_username(raw: str) -> str:
+    return raw.strip().lower()
+
+
+async def sign_in(
+    session: AsyncSession, runtime: AccountsRuntime, raw_username: str, password: str, address: str
+) -> UserAccount:
+    """The staff account these credentials open. Unknown users, disabled accounts and wrong passwords all
+    answer the same error after the same argon2 work."""
+    username = normalize_username(raw_username)
+    await runtime.limiter.check(FAILURES_PER_ACCOUNT, username)
+    await runtime.limiter.check(FAILURES_PER_ADDRESS, address)
+    account = (
+        await session.execute(
+            select(UserAccount).where(UserAccount.username == username, UserAccount.role.in_(STAFF_ROLES))
+        )
+    ).scalar_one_or_none()
+    usable = account is not None and account.is_active and account.deleted_at is None
+    matches, upgraded_hash = await runtime.hasher.verify(password, account.password_hash if usable else None)
+    if not matches or account is None:
+        await runtime.limiter.count_failure(FAILURES_PER_ACCOUNT, username)
+        await runtime.limiter.count_failure(FAILURES_PER_ADDRESS, address)
+        raise InvalidCredentials()
+    if upgraded_hash is not None:
+        account.password_hash = upgraded_hash
+    account.last_sign_in_at = datetime.now(UTC)
+    await runtime.limiter.clear(FAILURES_PER_ACCOUNT, username)
+    return account
+
+
+async def create_staff(
+    session: AsyncSession,
+    hasher: PasswordHasher,
+    *,
+    username: str,
+    password: str,
+    role: str,
+    districts: Iterable[str] = (),
+    display_name: str | None = None,
+    actor_id: int | None = None,
+) -> UserAccount:
+    """A new staff account; `actor_id` is the admin who made it (None: from the command line)."""
+    username = normalize_username(username)
+    if not USERNAME.fullmatch(username):
+        raise ValidationFailed(
+            "a username has 3–64 characters (a-z, 0-9, '.', '_', '-'), starting with a letter or digit",
+            errors=[{"loc": ["body", "username"], "msg": "not a valid username", "type": "invalid_username"}],
+        )
+    check_new_password(password, username)
+    grants = await checked_grants(session, role, districts)
+    if (await session.execute(select(UserAccount.id).where(UserAccount.username == username))).first():
+        raise UsernameTaken(f"the username {username} is taken")
+    now = datetime.now(UTC)
+    account = UserAccount(
+        role=role,
+        username=username,
+        password_hash=await hasher.hash(password),
+        display_name=display_name,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(account)
+    await session.flush()
+    session.add_all(DistrictGrant(user_id=account.id, district_code=code, granted_at=now) for code in grants)
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="user.create",
+        object_type="user",
+        object_id=account.id,
+        details={"username": username, "role": role, "districts": grants},
+    )
+    await session.flush()
+    return account
+
+
+async def checked_grants(session: AsyncSession, role: str, districts: Iterable[str]) -> list[str]:
+    """The district grants a staff role may hold: operators need at least one, other roles none."""
+    if role not in STAFF_ROLES:
+        raise ValidationFailed(
+            f"a staff role is one of {', '.join(STAFF_ROLES)}",
+            errors=[{"loc": ["body", "role"], "msg": "not a staff role", "type": "invalid_role"}],
+        )
+    codes = sorted(set(districts))
+    if role == "operator" and not codes:
+        raise ValidationFailed(
+            "an operator needs at least one district grant",
+            errors=[{"loc": ["body", "districts"], "msg": "no district", "type": "districts_required"}],
+        )
+    if role != "operator" and codes:
+        raise ValidationFailed(
+            "only operators hold district grants",
+            errors=[{"loc": ["body", "districts"], "msg": "not for this role", "type": "districts_not_allowed"}],
+        )
+    known = set((await session.execute(select(District.code).where(District.code.in_(codes)))).scalars())
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"unknown district code {', '.join(unknown)}",
+            errors=[{"loc": ["body", "districts"], "msg": "unknown district", "type": "unknown_district"}],
+        )
+    return codes

@@ -1,0 +1,149 @@
+"""Accounts as admins manage them (roles, grants, disabling) and as residents own them (profile, deletion)."""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.accounts import sessions
+from api.accounts.staff import checked_grants
+from api.errors import Conflict, NotFound, ValidationFailed
+from api.pagination import rows_by_id
+from models import DistrictGrant, OtpChallenge, UserAccount
+
+
+class LastAdmin(Conflict):
+    code, title = "last_admin", "The last active admin cannot be removed"
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    role: str | None = None
+    districts: list[str] | None = None
+    active: bool | None = None
+    reason: str | None = None
+
+
+async def districts_of(session: AsyncSession, user_ids: list[int]) -> dict[int, list[str]]:
+    rows = await session.execute(
+        select(DistrictGrant.user_id, DistrictGrant.district_code)
+        .where(DistrictGrant.user_id.in_(user_ids))
+        .order_by(DistrictGrant.district_code)
+    )
+    grants: dict[int, list[str]] = {user_id: [] for user_id in user_ids}
+    for user_id, code in rows:
+        grants[user_id].append(code)
+    return grants
+
+
+async def get_account(session: AsyncSession, user_id: int) -> UserAccount:
+    account = await session.get(UserAccount, user_id)
+    if account is None:
+        raise NotFound(f"there is no user {user_id}")
+    return account
+
+
+async def list_accounts(
+    session: AsyncSession, *, role: str | None, active: bool | None, q: str | None, limit: int, cursor: str | None
+) -> tuple[list[UserAccount], str | None]:
+    statement = select(UserAccount)
+    if role:
+        statement = statement.where(UserAccount.role == role)
+    if active is not None:
+        statement = statement.where(UserAccount.is_active == active)
+    if q:
+        needle = f"%{q.strip().lower()}%"
+        statement = statement.where(
+            or_(
+                UserAccount.username.like(needle),
+                func.lower(UserAccount.display_name).like(needle),
+                UserAccount.phone.like(needle),
+            )
+        )
+    return await rows_by_id(session, statement, UserAccount.id, kind="users", limit=limit, cursor=cursor)
+
+
+async def change_account(session: AsyncSession, actor_id: int, user_id: int, change: AccountChange) -> UserAccount:
+    """Apply an admin's change; every changed aspect is written to the audit trail."""
+    account = await get_account(session, user_id)
+    before = {"role": account.role, "active": account.is_active}
+    current_grants = (await districts_of(session, [user_id]))[user_id]
+    role = change.role or account.role
+    if (account.role == "resident") != (role == "resident"):
+        raise ValidationFailed(
+            "residents sign in by phone and staff by password: a resident cannot become staff or the reverse",
+            errors=[{"loc": ["body", "role"], "msg": "cannot cross resident/staff", "type": "invalid_role"}],
+        )
+    if role != "resident":
+        wanted = change.districts if change.districts is not None else (current_grants if role == "operator" else [])
+        grants = await checked_grants(session, role, wanted)
+    else:
+        grants = []
+    stays_admin = role == "admin" and (change.active if change.active is not None else account.is_active)
+    if account.role == "admin" and account.is_active and not stays_admin:
+        await _refuse_losing_last_admin(session, user_id)
+
+    now = datetime.now(UTC)
+    if grants != current_grants:
+        await session.execute(delete(DistrictGrant).where(DistrictGrant.user_id == user_id))
+        session.add_all(DistrictGrant(user_id=user_id, district_code=code, granted_at=now) for code in grants)
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="user.districts",
+            object_type="user",
+            object_id=user_id,
+            details={"before": current_grants, "after": grants},
+            reason=change.reason,
+        )
+    if role != account.role:
+        account.role = role
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="user.role",
+            object_type="user",
+            object_id=user_id,
+            details={"before": before["role"], "after": role},
+            reason=change.reason,
+        )
+    if change.active is not None and change.active != account.is_active:
+        account.is_active = change.active
+        if not change.active:
+            await sessions.revoke_all_for(session, user_id)
+        audit.record(
+            session,
+            actor_id=actor_id,
+            action="user.enable" if change.active else "user.disable",
+            object_type="user",
+            object_id=user_id,
+            details={"before": before["active"], "after": change.active},
+            reason=change.reason,
+        )
+    account.updated_at = now
+    await session.flush()
+    return account
+
+
+async def _refuse_losing_last_admin(session: AsyncSession, user_id: int) -> None:
+    others = await session.scalar(
+        select(func.count()).where(UserAccount.role == "admin", UserAccount.is_active, UserAccount.id != user_id)
+    )
+    if not others:
+        raise LastAdmin("this is the last active admin; make another admin first")
+
+
+async def erase_resident(session: AsyncSession, user_id: int) -> None:
+    """A resident leaves: phone, name and sign-in codes are erased and every session ends. The account row stays,
+    empty, so that feedback they sent remains counted in the statistics without anything that points to them."""
+    account = await get_account(session, user_id)
+    if account.phone:
+        await session.execute(delete(OtpChallenge).where(OtpChallenge.phone == account.phone))
+    account.phone = None
+    account.display_name = None
+    account.is_active = False
+    account.deleted_at = account.updated_at = datetime.now(UTC)
+    await sessions.revoke_all_for(session, user_id)
+    await session.flush()

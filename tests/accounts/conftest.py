@@ -1,0 +1,50 @@
+"""Accounts to sign in with: staff made through the real service, residents as the OTP flow makes them."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts import staff
+from models import UserAccount
+
+# Strong enough for the password rules (zxcvbn score ≥ 3).
+STAFF_PASSWORD = "lantern-harbour-quietly-71"
+
+StaffFactory = Callable[..., Awaitable[UserAccount]]
+
+
+def bearer(app: FastAPI, user_id: int) -> dict[str, str]:
+    return {"Authorization": f"Bearer {app.state.accounts.tokens.issue_access(user_id)}"}
+
+
+@pytest.fixture
+def make_staff(app: FastAPI, session: AsyncSession) -> StaffFactory:
+    async def make(role: str, districts: tuple[str, ...] = (), username: str | None = None) -> UserAccount:
+        account = await staff.create_staff(
+            session,
+            app.state.accounts.hasher,
+            username=username or f"{role}-{uuid.uuid4().hex[:8]}",
+            password=STAFF_PASSWORD,
+            role=role,
+            districts=districts or (("310104",) if role == "operator" else ()),
+        )
+        await session.commit()
+        return account
+
+    return make
+
+
+@pytest.fixture
+def make_resident(session: AsyncSession) -> Callable[[str], Awaitable[UserAccount]]:
+    async def make(phone: str) -> UserAccount:
+        now = datetime.now(UTC)
+        account = UserAccount(role="resident", phone=phone, created_at=now, updated_at=now)
+        session.add(account)
+        await session.commit()
+        return account
+
+    return make

@@ -1,0 +1,53 @@
+"""A real SMS gateway stand-in: an HTTP server on a free local port that records what it is sent."""
+
+import asyncio
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+class Gateway:
+    def __init__(self) -> None:
+        self.messages: list[dict] = []
+        self.mode = "ok"  # ok | fail | slow
+        self.authorization: str | None = None
+
+    async def send(self, request: Request) -> JSONResponse:
+        if self.mode == "slow":
+            await asyncio.sleep(3)
+        if self.mode == "fail":
+            return JSONResponse({"error": "upstream carrier down"}, status_code=502)
+        self.authorization = request.headers.get("authorization")
+        self.messages.append(await request.json())
+        return JSONResponse({"accepted": True})
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_gateway() -> Iterator[tuple[Gateway, str]]:
+    gateway = Gateway()
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(Starlette(routes=[Route("/send", gateway.send, methods=["POST"])]), port=port, log_level="error")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        threading.Event().wait(0.02)
+    try:
+        yield gateway, f"http://127.0.0.1:{port}/send"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
