@@ -1,0 +1,130 @@
+"""Every route of the app against a written policy: who may call it, and what everyone else gets.
+
+A route missing from POLICY fails this test, so no endpoint ships without a decision about who may use it.
+"""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Article, Bundle, Event, Place
+from tests.accounts.conftest import StaffFactory, bearer
+
+ROLES = ("anonymous", "resident", "operator", "reviewer", "admin")
+ALLOW = "allow"
+PUBLIC = dict.fromkeys(ROLES, ALLOW)
+SIGNED_IN = {**dict.fromkeys(ROLES, ALLOW), "anonymous": 401}
+RESIDENTS = {"anonymous": 401, "resident": ALLOW, "operator": 403, "reviewer": 403, "admin": 403}
+OPERATORS = {"anonymous": 401, "resident": 403, "operator": ALLOW, "reviewer": 403, "admin": ALLOW}
+ADMINS = {"anonymous": 401, "resident": 403, "operator": 403, "reviewer": 403, "admin": ALLOW}
+
+POLICY: dict[str, dict[str, object]] = {
+    "GET /healthz": PUBLIC,
+    "GET /readyz": PUBLIC,
+    "GET /metrics": PUBLIC,
+    "GET /openapi.json": PUBLIC,
+    "GET /docs": PUBLIC,
+    "GET /docs/oauth2-redirect": PUBLIC,
+    "GET /redoc": PUBLIC,
+    "GET /v1/districts": PUBLIC,
+    "GET /v1/districts/{district_code}/streets": PUBLIC,
+    "GET /v1/categories": PUBLIC,
+    "GET /v1/places": PUBLIC,
+    "GET /v1/places/{place_id}": PUBLIC,
+    "GET /v1/places/{place_id}/nearby": PUBLIC,
+    "GET /v1/events": PUBLIC,
+    "GET /v1/events/{event_id}": PUBLIC,
+    "GET /v1/articles": PUBLIC,
+    "GET /v1/articles/{article_id}": PUBLIC,
+    "GET /v1/bundles": PUBLIC,
+    "GET /v1/bundles/{bundle_code}": PUBLIC,
+    "POST /v1/bundles/{bundle_code}/guide": PUBLIC,
+    "GET /v1/sync": PUBLIC,
+    "GET /v1/search": PUBLIC,
+    "POST /v1/auth/otp": PUBLIC,
+    "POST /v1/auth/otp/verify": PUBLIC,
+    "POST /v1/auth/login": PUBLIC,
+    "POST /v1/auth/refresh": PUBLIC,
+    "POST /v1/auth/logout": PUBLIC,
+    "GET /v1/me": SIGNED_IN,
+    "DELETE /v1/me": RESIDENTS,
+    "GET /v1/admin/users": ADMINS,
+    "POST /v1/admin/users": ADMINS,
+    "GET /v1/admin/users/{user_id}": ADMINS,
+    "PATCH /v1/admin/users/{user_id}": ADMINS,
+    "GET /v1/admin/audit": ADMINS,
+    "GET /v1/manage/places/{place_id}": OPERATORS,
+    "PUT /v1/manage/places/{place_id}/availability": OPERATORS,
+}
+
+
+def _routes(app: FastAPI) -> Iterator[tuple[str, str]]:
+    """(method, path) of every route, those of included routers and those left out of the schema included."""
+
+    def walk(routes: list) -> Iterator[tuple[str, str]]:
+        for route in routes:
+            if hasattr(route, "effective_route_contexts"):  # a router included into the app
+                for context in route.effective_route_contexts():
+                    for method in context.original_route.methods:
+                        yield method, context.path
+            elif hasattr(route, "methods"):
+                for method in route.methods - {"HEAD"}:
+                    yield method, route.path
+
+    yield from walk(app.routes)
+
+
+def test_every_route_has_a_policy(app: FastAPI) -> None:
+    routes = {f"{method} {path}" for method, path in _routes(app)}
+    assert routes - POLICY.keys() == set(), "new routes need a line in POLICY"
+    assert POLICY.keys() - routes == set(), "POLICY names routes that no longer exist"
+
+
+@pytest.fixture
+async def path_values(session: AsyncSession) -> dict[str, str]:
+    async def first(statement) -> str:  # noqa: ANN001
+        return str((await session.execute(statement.limit(1))).scalar_one())
+
+    return {
+        "district_code": "310104",
+        "place_id": await first(select(Place.id).where(Place.district_code == "310104", Place.status == "published")),
+        "event_id": await first(select(Event.id).where(Event.status == "published")),
+        "article_id": await first(select(Article.id).where(Article.status == "published")),
+        "bundle_code": await first(select(Bundle.code).where(Bundle.status == "published")),
+    }
+
+
+async def test_each_role_gets_what_the_policy_says(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_staff: StaffFactory,
+    make_resident,
+    path_values: dict,  # noqa: ANN001
+) -> None:
+    resident = await make_resident("13977778888")
+    headers = {
+        "anonymous": {},
+        "resident": bearer(app, resident.id),
+        "operator": bearer(app, (await make_staff("operator", ("310104",))).id),
+        "reviewer": bearer(app, (await make_staff("reviewer")).id),
+        "admin": bearer(app, (await make_staff("admin")).id),
+    }
+    path_values = {**path_values, "user_id": str(resident.id)}
+    # Deleting the resident's own account comes last, as it ends the resident's access.
+    ordered = sorted(POLICY.items(), key=lambda item: item[0] == "DELETE /v1/me")
+    for route, expected_by_role in ordered:
+        method, path = route.split(" ", 1)
+        url = path.format(**path_values)
+        for role in ROLES:
+            body = {} if method in {"POST", "PUT", "PATCH"} else None
+            answer = await client.request(method, url, json=body, headers=headers[role])
+            expected = expected_by_role[role]
+            if expected == ALLOW:
+                assert answer.status_code not in (401, 403), f"{role} {route}: {answer.status_code} {answer.text}"
+            else:
+                assert answer.status_code == expected, f"{role} {route}: {answer.status_code} {answer.text}"
+                assert answer.json()["code"] in {"invalid_token", "forbidden"}
