@@ -2,6 +2,7 @@
 
 from api.accounts.phones import mask_phone
 from api.accounts.schemas import AccountPublic
+from api.directory.queries import to_local
 from models import UserAccount
 
 
@@ -14,6 +15,6 @@ def account_public(account: UserAccount, districts: list[str], *, mask: bool) ->
         display_name=account.display_name,
         districts=districts,
         active=account.is_active,
-        created_at=account.created_at,
-        last_sign_in_at=account.last_sign_in_at,
+        created_at=to_local(account.created_at),
+        last_sign_in_at=to_local(account.last_sign_in_at),
     )
