@@ -1,4 +1,4 @@
-"""The `svcdir` command: serve, migrate, seed, reindex, create-user."""
+"""The `svcdir` command: serve, migrate, seed, reindex, create-user, close-resolved."""
 
 import asyncio
 from typing import Annotated
@@ -99,6 +99,13 @@ def create_user(
         typer.echo(f"error: {error.detail}", err=True)
         raise typer.Exit(code=2) from error
     typer.echo(f"created {role} {username.strip().lower()} (id {user_id})")
+
+
+@app.command("close-resolved")
+def close_resolved() -> None:
+    """Close feedback resolved more than 7 days ago without a rating (the server also does this hourly)."""
+    closed = asyncio.run(lifecycle.close_resolved(get_settings()))
+    typer.echo(f"closed {closed} feedback")
 
 
 def main() -> None:

@@ -72,7 +72,7 @@ async def current_principal(
 CurrentUser = Annotated[Principal, Depends(current_principal)]
 
 
-def _role_dependency(*roles: str):  # noqa: ANN202  (a FastAPI dependency callable)
+def role_dependency(*roles: str):  # noqa: ANN202  (a FastAPI dependency callable)
     async def require_role(principal: CurrentUser) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"this needs the role {' or '.join(roles)}")
@@ -81,7 +81,7 @@ def _role_dependency(*roles: str):  # noqa: ANN202  (a FastAPI dependency callab
     return require_role
 
 
-Resident = Annotated[Principal, Depends(_role_dependency("resident"))]
-Operator = Annotated[Principal, Depends(_role_dependency("operator", "admin"))]
-Reviewer = Annotated[Principal, Depends(_role_dependency("reviewer", "admin"))]
-Admin = Annotated[Principal, Depends(_role_dependency("admin"))]
+Resident = Annotated[Principal, Depends(role_dependency("resident"))]
+Operator = Annotated[Principal, Depends(role_dependency("operator", "admin"))]
+Reviewer = Annotated[Principal, Depends(role_dependency("reviewer", "admin"))]
+Admin = Annotated[Principal, Depends(role_dependency("admin"))]

@@ -1,5 +1,6 @@
 """The application factory: lifespan, middleware, routers, error handlers."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -16,6 +17,11 @@ from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import install_error_handlers, problem_response
+from api.feedback.photos import LocalFolderStorage
+from api.feedback.routes import router as feedback_router
+from api.feedback.routes import stats_router as feedback_stats_router
+from api.feedback.triage_routes import router as triage_router
+from api.lifecycle import housekeeping_loop
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search
@@ -40,9 +46,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # jieba and pypinyin load here, so that no resident's request waits for their dictionaries.
         warm_up_search()
         app.state.database = Database(settings)
+        housekeeping = None
+        if settings.feedback_housekeeping_seconds:
+            housekeeping = asyncio.create_task(
+                housekeeping_loop(app.state.database, settings.feedback_housekeeping_seconds)
+            )
         try:
             yield
         finally:
+            if housekeeping is not None:
+                housekeeping.cancel()
             await app.state.database.dispose()
             await app.state.accounts.aclose()
 
@@ -55,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.accounts = AccountsRuntime.from_settings(settings)
+    app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
     install_error_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
@@ -78,4 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(admin_router)
     app.include_router(curation_router)
+    app.include_router(feedback_router)
+    app.include_router(feedback_stats_router)
+    app.include_router(triage_router)
     return app

@@ -7,6 +7,17 @@ from models.base import NAMING_CONVENTION, PUBLICATION_STATUSES
 from models.bundle import Bundle, BundleMatter
 from models.category import Category
 from models.event import Event
+from models.feedback import (
+    FEEDBACK_KINDS,
+    FEEDBACK_STATUSES,
+    TARGET_KINDS,
+    Feedback,
+    FeedbackEvent,
+    FeedbackPhoto,
+    IdempotencyRecord,
+    Notification,
+    ResponseTemplate,
+)
 from models.geo import District, Street
 from models.place import Place
 from models.schedule import OpeningSchedule
@@ -28,6 +39,15 @@ __all__ = [
     "Category",
     "District",
     "Event",
+    "FEEDBACK_KINDS",
+    "FEEDBACK_STATUSES",
+    "TARGET_KINDS",
+    "Feedback",
+    "FeedbackEvent",
+    "FeedbackPhoto",
+    "IdempotencyRecord",
+    "Notification",
+    "ResponseTemplate",
     "OpeningSchedule",
     "Place",
     "SeedState",

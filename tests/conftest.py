@@ -3,8 +3,10 @@ on a database built by the migrations and loaded with the real seed, each test i
 """
 
 import asyncio
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 
 import httpx
 import pytest
@@ -30,6 +32,8 @@ def app_settings(database_url: str, **overrides: object) -> Settings:
         "password_hash_time_cost": 1,
         "password_hash_parallelism": 1,
         "otp_test_numbers": "",
+        "photo_storage_dir": Path(tempfile.mkdtemp(prefix="svcdir-test-photos-")),
+        "feedback_housekeeping_seconds": 0,
     }
     return Settings(_env_file=None, **{**values, **overrides})
 

@@ -19,6 +19,9 @@ ALLOW = "allow"
 PUBLIC = dict.fromkeys(ROLES, ALLOW)
 SIGNED_IN = {**dict.fromkeys(ROLES, ALLOW), "anonymous": 401}
 RESIDENTS = {"anonymous": 401, "resident": ALLOW, "operator": 403, "reviewer": 403, "admin": 403}
+REVIEWERS = {"anonymous": 401, "resident": 403, "operator": 403, "reviewer": ALLOW, "admin": ALLOW}
+REVIEWERS_ONLY = {"anonymous": 401, "resident": 403, "operator": 403, "reviewer": ALLOW, "admin": 403}
+AUTHORS_AND_TEAM = {"anonymous": 401, "resident": ALLOW, "operator": 403, "reviewer": ALLOW, "admin": ALLOW}
 OPERATORS = {"anonymous": 401, "resident": 403, "operator": ALLOW, "reviewer": 403, "admin": ALLOW}
 ADMINS = {"anonymous": 401, "resident": 403, "operator": 403, "reviewer": 403, "admin": ALLOW}
 
@@ -59,6 +62,28 @@ POLICY: dict[str, dict[str, object]] = {
     "GET /v1/admin/audit": ADMINS,
     "GET /v1/manage/places/{place_id}": OPERATORS,
     "PUT /v1/manage/places/{place_id}/availability": OPERATORS,
+    "POST /v1/feedback": RESIDENTS,
+    "GET /v1/me/feedback": RESIDENTS,
+    "GET /v1/feedback/{feedback_id}": RESIDENTS,
+    "POST /v1/feedback/{feedback_id}/photos": RESIDENTS,
+    "GET /v1/feedback/{feedback_id}/photos/{photo_id}": AUTHORS_AND_TEAM,
+    "POST /v1/feedback/{feedback_id}/rating": RESIDENTS,
+    "POST /v1/feedback/{feedback_id}/reopen": RESIDENTS,
+    "GET /v1/me/notifications": RESIDENTS,
+    "POST /v1/me/notifications/{notification_id}/read": RESIDENTS,
+    "POST /v1/me/notifications/read": RESIDENTS,
+    "GET /v1/stats/feedback": PUBLIC,
+    "GET /v1/triage/feedback": REVIEWERS,
+    "GET /v1/triage/feedback/{feedback_id}": REVIEWERS,
+    "POST /v1/triage/feedback/{feedback_id}/transition": REVIEWERS,
+    "POST /v1/triage/feedback/{feedback_id}/assign": REVIEWERS,
+    "POST /v1/triage/feedback/{feedback_id}/replies": REVIEWERS,
+    "GET /v1/triage/feedback/{feedback_id}/duplicates": REVIEWERS,
+    "POST /v1/triage/feedback/{feedback_id}/reveal-phone": REVIEWERS_ONLY,
+    "GET /v1/triage/templates": REVIEWERS,
+    "POST /v1/triage/templates": REVIEWERS,
+    "PATCH /v1/triage/templates/{template_id}": REVIEWERS,
+    "DELETE /v1/triage/templates/{template_id}": REVIEWERS,
 }
 
 
@@ -113,7 +138,14 @@ async def test_each_role_gets_what_the_policy_says(
         "reviewer": bearer(app, (await make_staff("reviewer")).id),
         "admin": bearer(app, (await make_staff("admin")).id),
     }
-    path_values = {**path_values, "user_id": str(resident.id)}
+    path_values = {
+        **path_values,
+        "user_id": str(resident.id),
+        "feedback_id": "1",
+        "photo_id": "1",
+        "notification_id": "1",
+        "template_id": "1",
+    }
     # Deleting the resident's own account comes last, as it ends the resident's access.
     ordered = sorted(POLICY.items(), key=lambda item: item[0] == "DELETE /v1/me")
     for route, expected_by_role in ordered:

@@ -1,0 +1,191 @@
+"""Residents' feedback endpoints, their inbox, and the public statistics."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+
+from api.db import ReadSessionDep, SessionDep
+from api.deps import CurrentUser, Resident
+from api.errors import Forbidden
+from api.feedback import idempotency, notifications, photos, service, stats, views
+from api.feedback.schemas import (
+    FeedbackCreate,
+    FeedbackPage,
+    FeedbackPublic,
+    FeedbackStats,
+    NotificationPage,
+    NotificationPublic,
+    PhotoPublic,
+    RatingCreate,
+    ReopenRequest,
+)
+from api.http import MAX_ID, no_store
+from api.pagination import CursorParam, LimitParam
+
+router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(no_store)])
+stats_router = APIRouter(prefix="/v1", tags=["feedback"])
+
+FeedbackId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PhotoId = Annotated[int, Path(ge=1, le=MAX_ID)]
+NotificationId = Annotated[int, Path(ge=1, le=MAX_ID)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="A new UUID per feedback; reuse it on retries.",
+    ),
+]
+
+
+def _storage(request: Request) -> photos.PhotoStorage:
+    return request.app.state.photo_storage
+
+
+@router.post(
+    "/feedback",
+    status_code=status.HTTP_201_CREATED,
+    response_model=FeedbackPublic,
+    responses={
+        400: {"description": "No Idempotency-Key"},
+        422: {"description": "Invalid, or key reused"},
+        429: {"description": "20 a day"},
+    },
+)
+async def submit_feedback(
+    resident: Resident, body: FeedbackCreate, session: SessionDep, idempotency_key: IdempotencyKey = None
+) -> Response:
+    """Send a complaint, suggestion, correction or praise. Retrying with the same key and body is safe."""
+
+    async def create() -> tuple[int, dict]:
+        feedback = await service.submit(session, resident, body)
+        return status.HTTP_201_CREATED, jsonable_encoder(await views.detail(session, feedback, for_team=False))
+
+    answer = await idempotency.once(session, resident.user_id, idempotency_key, body.model_dump(mode="json"), create)
+    headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
+    return JSONResponse(answer.body, status_code=answer.status, headers={**headers, "Cache-Control": "no-store"})
+
+
+@router.get("/me/feedback", response_model=FeedbackPage)
+async def list_my_feedback(
+    resident: Resident, session: ReadSessionDep, limit: LimitParam = 20, cursor: CursorParam = None
+) -> FeedbackPage:
+    """Your feedback, newest first."""
+    items, next_cursor = await service.list_own(session, resident, limit=limit, cursor=cursor)
+    return FeedbackPage(items=[views.summary(item) for item in items], next_cursor=next_cursor)
+
+
+@router.get("/feedback/{feedback_id}", response_model=FeedbackPublic)
+async def get_my_feedback(resident: Resident, feedback_id: FeedbackId, session: ReadSessionDep) -> dict:
+    """One of your feedback with its public history and replies; anyone else's is a 404."""
+    return await views.detail(session, await service.own(session, resident, feedback_id), for_team=False)
+
+
+@router.post(
+    "/feedback/{feedback_id}/photos",
+    status_code=status.HTTP_201_CREATED,
+    response_model=PhotoPublic,
+    responses={413: {"description": "Larger than 5 MiB"}, 415: {"description": "Not JPEG, PNG or WebP"}},
+)
+async def add_feedback_photo(
+    resident: Resident,
+    feedback_id: FeedbackId,
+    request: Request,
+    session: SessionDep,
+    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 5 MiB")],
+) -> PhotoPublic:
+    """Attach a photo (up to 6); EXIF, GPS and every other metadata are removed before it is stored."""
+    data = await file.read(photos.MAX_BYTES + 1)
+    photo = await service.add_photo(session, _storage(request), resident, feedback_id, data, file.content_type)
+    return PhotoPublic(
+        id=photo.id,
+        url=f"/v1/feedback/{feedback_id}/photos/{photo.id}",
+        content_type=photo.content_type,
+        width=photo.width,
+        height=photo.height,
+    )
+
+
+@router.get(
+    "/feedback/{feedback_id}/photos/{photo_id}",
+    response_class=Response,
+    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+)
+async def get_feedback_photo(
+    principal: CurrentUser, feedback_id: FeedbackId, photo_id: PhotoId, request: Request, session: ReadSessionDep
+) -> Response:
+    """A photo of your own feedback (the feedback team sees every photo)."""
+    if principal.role == "resident":
+        await service.own(session, principal, feedback_id)
+    elif principal.role not in ("reviewer", "admin"):
+        raise Forbidden("photos of feedback are for their author and the feedback team")
+    content, content_type = await service.photo_content(session, _storage(request), feedback_id, photo_id)
+    return Response(content, media_type=content_type, headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.post("/feedback/{feedback_id}/rating", response_model=FeedbackPublic)
+async def rate_feedback(resident: Resident, feedback_id: FeedbackId, body: RatingCreate, session: SessionDep) -> dict:
+    """Rate a resolved feedback 1–5 (once); this closes it."""
+    feedback = await service.rate(session, resident, feedback_id, body.score, body.comment)
+    return await views.detail(session, feedback, for_team=False)
+
+
+@router.post("/feedback/{feedback_id}/reopen", response_model=FeedbackPublic)
+async def reopen_feedback(
+    resident: Resident, feedback_id: FeedbackId, body: ReopenRequest, session: SessionDep
+) -> dict:
+    """Not solved after all? Reopen within 7 days of the resolution, saying why."""
+    feedback = await service.reopen(session, resident, feedback_id, body.reason)
+    return await views.detail(session, feedback, for_team=False)
+
+
+@router.get("/me/notifications", response_model=NotificationPage)
+async def list_my_notifications(
+    resident: Resident,
+    session: ReadSessionDep,
+    unread: bool = False,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> NotificationPage:
+    """Your inbox, newest first: every public status change or reply of your feedback."""
+    items, next_cursor = await notifications.inbox(
+        session, resident.user_id, unread_only=unread, limit=limit, cursor=cursor
+    )
+    return NotificationPage(
+        items=[
+            NotificationPublic(
+                id=item.id,
+                kind=item.kind,
+                title=item.title,
+                body=item.body,
+                feedback_id=item.feedback_id,
+                created_at=item.created_at,
+                read=item.read_at is not None,
+            )
+            for item in items
+        ],
+        next_cursor=next_cursor,
+    )
+
+
+@router.post("/me/notifications/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
+async def mark_notification_read(resident: Resident, notification_id: NotificationId, session: SessionDep) -> Response:
+    await notifications.mark_read(session, resident.user_id, notification_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/me/notifications/read", status_code=status.HTTP_204_NO_CONTENT)
+async def mark_all_notifications_read(resident: Resident, session: SessionDep) -> Response:
+    await notifications.mark_read(session, resident.user_id, None)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@stats_router.get("/stats/feedback", response_model=FeedbackStats, tags=["feedback"])
+async def feedback_statistics(
+    session: ReadSessionDep, district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None
+) -> dict:
+    """How feedback is handled: counts by status and district, time to resolution, deadlines kept, ratings."""
+    return await stats.feedback_stats(session, district)

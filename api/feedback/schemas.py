@@ -1,0 +1,214 @@
+"""Bodies of the feedback endpoints: residents' side and the feedback team's side."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.feedback.targets import CORRECTABLE_FIELDS
+from api.geo import CoordSystem
+
+Kind = Literal["complaint", "suggestion", "correction", "praise"]
+Status = Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "duplicate", "reopened"]
+TargetKind = Literal["place", "event", "article", "bundle"]
+CorrectableField = Literal[CORRECTABLE_FIELDS]  # type: ignore[valid-type]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class TargetRef(_Strict):
+    kind: TargetKind
+    id: str | int = Field(description="A place, event or article id, or a bundle code.")
+
+
+class Location(_Strict):
+    lat: float = Field(ge=-90, le=90)
+    lng: float = Field(ge=-180, le=180)
+
+
+class Correction(_Strict):
+    field: CorrectableField
+    suggested_value: str = Field(min_length=1, max_length=500)
+
+
+class FeedbackCreate(_Strict):
+    kind: Kind
+    target: TargetRef | None = None
+    location: Location | None = None
+    coord: CoordSystem = "wgs84"
+    district: str | None = Field(default=None, pattern=r"^\d{6}$")
+    title: str = Field(min_length=2, max_length=100)
+    body: str = Field(min_length=5, max_length=2000)
+    correction: Correction | None = None
+
+    @model_validator(mode="after")
+    def _correction_matches_kind(self) -> "FeedbackCreate":
+        if (self.kind == "correction") != (self.correction is not None):
+            raise ValueError("a correction names the field and the suggested value; other kinds do not")
+        return self
+
+
+class HistoryEntry(BaseModel):
+    action: str
+    by: str
+    from_status: str | None
+    to_status: str | None
+    message: str | None
+    public: bool
+    created_at: datetime
+
+
+class PhotoPublic(BaseModel):
+    id: int
+    url: str
+    content_type: str
+    width: int
+    height: int
+
+
+class FeedbackSummary(BaseModel):
+    id: int
+    ref: str
+    kind: Kind
+    status: Status
+    title: str
+    district: str | None
+    due_at: datetime
+    created_at: datetime
+    updated_at: datetime
+
+
+class FeedbackPublic(FeedbackSummary):
+    target: dict | None
+    location: Location | None
+    body: str
+    correction: dict | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    rating: int | None
+    rating_comment: str | None
+    duplicate_of: str | None = Field(description="ref of the feedback this one was merged into")
+    photos: list[PhotoPublic]
+    history: list[HistoryEntry]
+
+
+class FeedbackPage(BaseModel):
+    items: list[FeedbackSummary]
+    next_cursor: str | None
+
+
+class RatingCreate(_Strict):
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=500)
+
+
+class ReopenRequest(_Strict):
+    reason: str = Field(min_length=2, max_length=500)
+
+
+class NotificationPublic(BaseModel):
+    id: int
+    kind: str
+    title: str
+    body: str
+    feedback_id: int | None
+    created_at: datetime
+    read: bool
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationPublic]
+    next_cursor: str | None
+
+
+class TriageItem(FeedbackSummary):
+    target_category: str | None
+    assignee_id: int | None
+    overdue: bool
+    author_phone: str | None = Field(description="Masked (138****0000); POST …/reveal-phone shows it, audited.")
+
+
+class TriageDetail(FeedbackPublic):
+    target_category: str | None
+    assignee_id: int | None
+    overdue: bool
+    author_phone: str | None
+
+
+class TriagePage(BaseModel):
+    items: list[TriageItem]
+    next_cursor: str | None
+
+
+class TransitionRequest(_Strict):
+    to: Status
+    public_reply: str | None = Field(default=None, min_length=2, max_length=2000)
+    note: str | None = Field(default=None, min_length=1, max_length=2000)
+    duplicate_of: int | None = Field(default=None, ge=1, description="id of the original, when `to` is duplicate")
+
+
+class AssignRequest(_Strict):
+    user_id: int | None = Field(ge=1, description="A reviewer or admin; null to unassign.")
+
+
+class ReplyRequest(_Strict):
+    message: str | None = Field(default=None, min_length=1, max_length=2000)
+    template_id: int | None = Field(default=None, ge=1)
+    public: bool = Field(default=True, description="false: an internal note the resident never sees")
+
+    @model_validator(mode="after")
+    def _message_or_template(self) -> "ReplyRequest":
+        if (self.message is None) == (self.template_id is None):
+            raise ValueError("send either a message or a template_id")
+        return self
+
+
+class RevealRequest(_Strict):
+    reason: str = Field(min_length=5, max_length=500, description="Why the number is needed; kept in the audit trail.")
+
+
+class RevealedPhone(BaseModel):
+    phone: str | None
+
+
+class DuplicateCandidate(FeedbackSummary):
+    similarity: float
+    distance_m: float | None
+    same_target: bool
+
+
+class TemplateCreate(_Strict):
+    name: str = Field(min_length=2, max_length=80)
+    kind: Kind | None = None
+    body: str = Field(min_length=2, max_length=2000)
+
+
+class TemplateUpdate(_Strict):
+    name: str | None = Field(default=None, min_length=2, max_length=80)
+    kind: Kind | None = None
+    body: str | None = Field(default=None, min_length=2, max_length=2000)
+
+
+class TemplatePublic(BaseModel):
+    id: int
+    name: str
+    kind: str | None
+    body: str
+    updated_at: datetime
+
+
+class CountBy(BaseModel):
+    key: str
+    count: int
+
+
+class FeedbackStats(BaseModel):
+    total: int
+    by_status: list[CountBy]
+    by_district: list[CountBy]
+    median_hours_to_resolution: float | None
+    resolved_within_deadline_share: float | None
+    average_rating: float | None
+    ratings: int

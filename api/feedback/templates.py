@@ -1,0 +1,84 @@
+"""Response templates the feedback team manages and reuses in replies."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.deps import Principal
+from api.errors import Conflict, NotFound
+from models import ResponseTemplate
+
+
+class TemplateNameTaken(Conflict):
+    code, title = "template_name_taken", "A template with this name exists"
+
+
+async def list_all(session: AsyncSession, kind: str | None) -> list[ResponseTemplate]:
+    statement = select(ResponseTemplate).order_by(ResponseTemplate.name)
+    if kind:
+        statement = statement.where((ResponseTemplate.kind == kind) | ResponseTemplate.kind.is_(None))
+    return list((await session.execute(statement)).scalars())
+
+
+async def create(session: AsyncSession, author: Principal, name: str, kind: str | None, body: str) -> ResponseTemplate:
+    now = datetime.now(UTC)
+    template = ResponseTemplate(
+        name=name, kind=kind, body=body, created_by=author.user_id, created_at=now, updated_at=now
+    )
+    await _save(session, template)
+    audit.record(
+        session,
+        actor_id=author.user_id,
+        action="template.create",
+        object_type="template",
+        object_id=template.id,
+        details={"name": name},
+    )
+    return template
+
+
+async def update(session: AsyncSession, author: Principal, template_id: int, changes: dict) -> ResponseTemplate:
+    template = await session.get(ResponseTemplate, template_id)
+    if template is None:
+        raise NotFound(f"there is no template {template_id}")
+    for field, value in changes.items():
+        setattr(template, field, value)
+    template.updated_at = datetime.now(UTC)
+    await _save(session, template)
+    audit.record(
+        session,
+        actor_id=author.user_id,
+        action="template.update",
+        object_type="template",
+        object_id=template_id,
+        details={"fields": sorted(changes)},
+    )
+    return template
+
+
+async def delete(session: AsyncSession, author: Principal, template_id: int) -> None:
+    template = await session.get(ResponseTemplate, template_id)
+    if template is None:
+        raise NotFound(f"there is no template {template_id}")
+    await session.delete(template)
+    audit.record(
+        session,
+        actor_id=author.user_id,
+        action="template.delete",
+        object_type="template",
+        object_id=template_id,
+        details={"name": template.name},
+    )
+    await session.flush()
+
+
+async def _save(session: AsyncSession, template: ResponseTemplate) -> None:
+    try:
+        async with session.begin_nested():
+            session.add(template)
+            await session.flush()
+    except IntegrityError as exc:
+        raise TemplateNameTaken(f"a template named {template.name} exists") from exc

@@ -1,0 +1,269 @@
+"""The feedback team's side: the queue, assignment, moves, replies and notes, likely duplicates, phone reveal."""
+
+import math
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api import audit
+from api.deps import Principal
+from api.errors import NotFound, ValidationFailed
+from api.feedback import notifications, states, workflow
+from api.geo import haversine_m
+from api.pagination import rows_by_id
+from api.search.tokens import text_tokens
+from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
+
+DUPLICATE_WINDOW = timedelta(days=30)
+DUPLICATE_RADIUS_M = 200.0
+MIN_SIMILARITY = 0.2
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str | None = None
+    district: str | None = None
+    kind: str | None = None
+    category: str | None = None
+    overdue: bool = False
+    assignee: str | None = None  # "me", "none" or a user id
+    q: str | None = None
+
+
+async def get(session: AsyncSession, feedback_id: int) -> Feedback:
+    feedback = await session.get(Feedback, feedback_id)
+    if feedback is None:
+        raise NotFound(f"there is no feedback {feedback_id}")
+    return feedback
+
+
+async def queue(
+    session: AsyncSession, reviewer: Principal, filters: QueueFilter, *, limit: int, cursor: str | None
+) -> tuple[list[Feedback], str | None]:
+    """Oldest first: the queue is worked from its oldest (and so most urgent) end."""
+    statement = select(Feedback)
+    if filters.status:
+        statement = statement.where(Feedback.status == filters.status)
+    if filters.district:
+        statement = statement.where(Feedback.district_code == filters.district)
+    if filters.kind:
+        statement = statement.where(Feedback.kind == filters.kind)
+    if filters.category:
+        statement = statement.where(
+            or_(
+                Feedback.target_category == filters.category,
+                Feedback.target_category.startswith(filters.category + ".", autoescape=True),
+            )
+        )
+    if filters.overdue:
+        statement = statement.where(Feedback.status.in_(states.OPEN_STATUSES), Feedback.due_at < datetime.now(UTC))
+    if filters.assignee == "me":
+        statement = statement.where(Feedback.assignee_id == reviewer.user_id)
+    elif filters.assignee == "none":
+        statement = statement.where(Feedback.assignee_id.is_(None))
+    elif filters.assignee:
+        statement = statement.where(Feedback.assignee_id == int(filters.assignee))
+    if filters.q:
+        needle = f"%{filters.q.strip()}%"
+        statement = statement.where(
+            or_(Feedback.title.like(needle), Feedback.body.like(needle), Feedback.ref == filters.q.strip().upper())
+        )
+    return await rows_by_id(session, statement, Feedback.id, kind="triage", limit=limit, cursor=cursor)
+
+
+async def transition(
+    session: AsyncSession,
+    reviewer: Principal,
+    feedback_id: int,
+    target: str,
+    *,
+    public_reply: str | None,
+    note: str | None,
+    duplicate_of: int | None,
+) -> Feedback:
+    feedback = await get(session, feedback_id)
+    notice = None
+    if target == "duplicate":
+        original = await _original_for(session, feedback, duplicate_of)
+        feedback.duplicate_of_id = original.id
+        notice = (
+            public_reply
+            or f"您的反馈与 {original.ref} 反映的是同一问题，将与其一并处理，请关注 {original.ref} 的进展。"
+        )
+    elif duplicate_of is not None:
+        raise ValidationFailed("duplicate_of goes with to=duplicate only")
+    await workflow.move(
+        session,
+        feedback,
+        target,
+        actor=states.TEAM,
+        actor_id=reviewer.user_id,
+        actor_role=reviewer.role,
+        public_reply=public_reply,
+        note=note,
+        notice=notice,
+    )
+    return feedback
+
+
+async def _original_for(session: AsyncSession, feedback: Feedback, original_id: int | None) -> Feedback:
+    if original_id is None:
+        raise ValidationFailed(
+            "marking a duplicate needs duplicate_of, the id of the original",
+            errors=[{"loc": ["body", "duplicate_of"], "msg": "required", "type": "duplicate_of_required"}],
+        )
+    original = await session.get(Feedback, original_id)
+    if original is None or original.id == feedback.id:
+        raise ValidationFailed(f"there is no other feedback {original_id} to link to")
+    # Link to the root, so that chains of duplicates never form.
+    while original.duplicate_of_id is not None:
+        original = await get(session, original.duplicate_of_id)
+    if original.id == feedback.id:
+        raise ValidationFailed("a feedback cannot be a duplicate of its own duplicate")
+    return original
+
+
+async def assign(session: AsyncSession, reviewer: Principal, feedback_id: int, assignee_id: int | None) -> Feedback:
+    feedback = await get(session, feedback_id)
+    if assignee_id is not None:
+        role = await session.scalar(
+            select(UserAccount.role).where(UserAccount.id == assignee_id, UserAccount.is_active)
+        )
+        if role not in STAFF_ROLES or role == "operator":
+            raise ValidationFailed(
+                f"user {assignee_id} is not an active reviewer or admin",
+                errors=[{"loc": ["body", "user_id"], "msg": "not on the feedback team", "type": "invalid_assignee"}],
+            )
+    feedback.assignee_id = assignee_id
+    feedback.updated_at = datetime.now(UTC)
+    workflow.record_event(
+        session,
+        feedback,
+        actor_id=reviewer.user_id,
+        actor_role=reviewer.role,
+        action="assigned",
+        message=str(assignee_id) if assignee_id else "unassigned",
+        public=False,
+    )
+    await session.flush()
+    return feedback
+
+
+async def reply(
+    session: AsyncSession,
+    reviewer: Principal,
+    feedback_id: int,
+    message: str | None,
+    template_id: int | None,
+    public: bool,
+) -> Feedback:
+    feedback = await get(session, feedback_id)
+    if template_id is not None:
+        template = await session.get(ResponseTemplate, template_id)
+        if template is None:
+            raise ValidationFailed(f"there is no template {template_id}")
+        message = template.body
+    workflow.record_event(
+        session,
+        feedback,
+        actor_id=reviewer.user_id,
+        actor_role=reviewer.role,
+        action="reply" if public else "note",
+        message=message,
+        public=public,
+    )
+    feedback.updated_at = datetime.now(UTC)
+    if public:
+        await notifications.notify(session, feedback, "reply", message or "")
+    await session.flush()
+    return feedback
+
+
+async def reveal_phone(session: AsyncSession, reviewer: Principal, feedback_id: int, reason: str) -> str | None:
+    feedback = await get(session, feedback_id)
+    phone = None
+    if feedback.author_id is not None:
+        phone = await session.scalar(select(UserAccount.phone).where(UserAccount.id == feedback.author_id))
+    audit.record(
+        session,
+        actor_id=reviewer.user_id,
+        action="feedback.reveal_phone",
+        object_type="feedback",
+        object_id=feedback_id,
+        reason=reason,
+        details={"ref": feedback.ref, "author_id": feedback.author_id},
+    )
+    await session.flush()
+    return phone
+
+
+async def likely_duplicates(session: AsyncSession, feedback_id: int, limit: int = 10) -> list[dict]:
+    """Other feedback of the last 30 days about the same target or within 200 m, with similar words."""
+    feedback = await get(session, feedback_id)
+    since = feedback.created_at - DUPLICATE_WINDOW
+    nearby = []
+    if feedback.lat is not None:
+        d_lat = DUPLICATE_RADIUS_M / 111_320.0
+        d_lng = DUPLICATE_RADIUS_M / (111_320.0 * math.cos(math.radians(feedback.lat)))
+        nearby = [
+            Feedback.lat.between(feedback.lat - d_lat, feedback.lat + d_lat),
+            Feedback.lng.between(feedback.lng - d_lng, feedback.lng + d_lng),
+        ]
+    same_target = (
+        [Feedback.target_kind == feedback.target_kind, Feedback.target_key == feedback.target_key]
+        if feedback.target_kind
+        else []
+    )
+    places = [condition for condition in (_all(same_target), _all(nearby)) if condition is not None]
+    if not places:
+        return []
+    candidates = (
+        (
+            await session.execute(
+                select(Feedback)
+                .where(
+                    Feedback.id != feedback.id,
+                    Feedback.created_at >= since,
+                    Feedback.status != "rejected",
+                    or_(*places),
+                )
+                .limit(500)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    words = set(text_tokens(f"{feedback.title} {feedback.body}"))
+    found = []
+    for candidate in candidates:
+        distance = (
+            haversine_m(feedback.lat, feedback.lng, candidate.lat, candidate.lng)
+            if feedback.lat is not None and candidate.lat is not None
+            else None
+        )
+        is_same_target = bool(feedback.target_kind) and (candidate.target_kind, candidate.target_key) == (
+            feedback.target_kind,
+            feedback.target_key,
+        )
+        if not is_same_target and (distance is None or distance > DUPLICATE_RADIUS_M):
+            continue
+        other = set(text_tokens(f"{candidate.title} {candidate.body}"))
+        similarity = len(words & other) / len(words | other) if words | other else 0.0
+        if similarity >= MIN_SIMILARITY:
+            found.append((similarity, candidate, distance, is_same_target))
+    found.sort(key=lambda item: (-item[0], item[1].id))
+    return [
+        {
+            "candidate": candidate,
+            "similarity": round(similarity, 3),
+            "distance_m": round(distance, 1) if distance is not None else None,
+            "same_target": is_same_target,
+        }
+        for similarity, candidate, distance, is_same_target in found[:limit]
+    ]
+
+
+def _all(conditions: list) -> ColumnElement[bool] | None:
+    return and_(*conditions) if conditions else None

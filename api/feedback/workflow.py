@@ -1,0 +1,133 @@
+"""Moving a feedback: the checked status change, its history entry, its timestamps and the resident's notice."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.errors import ValidationFailed
+from api.feedback import deadlines, notifications, states
+from models import Feedback, FeedbackEvent
+
+
+def record_event(
+    session: AsyncSession,
+    feedback: Feedback,
+    *,
+    actor_id: int | None,
+    actor_role: str,
+    action: str,
+    message: str | None = None,
+    public: bool = True,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    now: datetime | None = None,
+) -> None:
+    session.add(
+        FeedbackEvent(
+            feedback_id=feedback.id,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            action=action,
+            from_status=from_status,
+            to_status=to_status,
+            public=public,
+            message=message,
+            created_at=now or datetime.now(UTC),
+        )
+    )
+
+
+async def move(
+    session: AsyncSession,
+    feedback: Feedback,
+    target: str,
+    *,
+    actor: str,
+    actor_id: int | None,
+    actor_role: str,
+    public_reply: str | None = None,
+    note: str | None = None,
+    notice: str | None = None,
+) -> None:
+    """The only way a status changes (see states.TRANSITIONS)."""
+    states.check_move(feedback.status, target, actor)
+    if target in states.NEEDS_PUBLIC_REPLY and not public_reply:
+        raise ValidationFailed(
+            f"moving to {target} needs a public_reply that tells the resident why or what was done",
+            errors=[{"loc": ["body", "public_reply"], "msg": "required", "type": "public_reply_required"}],
+        )
+    now = datetime.now(UTC)
+    origin = feedback.status
+    feedback.status = target
+    feedback.updated_at = now
+    if target == "resolved":
+        feedback.resolved_at = now
+    elif target == "closed":
+        feedback.closed_at = now
+    elif target == "in_progress" and origin == "reopened":
+        # A reopened case gets a fresh deadline of its kind from today.
+        feedback.due_at = deadlines.due_at(feedback.kind, now)
+        feedback.resolved_at = None
+    record_event(
+        session,
+        feedback,
+        actor_id=actor_id,
+        actor_role=actor_role,
+        action="status",
+        message=public_reply,
+        from_status=origin,
+        to_status=target,
+        now=now,
+    )
+    if note:
+        record_event(
+            session,
+            feedback,
+            actor_id=actor_id,
+            actor_role=actor_role,
+            action="note",
+            message=note,
+            public=False,
+            now=now,
+        )
+    if actor != states.RESIDENT:
+        await notifications.notify(
+            session,
+            feedback,
+            "duplicate" if target == "duplicate" else "status",
+            notice or public_reply or f"状态：{notifications.STATUS_WORDS.get(target, target)}",
+        )
+    await session.flush()
+
+
+async def close_unrated(session: AsyncSession, now: datetime | None = None) -> int:
+    """Close every feedback resolved more than 7 days ago that nobody reopened or rated."""
+    now = now or datetime.now(UTC)
+    stale = (
+        (
+            await session.execute(
+                update(Feedback)
+                .where(Feedback.status == "resolved", Feedback.resolved_at < now - states.REOPEN_WINDOW)
+                .values(status="closed", closed_at=now, updated_at=now)
+                .returning(Feedback.id)
+                .execution_options(synchronize_session=False)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    session.add_all(
+        FeedbackEvent(
+            feedback_id=feedback_id,
+            actor_role="system",
+            action="status",
+            from_status="resolved",
+            to_status="closed",
+            message="办结 7 天内未评价，自动关闭",
+            created_at=now,
+        )
+        for feedback_id in stale
+    )
+    await session.flush()
+    return len(stale)

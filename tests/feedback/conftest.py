@@ -1,0 +1,76 @@
+"""Residents and reviewers with tokens, places to give feedback on, and a helper that submits feedback."""
+
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts import staff
+from models import Place, UserAccount
+from tests.accounts.conftest import STAFF_PASSWORD, bearer
+
+Headers = dict[str, str]
+
+
+@pytest.fixture
+def resident_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awaitable[Headers]]:
+    async def make(phone: str = "13912340000") -> Headers:
+        now = datetime.now(UTC)
+        account = UserAccount(role="resident", phone=phone, created_at=now, updated_at=now)
+        session.add(account)
+        await session.commit()
+        return bearer(app, account.id)
+
+    return make
+
+
+@pytest.fixture
+def staff_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awaitable[Headers]]:
+    async def make(role: str = "reviewer") -> Headers:
+        account = await staff.create_staff(
+            session,
+            app.state.accounts.hasher,
+            username=f"{role}-{uuid.uuid4().hex[:8]}",
+            password=STAFF_PASSWORD,
+            role=role,
+            districts=("310104",) if role == "operator" else (),
+        )
+        await session.commit()
+        return bearer(app, account.id)
+
+    return make
+
+
+async def place_in(session: AsyncSession, district: str, category_prefix: str = "") -> Place:
+    return (
+        await session.execute(
+            select(Place)
+            .where(
+                Place.district_code == district,
+                Place.status == "published",
+                Place.category_code.startswith(category_prefix),
+            )
+            .order_by(Place.id)
+            .limit(1)
+        )
+    ).scalar_one()
+
+
+def complaint_about(place_id: int, **changes: object) -> dict:
+    body = {
+        "kind": "complaint",
+        "target": {"kind": "place", "id": place_id},
+        "title": "公厕没有手纸",
+        "body": "徐家汇公园东门公厕连续三天没有手纸，洗手液也用完了，请尽快补充。",
+    }
+    body.update(changes)
+    return body
+
+
+async def submit(client: httpx.AsyncClient, headers: Headers, body: dict, key: str | None = None) -> httpx.Response:
+    return await client.post("/v1/feedback", json=body, headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex})
