@@ -1,0 +1,53 @@
+"""Public statistics: counts, time to resolution, deadlines kept, ratings — and nothing personal."""
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Feedback
+from tests.feedback.conftest import complaint_about, place_in, submit
+
+
+async def test_statistics_summarise_handling_without_personal_data(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    resident_headers,
+    staff_headers,  # noqa: ANN001
+) -> None:
+    resident, reviewer = await resident_headers("13700007777"), await staff_headers()
+    place_id = (await place_in(session, "310112")).id  # 闵行
+    ids = [(await submit(client, resident, complaint_about(place_id, title=f"问题{n}"))).json()["id"] for n in range(3)]
+    for feedback_id in ids[:2]:
+        for target in ("accepted", "in_progress"):
+            await client.post(f"/v1/triage/feedback/{feedback_id}/transition", json={"to": target}, headers=reviewer)
+        await client.post(
+            f"/v1/triage/feedback/{feedback_id}/transition",
+            json={"to": "resolved", "public_reply": "已处理"},
+            headers=reviewer,
+        )
+    now = datetime.now(UTC)
+    # One resolved in 10 hours, within its deadline; one in 200 hours, after it.
+    await session.execute(
+        update(Feedback)
+        .where(Feedback.id == ids[0])
+        .values(created_at=now - timedelta(hours=10), resolved_at=now, due_at=now + timedelta(days=1))
+    )
+    await session.execute(
+        update(Feedback)
+        .where(Feedback.id == ids[1])
+        .values(created_at=now - timedelta(hours=200), resolved_at=now, due_at=now - timedelta(days=3))
+    )
+    await session.commit()
+    await client.post(f"/v1/feedback/{ids[0]}/rating", json={"score": 4}, headers=resident)
+
+    stats = (await client.get("/v1/stats/feedback", params={"district": "310112"})).json()
+    assert stats["total"] == 3
+    assert {item["key"]: item["count"] for item in stats["by_status"]} == {"closed": 1, "resolved": 1, "submitted": 1}
+    assert stats["by_district"] == [{"key": "310112", "count": 3}]
+    assert stats["median_hours_to_resolution"] == 105.0
+    assert stats["resolved_within_deadline_share"] == 0.5
+    assert stats["average_rating"] == 4.0 and stats["ratings"] == 1
+    text = str((await client.get("/v1/stats/feedback")).json())
+    assert "1370000" not in text and "问题" not in text
