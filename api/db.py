@@ -4,7 +4,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import orjson
 from fastapi import Depends, Request
@@ -16,8 +16,10 @@ from api.config import Settings
 
 # Imported for their flush hooks: derived place columns and the search index follow every ORM write.
 from api.directory import derived as _derived  # noqa: F401
-from api.errors import AppError
+from api.errors import AppError, NotFound
 from api.search import index as _search_index  # noqa: F401
+
+ModelT = TypeVar("ModelT")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -138,6 +140,14 @@ async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         raise
     else:
         await session.commit()
+
+
+async def get_or_404(session: AsyncSession, model: type[ModelT], key: object, what: str) -> ModelT:
+    """The row with this primary key, or a 404 that names what was asked for."""
+    row = await session.get(model, key)
+    if row is None:
+        raise NotFound(f"there is no {what} {key}")
+    return row
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

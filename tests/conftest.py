@@ -6,17 +6,20 @@ import asyncio
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Settings
 from api.db import Database, get_auth_session, get_read_session, get_session, unit_of_work
 from api.lifecycle import migrate
 from api.main import create_app
+from models import Feedback, UserAccount
 from seed.loader import load_seed
 from tests.databases import blank_database, configured_backends, configured_redis
 
@@ -118,3 +121,27 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture
+async def committed_resident(database: Database) -> AsyncIterator[int]:
+    """A resident committed for real (for tests of concurrency across connections), removed afterwards with all
+    that hangs on it."""
+    now = datetime.now(UTC)
+    async with database.sessionmaker() as session, session.begin():
+        account = UserAccount(role="resident", phone="13944445555", created_at=now, updated_at=now)
+        session.add(account)
+        await session.flush()
+        user_id = account.id
+    yield user_id
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(delete(Feedback).where(Feedback.author_id == user_id))
+        await session.execute(delete(UserAccount).where(UserAccount.id == user_id))
+
+
+@pytest.fixture
+def live_app(database: Database, database_url: str) -> FastAPI:
+    """An app on the shared test database with no test transaction: each request commits on its own connection."""
+    application = create_app(app_settings(database_url))
+    application.state.database = database
+    return application

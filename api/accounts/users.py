@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit
 from api.accounts import sessions
 from api.accounts.staff import checked_grants
-from api.errors import Conflict, NotFound, ValidationFailed
+from api.db import get_or_404
+from api.errors import Conflict, ValidationFailed
 from api.pagination import rows_by_id
 from models import DistrictGrant, OtpChallenge, UserAccount
 
@@ -39,10 +40,7 @@ async def districts_of(session: AsyncSession, user_ids: list[int]) -> dict[int, 
 
 
 async def get_account(session: AsyncSession, user_id: int) -> UserAccount:
-    account = await session.get(UserAccount, user_id)
-    if account is None:
-        raise NotFound(f"there is no user {user_id}")
-    return account
+    return await get_or_404(session, UserAccount, user_id, "user")
 
 
 async def list_accounts(

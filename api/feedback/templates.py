@@ -7,8 +7,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
+from api.db import get_or_404
 from api.deps import Principal
-from api.errors import Conflict, NotFound
+from api.errors import Conflict
 from models import ResponseTemplate
 
 
@@ -41,9 +42,7 @@ async def create(session: AsyncSession, author: Principal, name: str, kind: str 
 
 
 async def update(session: AsyncSession, author: Principal, template_id: int, changes: dict) -> ResponseTemplate:
-    template = await session.get(ResponseTemplate, template_id)
-    if template is None:
-        raise NotFound(f"there is no template {template_id}")
+    template = await get_or_404(session, ResponseTemplate, template_id, "template")
     for field, value in changes.items():
         setattr(template, field, value)
     template.updated_at = datetime.now(UTC)
@@ -60,9 +59,7 @@ async def update(session: AsyncSession, author: Principal, template_id: int, cha
 
 
 async def delete(session: AsyncSession, author: Principal, template_id: int) -> None:
-    template = await session.get(ResponseTemplate, template_id)
-    if template is None:
-        raise NotFound(f"there is no template {template_id}")
+    template = await get_or_404(session, ResponseTemplate, template_id, "template")
     await session.delete(template)
     audit.record(
         session,

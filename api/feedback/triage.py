@@ -8,8 +8,9 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
+from api.db import get_or_404
 from api.deps import Principal
-from api.errors import NotFound, ValidationFailed
+from api.errors import ValidationFailed
 from api.feedback import notifications, states, workflow
 from api.geo import haversine_m
 from api.pagination import rows_by_id
@@ -33,10 +34,7 @@ class QueueFilter:
 
 
 async def get(session: AsyncSession, feedback_id: int) -> Feedback:
-    feedback = await session.get(Feedback, feedback_id)
-    if feedback is None:
-        raise NotFound(f"there is no feedback {feedback_id}")
-    return feedback
+    return await get_or_404(session, Feedback, feedback_id, "feedback")
 
 
 async def queue(

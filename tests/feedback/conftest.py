@@ -74,3 +74,18 @@ def complaint_about(place_id: int, **changes: object) -> dict:
 
 async def submit(client: httpx.AsyncClient, headers: Headers, body: dict, key: str | None = None) -> httpx.Response:
     return await client.post("/v1/feedback", json=body, headers={**headers, "Idempotency-Key": key or uuid.uuid4().hex})
+
+
+async def move(
+    client: httpx.AsyncClient, reviewer: Headers, feedback_id: int, to: str, **extra: object
+) -> httpx.Response:
+    return await client.post(
+        f"/v1/triage/feedback/{feedback_id}/transition", json={"to": to, **extra}, headers=reviewer
+    )
+
+
+async def resolve(client: httpx.AsyncClient, reviewer: Headers, feedback_id: int) -> None:
+    """Take a submitted feedback through accepted and in_progress to resolved, as the team would."""
+    for target in ("accepted", "in_progress"):
+        assert (await move(client, reviewer, feedback_id, target)).status_code == 200
+    assert (await move(client, reviewer, feedback_id, "resolved", public_reply="已处理。")).status_code == 200

@@ -1,40 +1,20 @@
 """Fifty identical submissions at once, on committed rows and real connections: one feedback, one answer."""
 
 import asyncio
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
-import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from api.db import Database
-from api.main import create_app
-from models import Feedback, IdempotencyRecord, Place, UserAccount
+from models import Feedback, IdempotencyRecord, Place
 from tests.accounts.conftest import bearer
-from tests.conftest import app_settings
-
-
-@pytest.fixture
-async def committed_resident(database: Database) -> AsyncIterator[int]:
-    now = datetime.now(UTC)
-    async with database.sessionmaker() as session, session.begin():
-        account = UserAccount(role="resident", phone="13944445555", created_at=now, updated_at=now)
-        session.add(account)
-        await session.flush()
-        user_id = account.id
-    yield user_id
-    async with database.sessionmaker() as session, session.begin():
-        await session.execute(delete(Feedback).where(Feedback.author_id == user_id))
-        await session.execute(delete(UserAccount).where(UserAccount.id == user_id))
 
 
 async def test_fifty_concurrent_identical_submissions_leave_one_row(
-    database: Database, database_url: str, committed_resident: int
+    live_app: FastAPI, database: Database, committed_resident: int
 ) -> None:
-    app: FastAPI = create_app(app_settings(database_url))
-    app.state.database = database
+    app = live_app
     async with database.sessionmaker() as session:
         place_id = (await session.execute(select(Place.id).where(Place.status == "published").limit(1))).scalar_one()
     body = {

@@ -7,7 +7,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Feedback
-from tests.feedback.conftest import complaint_about, place_in, submit
+from tests.feedback.conftest import complaint_about, place_in, resolve, submit
 
 
 async def test_statistics_summarise_handling_without_personal_data(
@@ -20,13 +20,7 @@ async def test_statistics_summarise_handling_without_personal_data(
     place_id = (await place_in(session, "310112")).id  # 闵行
     ids = [(await submit(client, resident, complaint_about(place_id, title=f"问题{n}"))).json()["id"] for n in range(3)]
     for feedback_id in ids[:2]:
-        for target in ("accepted", "in_progress"):
-            await client.post(f"/v1/triage/feedback/{feedback_id}/transition", json={"to": target}, headers=reviewer)
-        await client.post(
-            f"/v1/triage/feedback/{feedback_id}/transition",
-            json={"to": "resolved", "public_reply": "已处理"},
-            headers=reviewer,
-        )
+        await resolve(client, reviewer, feedback_id)
     now = datetime.now(UTC)
     # One resolved in 10 hours, within its deadline; one in 200 hours, after it.
     await session.execute(

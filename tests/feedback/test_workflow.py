@@ -8,11 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.feedback import workflow
 from models import Feedback
-from tests.feedback.conftest import complaint_about, place_in, submit
-
-
-async def _move(client: httpx.AsyncClient, headers: dict, feedback_id: int, to: str, **extra: object) -> httpx.Response:
-    return await client.post(f"/v1/triage/feedback/{feedback_id}/transition", json={"to": to, **extra}, headers=headers)
+from tests.feedback.conftest import complaint_about, move, place_in, resolve, submit
 
 
 async def _new(client: httpx.AsyncClient, session: AsyncSession, resident: dict) -> int:
@@ -28,10 +24,10 @@ async def test_from_submission_to_closure_with_notices_at_every_public_step(
 ) -> None:
     resident, reviewer = await resident_headers(), await staff_headers()
     feedback_id = await _new(client, session, resident)
-    assert (await _move(client, reviewer, feedback_id, "accepted")).status_code == 200
-    note = await _move(client, reviewer, feedback_id, "in_progress", note="已派徐汇区绿化市容局核查")
+    assert (await move(client, reviewer, feedback_id, "accepted")).status_code == 200
+    note = await move(client, reviewer, feedback_id, "in_progress", note="已派徐汇区绿化市容局核查")
     assert note.json()["history"][-1] == {**note.json()["history"][-1], "action": "note", "public": False}
-    resolved = await _move(
+    resolved = await move(
         client, reviewer, feedback_id, "resolved", public_reply="已补充手纸和洗手液，并增加巡查频次。"
     )
     assert resolved.status_code == 200 and resolved.json()["resolved_at"] is not None
@@ -68,12 +64,12 @@ async def test_a_reviewer_cannot_skip_states_or_resolve_without_a_reply(
     resident, reviewer = await resident_headers(), await staff_headers()
     feedback_id = await _new(client, session, resident)
     for target in ("in_progress", "resolved", "closed", "reopened", "submitted"):
-        answer = await _move(client, reviewer, feedback_id, target, public_reply="跳过流程")
+        answer = await move(client, reviewer, feedback_id, target, public_reply="跳过流程")
         assert answer.status_code == 409 and answer.json()["code"] == "invalid_transition", target
-    assert (await _move(client, reviewer, feedback_id, "rejected")).status_code == 422  # needs a public reason
-    await _move(client, reviewer, feedback_id, "accepted")
-    await _move(client, reviewer, feedback_id, "in_progress")
-    assert (await _move(client, reviewer, feedback_id, "resolved")).status_code == 422
+    assert (await move(client, reviewer, feedback_id, "rejected")).status_code == 422  # needs a public reason
+    await move(client, reviewer, feedback_id, "accepted")
+    await move(client, reviewer, feedback_id, "in_progress")
+    assert (await move(client, reviewer, feedback_id, "resolved")).status_code == 422
     assert (await client.get(f"/v1/feedback/{feedback_id}", headers=resident)).json()["status"] == "in_progress"
     early = await client.post(f"/v1/feedback/{feedback_id}/rating", json={"score": 4}, headers=resident)
     assert early.status_code == 409 and early.json()["code"] == "invalid_transition"
@@ -87,13 +83,13 @@ async def test_rejection_tells_the_resident_why(
 ) -> None:
     resident, reviewer = await resident_headers(), await staff_headers()
     feedback_id = await _new(client, session, resident)
-    rejected = await _move(
+    rejected = await move(
         client, reviewer, feedback_id, "rejected", public_reply="该场所不属于公共服务设施，已转12345热线。"
     )
     assert rejected.status_code == 200
     inbox = (await client.get("/v1/me/notifications", headers=resident)).json()["items"]
     assert "12345" in inbox[0]["body"]
-    assert (await _move(client, reviewer, feedback_id, "accepted")).status_code == 409  # rejected is final
+    assert (await move(client, reviewer, feedback_id, "accepted")).status_code == 409  # rejected is final
 
 
 async def test_reopening_within_seven_days_restarts_the_work_with_a_new_deadline(
@@ -104,9 +100,7 @@ async def test_reopening_within_seven_days_restarts_the_work_with_a_new_deadline
 ) -> None:
     resident, reviewer = await resident_headers(), await staff_headers()
     feedback_id = await _new(client, session, resident)
-    for target in ("accepted", "in_progress"):
-        await _move(client, reviewer, feedback_id, target)
-    await _move(client, reviewer, feedback_id, "resolved", public_reply="已处理。")
+    await resolve(client, reviewer, feedback_id)
     reopened = await client.post(
         f"/v1/feedback/{feedback_id}/reopen", json={"reason": "还是没有手纸"}, headers=resident
     )
@@ -116,7 +110,7 @@ async def test_reopening_within_seven_days_restarts_the_work_with_a_new_deadline
         update(Feedback).where(Feedback.id == feedback_id).values(due_at=datetime.now(UTC) - timedelta(days=1))
     )
     await session.commit()
-    again = await _move(client, reviewer, feedback_id, "in_progress")
+    again = await move(client, reviewer, feedback_id, "in_progress")
     assert again.status_code == 200 and again.json()["overdue"] is False
     # Reopened at once, the fresh deadline is the same number of working days from today as the first one.
     assert again.json()["due_at"] == old_due
@@ -131,9 +125,7 @@ async def test_reopening_after_seven_days_is_refused_and_such_feedback_closes_it
 ) -> None:
     resident, reviewer = await resident_headers(), await staff_headers()
     feedback_id = await _new(client, session, resident)
-    for target in ("accepted", "in_progress"):
-        await _move(client, reviewer, feedback_id, target)
-    await _move(client, reviewer, feedback_id, "resolved", public_reply="已处理。")
+    await resolve(client, reviewer, feedback_id)
     await session.execute(
         update(Feedback).where(Feedback.id == feedback_id).values(resolved_at=datetime.now(UTC) - timedelta(days=8))
     )
@@ -158,9 +150,7 @@ async def test_one_resident_cannot_read_rate_reopen_or_add_to_anothers_feedback(
         await staff_headers(),
     )
     feedback_id = await _new(client, session, alice)
-    for target in ("accepted", "in_progress"):
-        await _move(client, reviewer, feedback_id, target)
-    await _move(client, reviewer, feedback_id, "resolved", public_reply="已处理。")
+    await resolve(client, reviewer, feedback_id)
     attempts = [
         await client.get(f"/v1/feedback/{feedback_id}", headers=bob),
         await client.post(f"/v1/feedback/{feedback_id}/rating", json={"score": 1}, headers=bob),
