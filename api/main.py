@@ -12,11 +12,13 @@ from fastapi.routing import APIRoute
 from api.accounts.admin_routes import router as admin_router
 from api.accounts.routes import router as accounts_router
 from api.accounts.runtime import AccountsRuntime
+from api.body_limit import BodyLimitMiddleware
 from api.config import Settings, get_settings
 from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import install_error_handlers, problem_response
+from api.feedback import photos
 from api.feedback.photos import LocalFolderStorage
 from api.feedback.routes import router as feedback_router
 from api.feedback.routes import stats_router as feedback_stats_router
@@ -31,6 +33,9 @@ Public services of Shanghai for residents: elder-care centres, meal sites, parks
 health, health-science articles, city events and 一网通办 one-thing bundles. Errors are RFC 9457 problem+json
 with a stable `code`; lists are cursor-paginated; `Accept-Language: en` gives English names where they exist.
 """
+
+
+MAX_JSON_BODY_BYTES = 256 * 1024
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -72,6 +77,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=5)
+    # JSON bodies are small; photo uploads have room for one photo. Bigger bodies are a 413 before they are read.
+    app.add_middleware(
+        BodyLimitMiddleware,
+        default_bytes=MAX_JSON_BODY_BYTES,
+        per_path=[(r"/v1/feedback/\d+/photos", photos.MAX_BYTES + photos.MULTIPART_OVERHEAD_BYTES)],
+    )
     app.add_middleware(ObservabilityMiddleware)
 
     @app.get("/healthz", tags=["operations"])

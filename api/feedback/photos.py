@@ -9,9 +9,11 @@ from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from api.body_limit import PayloadTooLarge
 from api.errors import AppError
 
 MAX_BYTES = 5 * 1024 * 1024
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries and part headers around the file
 MAX_PHOTOS = 6
 MAX_PIXELS = 40_000_000  # a 5 MiB file that decodes to more is a decompression bomb
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
@@ -22,8 +24,8 @@ class UnsupportedMediaType(AppError):
     status, code, title = 415, "unsupported_media_type", "Only JPEG, PNG and WebP photos are accepted"
 
 
-class PayloadTooLarge(AppError):
-    status, code, title = 413, "payload_too_large", "A photo may be at most 5 MiB"
+class PhotoTooLarge(PayloadTooLarge):
+    title = "A photo may be at most 5 MiB"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class CleanImage:
 def clean_image(data: bytes, declared_type: str | None) -> CleanImage:
     """Decode the upload, check it is what it says, and encode its pixels afresh with no metadata at all."""
     if len(data) > MAX_BYTES:
-        raise PayloadTooLarge()
+        raise PhotoTooLarge()
     expected = FORMATS.get((declared_type or "").split(";")[0].strip().lower())
     if expected is None:
         raise UnsupportedMediaType(f"{declared_type or 'this type'} is not accepted; send JPEG, PNG or WebP")

@@ -126,3 +126,36 @@ async def test_at_most_six_photos(client: httpx.AsyncClient, session: AsyncSessi
         (await _upload(client, headers, feedback_id, png, f"{n}.png", "image/png")).status_code for n in range(7)
     ]
     assert statuses == [201] * 6 + [409]
+
+
+async def test_bodies_far_beyond_the_limit_are_refused_before_they_are_read(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    resident_headers,  # noqa: ANN001
+) -> None:
+    headers = await resident_headers()
+    feedback_id = await _feedback(client, session, headers)
+    huge = await _upload(client, headers, feedback_id, b"\xff\xd8" + b"\0" * (6 * 1024 * 1024), "x.jpg", "image/jpeg")
+    assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
+    json_bomb = await client.post(
+        "/v1/feedback",
+        content=b'{"kind":"' + b"x" * 300_000 + b'"}',
+        headers={**headers, "Idempotency-Key": "k", "content-type": "application/json"},
+    )
+    assert json_bomb.status_code == 413 and json_bomb.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_streamed_body_is_cut_off_at_the_limit(client: httpx.AsyncClient, resident_headers) -> None:  # noqa: ANN001
+    headers = await resident_headers()
+
+    async def endless_json():  # noqa: ANN202  (no Content-Length: the body arrives in chunks)
+        yield b'{"kind":"'
+        for _ in range(100):
+            yield b"x" * 10_000
+
+    answer = await client.post(
+        "/v1/feedback",
+        content=endless_json(),
+        headers={**headers, "Idempotency-Key": "k", "content-type": "application/json"},
+    )
+    assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
