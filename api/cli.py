@@ -1,4 +1,4 @@
-"""The `svcdir` command: serve, migrate, seed, reindex, create-user, close-resolved."""
+"""The `svcdir` command: serve, migrate, seed, reindex, create-user, housekeeping."""
 
 import asyncio
 from typing import Annotated
@@ -101,11 +101,12 @@ def create_user(
     typer.echo(f"created {role} {username.strip().lower()} (id {user_id})")
 
 
-@app.command("close-resolved")
-def close_resolved() -> None:
-    """Close feedback resolved more than 7 days ago without a rating (the server also does this hourly)."""
-    closed = asyncio.run(lifecycle.close_resolved(get_settings()))
-    typer.echo(f"closed {closed} feedback")
+@app.command()
+def housekeeping() -> None:
+    """Close feedback resolved over 7 days ago without a rating; delete stale sign-in codes, idempotency keys and
+    expired refresh tokens (each worker also does this every FEEDBACK_HOUSEKEEPING_SECONDS)."""
+    counts = asyncio.run(lifecycle.housekeeping(get_settings()))
+    typer.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
 
 
 def main() -> None:

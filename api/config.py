@@ -56,8 +56,9 @@ class Settings(BaseSettings):
     password_hash_parallelism: int = Field(default=4, ge=1)
     # Residents' photos (metadata stripped) go here; the storage is pluggable (api/feedback/photos.py).
     photo_storage_dir: Path = PROJECT_ROOT / "var" / "photos"
-    # How often each worker closes feedback resolved more than 7 days ago without a rating (0: never; then run
-    # `svcdir close-resolved` from a scheduler instead).
+    # How often each worker runs the upkeep round (closing feedback resolved over 7 days ago without a rating,
+    # deleting stale sign-in codes, idempotency keys, expired refresh tokens); 0: never, then run
+    # `svcdir housekeeping` from a scheduler instead.
     feedback_housekeeping_seconds: int = Field(default=3600, ge=0)
 
     log_level: str = "INFO"

@@ -11,7 +11,7 @@ from api.accounts import staff
 from api.accounts.passwords import PasswordHasher
 from api.config import PROJECT_ROOT, Settings
 from api.db import Database, unit_of_work
-from api.feedback import workflow
+from api.housekeeping import run_round
 from api.search import index
 from seed.loader import SeedReport, load_seed
 
@@ -82,24 +82,24 @@ async def create_staff_user(
         await database.dispose()
 
 
-async def close_resolved(settings: Settings) -> int:
-    """Close feedback resolved more than 7 days ago that its resident neither rated nor reopened."""
+async def housekeeping(settings: Settings) -> dict[str, int]:
+    """One round of upkeep (see api/housekeeping.py), for a scheduler when the server's own loop is off."""
     database = Database(settings)
     try:
         async with database.sessionmaker() as session, unit_of_work(session):
-            return await workflow.close_unrated(session)
+            return await run_round(session)
     finally:
         await database.dispose()
 
 
 async def housekeeping_loop(database: Database, interval_seconds: int) -> None:
-    """Run inside each worker: the UPDATE is idempotent, so several workers doing it at once is harmless."""
+    """Run inside each worker: every step is idempotent, so several workers doing it at once is harmless."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
             async with database.sessionmaker() as session, unit_of_work(session):
-                closed = await workflow.close_unrated(session)
-            if closed:
-                logger.info("feedback_closed_after_resolution_window", count=closed)
+                counts = await run_round(session)
+            if any(counts.values()):
+                logger.info("housekeeping", **counts)
         except Exception:  # noqa: BLE001  (a failed round is retried at the next interval)
-            logger.exception("feedback_housekeeping_failed")
+            logger.exception("housekeeping_failed")

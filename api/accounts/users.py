@@ -52,12 +52,12 @@ async def list_accounts(
     if active is not None:
         statement = statement.where(UserAccount.is_active == active)
     if q:
-        needle = f"%{q.strip().lower()}%"
+        words = q.strip().lower()
         statement = statement.where(
             or_(
-                UserAccount.username.like(needle),
-                func.lower(UserAccount.display_name).like(needle),
-                UserAccount.phone.like(needle),
+                UserAccount.username.contains(words, autoescape=True),
+                func.lower(UserAccount.display_name).contains(words, autoescape=True),
+                UserAccount.phone.contains(words, autoescape=True),
             )
         )
     return await rows_by_id(session, statement, UserAccount.id, kind="users", limit=limit, cursor=cursor)

@@ -1,6 +1,7 @@
 """Residents' photos: real images only, re-encoded without any metadata (EXIF, GPS, text chunks, ICC), stored
 through a pluggable storage (a local folder by default)."""
 
+import asyncio
 import io
 import uuid
 from dataclasses import dataclass
@@ -89,14 +90,17 @@ class LocalFolderStorage:
         return path
 
     async def save(self, key: str, content: bytes) -> None:
-        path = self._path(key)
+        await asyncio.to_thread(self._write, self._path(key), content)
+
+    async def load(self, key: str) -> bytes:
+        return await asyncio.to_thread(self._path(key).read_bytes)
+
+    @staticmethod
+    def _write(path: Path, content: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(path.suffix + ".part")
         temporary.write_bytes(content)
         temporary.replace(path)  # readers never see half a file
-
-    async def load(self, key: str) -> bytes:
-        return self._path(key).read_bytes()
 
 
 def new_key(feedback_id: int, extension: str) -> str:

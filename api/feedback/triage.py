@@ -64,9 +64,13 @@ async def queue(
     elif filters.assignee:
         statement = statement.where(Feedback.assignee_id == int(filters.assignee))
     if filters.q:
-        needle = f"%{filters.q.strip()}%"
+        words = filters.q.strip()
         statement = statement.where(
-            or_(Feedback.title.like(needle), Feedback.body.like(needle), Feedback.ref == filters.q.strip().upper())
+            or_(
+                Feedback.title.contains(words, autoescape=True),
+                Feedback.body.contains(words, autoescape=True),
+                Feedback.ref == words.upper(),
+            )
         )
     return await rows_by_id(session, statement, Feedback.id, kind="triage", limit=limit, cursor=cursor)
 

@@ -25,6 +25,7 @@ from api.feedback.schemas import (
 )
 from api.http import MAX_ID, no_store
 from api.pagination import CursorParam, LimitParam
+from models import Feedback
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"], dependencies=[Depends(no_store)])
 
@@ -34,13 +35,13 @@ TemplateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 ReviewerOnly = Annotated[Principal, Depends(role_dependency("reviewer"))]
 
 
-async def _item(session, feedback) -> TriageItem:  # noqa: ANN001
+def _item(feedback: Feedback, phones: dict[int, str | None]) -> TriageItem:
     return TriageItem(
         **views.summary(feedback),
         target_category=feedback.target_category,
         assignee_id=feedback.assignee_id,
         overdue=views.overdue(feedback),
-        author_phone=await views.masked_author_phone(session, feedback),
+        author_phone=phones.get(feedback.author_id) if feedback.author_id is not None else None,
     )
 
 
@@ -65,7 +66,8 @@ async def triage_queue(
         status=status_, district=district, kind=kind, category=category, overdue=overdue, assignee=assignee, q=q
     )
     items, next_cursor = await triage.queue(session, reviewer, filters, limit=limit, cursor=cursor)
-    return TriagePage(items=[await _item(session, item) for item in items], next_cursor=next_cursor)
+    phones = await views.masked_author_phones(session, items)
+    return TriagePage(items=[_item(item, phones) for item in items], next_cursor=next_cursor)
 
 
 @router.get("/feedback/{feedback_id}", response_model=TriageDetail)

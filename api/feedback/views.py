@@ -105,3 +105,12 @@ async def masked_author_phone(session: AsyncSession, feedback: Feedback) -> str 
     if feedback.author_id is None:
         return None
     return mask_phone(await session.scalar(select(UserAccount.phone).where(UserAccount.id == feedback.author_id)))
+
+
+async def masked_author_phones(session: AsyncSession, feedback: list[Feedback]) -> dict[int, str | None]:
+    """Masked phones of the authors of a page of feedback, in one query."""
+    author_ids = {item.author_id for item in feedback if item.author_id is not None}
+    if not author_ids:
+        return {}
+    rows = await session.execute(select(UserAccount.id, UserAccount.phone).where(UserAccount.id.in_(author_ids)))
+    return {user_id: mask_phone(phone) for user_id, phone in rows}
