@@ -20,7 +20,7 @@ from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
 from api.prepared import PreparedRead
-from api.search.query import best_plan, place_match
+from api.search.query import best_plan, indexed_match, place_match
 from api.search.tokens import QueryPlan, filter_token
 from models import Category, District, Place, Street
 
@@ -110,6 +110,21 @@ def _flat_distance_sq(lat: float, lng: float) -> ColumnElement[float]:
     ) * ((Place.lng - lng) * lng_scale)
 
 
+def _index_alone_answers(query: PlaceQuery) -> bool:
+    """Whether the search index can answer this query without the `place` table: words ranked by relevance,
+    narrowed at most by district and category (tokens in the index, as visibility is)."""
+    needs_place = (
+        query.street,
+        query.near,
+        query.accessibility,
+        query.available,
+        query.open_now,
+        query.facets,
+        query.exclude_id is not None,
+    )
+    return bool(query.q) and query.effective_sort == "relevance" and not any(needs_place)
+
+
 class _Plan:
     """The WHERE clauses and the ordering of one place query, shared by the page and its facets."""
 
@@ -117,19 +132,29 @@ class _Plan:
         self, query: PlaceQuery, dialect: str, plan: QueryPlan | None, open_ids: frozenset[int] = frozenset()
     ) -> None:
         self.query = query
+        self.source: Any = Place
+        self.id_column: Any = Place.id
         self.conditions: list[ColumnElement[bool]] = [publicly_visible(Place)]
         self.name_hit: ColumnElement[int] = literal(0)
         self.distance_sq: ColumnElement[float] | None = None
         self.join: tuple[Any, ColumnElement[bool]] | None = None
+        filters = []
+        if query.district:
+            filters.append(filter_token("d", query.district))
+        if query.category:
+            filters.append(filter_token("c", query.category))
+        if plan is not None and not plan.empty and _index_alone_answers(query):
+            # Every filter is an index token: the page comes from the index table, `place` is read for it only.
+            match = indexed_match(plan, dialect, filters)
+            self.source, self.id_column = match.source, match.id_column
+            self.conditions, self.name_hit = [match.condition], match.name_hit
+            self.order: OrderKey = [(self.name_hit, True), (self.id_column, False)]
+            self.sort = "relevance"
+            return
         if query.q:
             if plan is None or plan.empty:
                 self.conditions.append(literal(False))
             else:
-                filters = []
-                if query.district:
-                    filters.append(filter_token("d", query.district))
-                if query.category:
-                    filters.append(filter_token("c", query.category))
                 match = place_match(Place.id, plan, dialect, filters)
                 self.join, self.name_hit = match.join, match.name_hit
                 self.conditions.append(match.condition)
@@ -161,7 +186,6 @@ class _Plan:
             self.conditions.append(Place.id != query.exclude_id)
         name = Place.name.collate("C") if dialect == "postgresql" else Place.name
         sort = query.effective_sort
-        self.order: OrderKey
         if sort == "relevance":
             self.order = [(self.name_hit, True)]
             if self.distance_sq is not None:
@@ -239,7 +263,9 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
     plan = _Plan(query, session.get_bind().dialect.name, text_plan, open_ids)
     # First the page of ids (on `place` and its indexes alone), then names and summaries for those rows only.
     order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
-    page = plan.joined(select(Place.id.label("page_id"), *order_columns).select_from(Place)).where(*plan.conditions)
+    page = plan.joined(select(plan.id_column.label("page_id"), *order_columns).select_from(plan.source)).where(
+        *plan.conditions
+    )
     key = plan.decode(query.cursor)
     if key is not None:
         page = page.where(after(plan.order, key))

@@ -1,5 +1,8 @@
 """Keeps the search index in step with every ORM write, inside the same transaction (after each flush).
 
+The place index holds the listings residents may see (published, not deleted) and nothing else, so a search
+narrowed only by district and category tokens is answered by the index table alone.
+
 Documents are built by api.search.tokens; this module only stores them, per dialect:
 SQLite FTS5 tables (`search_place` with rowid = place id, `search_content`), or PostgreSQL tables of
 tsvectors made with array_to_tsvector, so the database never re-tokenizes what Python built.
@@ -129,6 +132,16 @@ def write_place_documents(connection: Connection, documents: Sequence[PlaceDocum
     )
 
 
+def is_visible(place: Any) -> bool:
+    return place.status == "published" and place.deleted_at is None
+
+
+def remove_place_documents(connection: Connection, place_ids: Sequence[int]) -> None:
+    if place_ids:
+        column = "rowid" if connection.dialect.name == "sqlite" else "place_id"
+        connection.execute(text(f"DELETE FROM search_place WHERE {column} = :id"), [{"id": i} for i in place_ids])
+
+
 def write_content_documents(connection: Connection, documents: Sequence[ContentDocument]) -> None:
     if not documents:
         return
@@ -183,7 +196,9 @@ def _index_after_flush(session: Session, _context: Any) -> None:
         return
     connection = session.connection()
     names = reference_names(connection)
-    write_place_documents(connection, [place_document(p, names) for p in written if isinstance(p, Place)])
+    places = [obj for obj in written if isinstance(obj, Place)]
+    write_place_documents(connection, [place_document(place, names) for place in places if is_visible(place)])
+    remove_place_documents(connection, [place.id for place in places if not is_visible(place)])
     write_content_documents(connection, _content_documents(connection, written, names))
 
 
@@ -198,8 +213,9 @@ def rebuild(connection: Connection) -> dict[str, int]:
         batch = connection.execute(select(Place).where(Place.id > last_id).order_by(Place.id).limit(2000)).all()
         if not batch:
             break
-        write_place_documents(connection, [place_document(place, names) for place in batch])
-        counts["place"] += len(batch)
+        visible = [place for place in batch if is_visible(place)]
+        write_place_documents(connection, [place_document(place, names) for place in visible])
+        counts["place"] += len(visible)
         last_id = batch[-1].id
     content: list[ContentDocument] = [event_document(e, names) for e in connection.execute(select(Event)).all()]
     content += [article_document(a) for a in connection.execute(select(Article)).all()]

@@ -60,6 +60,37 @@ def place_match(id_column: Any, plan: QueryPlan, dialect: str, filters: list[str
     )
 
 
+@dataclass(frozen=True)
+class IndexedMatch:
+    """Visible places matching a plan, answered by the index table alone: its id column, match and name hit."""
+
+    source: Any
+    id_column: ColumnElement[int]
+    condition: ColumnElement[bool]
+    name_hit: ColumnElement[int]
+
+
+def indexed_match(plan: QueryPlan, dialect: str, filters: list[str]) -> IndexedMatch:
+    """For searches whose every filter is an index token (district, category): the index holds visible listings
+    only, so no `place` lookup is needed per match, only for the page that is shown."""
+    narrowed = plan.narrowed(filters)
+    if dialect == "sqlite":
+        condition = text("search_place MATCH :fts").bindparams(bindparam("fts", to_fts5(narrowed), unique=True))
+        hit = case(
+            (_fts_place.c.rowid.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0)
+        )
+        return IndexedMatch(_fts_place, _fts_place.c.rowid, condition, hit)
+    row = _pg_place.alias("match")
+    tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
+    narrowed_tsquery = text("CAST(:tsqf AS tsquery)").bindparams(bindparam("tsqf", to_tsquery(narrowed), unique=True))
+    return IndexedMatch(
+        row,
+        row.c.place_id,
+        row.c.doc.op("@@")(narrowed_tsquery),
+        case((row.c.name_doc.op("@@")(tsquery), literal(1)), else_=literal(0)),
+    )
+
+
 _fts_content = table("search_content", column("rowid", Integer), column("kind"), column("key"))
 _pg_content = table(
     "search_content", column("id", Integer), column("kind"), column("key"), column("name_doc"), column("doc")

@@ -2,7 +2,7 @@
 
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -118,3 +118,31 @@ async def test_sync_delivers_everything_then_only_changes_and_tombstones(
 async def test_sync_token_must_be_genuine(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/sync", params={"since": "garbage"})
     assert response.status_code == 400 and response.json()["code"] == "invalid_cursor"
+
+
+async def test_a_search_answered_by_the_index_alone_follows_publication(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    place = (
+        await session.scalars(
+            select(Place).where(Place.status == "published", Place.district_code == "310105").limit(1)
+        )
+    ).one()
+    place.name = "长宁区仙霞路睦邻小厨"
+    await session.commit()
+    place_id = place.id
+
+    async def found(**params: str) -> bool:
+        answer = await client.get("/v1/places", params={"q": "睦邻小厨", **params})
+        return place_id in [item["id"] for item in answer.json()["items"]]
+
+    assert await found(district="310105") and await found() and await found(category=place.category_code)
+    place.status = "archived"
+    await session.commit()
+    assert not await found(district="310105") and not await found()
+    place.status, place.deleted_at = "published", datetime.now(UTC)
+    await session.commit()
+    assert not await found(district="310105")
+    place.deleted_at = None
+    await session.commit()
+    assert await found(district="310105")
