@@ -4,11 +4,12 @@ Hot paths select columns rather than ORM objects and build each summary once.
 """
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, literal, select
+from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.derived import accessibility_mask
@@ -20,7 +21,7 @@ from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
 from api.prepared import PreparedRead
-from api.search.query import best_plan, indexed_match, place_match
+from api.search.query import best_plan, indexed_match, indexed_match_parameters, place_match
 from api.search.tokens import QueryPlan, filter_token
 from models import Category, District, Place, Street
 
@@ -143,9 +144,12 @@ class _Plan:
             filters.append(filter_token("d", query.district))
         if query.category:
             filters.append(filter_token("c", query.category))
-        if plan is not None and not plan.empty and _index_alone_answers(query):
+        self.parameters: dict[str, Any] = {}
+        self.index_only = plan is not None and not plan.empty and _index_alone_answers(query)
+        if self.index_only:
             # Every filter is an index token: the page comes from the index table, `place` is read for it only.
-            match = indexed_match(plan, dialect, filters)
+            match = indexed_match(dialect)
+            self.parameters = indexed_match_parameters(plan, dialect, filters)
             self.source, self.id_column = match.source, match.id_column
             self.conditions, self.name_hit = [match.condition], match.name_hit
             self.order: OrderKey = [(self.name_hit, True), (self.id_column, False)]
@@ -219,7 +223,8 @@ class _Plan:
             raise InvalidCursor("the cursor could not be read; start again without it") from exc
 
     def key_of(self, row: Any) -> list[Any]:
-        values = [row._mapping[f"order_{i}"] for i in range(len(self.order))]
+        mapping = row if isinstance(row, dict) else row._mapping
+        values = [mapping[f"order_{i}"] for i in range(len(self.order))]
         return [value.isoformat() if isinstance(value, datetime) else value for value in values]
 
 
@@ -260,21 +265,17 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
     await schedules.refresh(session, max_age_seconds=0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS)
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
-    plan = _Plan(query, session.get_bind().dialect.name, text_plan, open_ids)
-    # First the page of ids (on `place` and its indexes alone), then names and summaries for those rows only.
-    order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
-    page = plan.joined(select(plan.id_column.label("page_id"), *order_columns).select_from(plan.source)).where(
-        *plan.conditions
-    )
+    dialect = session.get_bind().dialect.name
+    plan = _Plan(query, dialect, text_plan, open_ids)
     key = plan.decode(query.cursor)
-    if key is not None:
-        page = page.where(after(plan.order, key))
-    page = page.order_by(*order_by(plan.order)).limit(query.limit + 1).subquery("page")
-    page_order = [(page.c[f"order_{i}"], descending) for i, (_, descending) in enumerate(plan.order)]
-    if plan.sort == "name" and session.get_bind().dialect.name == "postgresql":
-        page_order[0] = (page_order[0][0].collate("C"), False)
-    statement = _with_names(select(*_SUMMARY_COLUMNS, *page.c)).join(page, page.c.page_id == Place.id)
-    rows = (await _core(session, statement.order_by(*order_by(page_order)))).all()
+    if plan.index_only and key is None:
+        # The commonest search (words, perhaps a district or category, first page) has one statement per
+        # database, built once: only its parameters change.
+        rows: Sequence[Any] = await _index_first_page(dialect).all(
+            session, **plan.parameters, page_limit=query.limit + 1
+        )
+    else:
+        rows = await _page_rows(session, plan, key, query.limit)
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(session)
     now = datetime.now(UTC)
@@ -284,6 +285,46 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
         next_cursor = encode_cursor(plan.cursor_kind(), plan.key_of(rows[query.limit - 1]))
     facets = await _facets(session, plan, language) if query.facets else None
     return PlaceResults(items, next_cursor, facets)
+
+
+async def _page_rows(session: AsyncSession, plan: _Plan, key: list[Any] | None, limit: int) -> Sequence[Any]:
+    """First the page of ids (on `place` or the index alone), then names and summaries for those rows only."""
+    order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
+    page = plan.joined(select(plan.id_column.label("page_id"), *order_columns).select_from(plan.source)).where(
+        *plan.conditions
+    )
+    if key is not None:
+        page = page.where(after(plan.order, key))
+    page = page.order_by(*order_by(plan.order)).limit(limit + 1).subquery("page")
+    page_order = [(page.c[f"order_{i}"], descending) for i, (_, descending) in enumerate(plan.order)]
+    if plan.sort == "name" and session.get_bind().dialect.name == "postgresql":
+        page_order[0] = (page_order[0][0].collate("C"), False)
+    statement = _with_names(select(*_SUMMARY_COLUMNS, *page.c)).join(page, page.c.page_id == Place.id)
+    return (await _core(session, statement.order_by(*order_by(page_order)), plan.parameters)).all()
+
+
+_INDEX_FIRST_PAGES: dict[str, PreparedRead] = {}
+
+
+def _index_first_page(dialect: str) -> PreparedRead:
+    prepared = _INDEX_FIRST_PAGES.get(dialect)
+    if prepared is None:
+        match = indexed_match(dialect)
+        page = (
+            select(match.id_column.label("page_id"), match.name_hit.label("order_0"), match.id_column.label("order_1"))
+            .select_from(match.source)
+            .where(match.condition)
+            .order_by(match.name_hit.desc(), match.id_column.asc())
+            .limit(bindparam("page_limit", type_=Integer))
+            .subquery("page")
+        )
+        statement = (
+            _with_names(select(*_SUMMARY_COLUMNS, *page.c))
+            .join(page, page.c.page_id == Place.id)
+            .order_by(page.c.order_0.desc(), page.c.order_1.asc())
+        )
+        prepared = _INDEX_FIRST_PAGES[dialect] = PreparedRead(statement)
+    return prepared
 
 
 async def _facets(session: AsyncSession, plan: _Plan, language: Language) -> dict[str, list[FacetCount]]:

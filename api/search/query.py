@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, bindparam, case, column, literal, select, table, text
+from sqlalchemy import ColumnElement, Integer, String, bindparam, case, column, literal, select, table, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
@@ -62,7 +62,10 @@ def place_match(id_column: Any, plan: QueryPlan, dialect: str, filters: list[str
 
 @dataclass(frozen=True)
 class IndexedMatch:
-    """Visible places matching a plan, answered by the index table alone: its id column, match and name hit."""
+    """Visible places matching a plan, answered by the index table alone: its id column, match and name hit.
+
+    The words are named parameters (see `indexed_match_parameters`), so the statement is the same for every
+    query of its shape and can be built once."""
 
     source: Any
     id_column: ColumnElement[int]
@@ -70,25 +73,32 @@ class IndexedMatch:
     name_hit: ColumnElement[int]
 
 
-def indexed_match(plan: QueryPlan, dialect: str, filters: list[str]) -> IndexedMatch:
+def indexed_match(dialect: str) -> IndexedMatch:
     """For searches whose every filter is an index token (district, category): the index holds visible listings
     only, so no `place` lookup is needed per match, only for the page that is shown."""
-    narrowed = plan.narrowed(filters)
     if dialect == "sqlite":
-        condition = text("search_place MATCH :fts").bindparams(bindparam("fts", to_fts5(narrowed), unique=True))
-        hit = case(
-            (_fts_place.c.rowid.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0)
+        condition = text("search_place MATCH :fts_page").bindparams(bindparam("fts_page", type_=String))
+        by_name = select(_fts_place.c.rowid).where(
+            text("search_place MATCH :fts_names").bindparams(bindparam("fts_names", type_=String))
         )
+        hit = case((_fts_place.c.rowid.in_(by_name), literal(1)), else_=literal(0))
         return IndexedMatch(_fts_place, _fts_place.c.rowid, condition, hit)
     row = _pg_place.alias("match")
-    tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
-    narrowed_tsquery = text("CAST(:tsqf AS tsquery)").bindparams(bindparam("tsqf", to_tsquery(narrowed), unique=True))
+    page = text("CAST(:tsq_page AS tsquery)").bindparams(bindparam("tsq_page", type_=String))
+    names = text("CAST(:tsq_names AS tsquery)").bindparams(bindparam("tsq_names", type_=String))
     return IndexedMatch(
         row,
         row.c.place_id,
-        row.c.doc.op("@@")(narrowed_tsquery),
-        case((row.c.name_doc.op("@@")(tsquery), literal(1)), else_=literal(0)),
+        row.c.doc.op("@@")(page),
+        case((row.c.name_doc.op("@@")(names), literal(1)), else_=literal(0)),
     )
+
+
+def indexed_match_parameters(plan: QueryPlan, dialect: str, filters: list[str]) -> dict[str, str]:
+    narrowed = plan.narrowed(filters)
+    if dialect == "sqlite":
+        return {"fts_page": to_fts5(narrowed), "fts_names": to_fts5(plan, "name")}
+    return {"tsq_page": to_tsquery(narrowed), "tsq_names": to_tsquery(plan)}
 
 
 _fts_content = table("search_content", column("rowid", Integer), column("kind"), column("key"))
