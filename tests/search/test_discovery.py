@@ -195,3 +195,29 @@ async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSessio
     plan = _Plan(PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday))
     open_ids = set((await session.scalars(select(Place.id).where(*plan.conditions))).all())
     assert clinic.id in open_ids
+
+
+@pytest.mark.parametrize("limit", [1, 3, 20])
+async def test_the_first_page_by_distance_is_the_nearest_of_the_whole_radius(
+    client: httpx.AsyncClient, session: AsyncSession, limit: int
+) -> None:
+    # The first page may come from a smaller circle (when it already holds more than a page): it must be the same
+    # page, in the same order, as ranking every listing in the radius, and its cursor must carry on from there.
+    places = (await session.scalars(select(Place).where(Place.status == "published", Place.deleted_at.is_(None)))).all()
+    ranked = sorted(
+        (haversine_m(*PEOPLES_SQUARE, p.lat, p.lng), p.id)
+        for p in places
+        if haversine_m(*PEOPLES_SQUARE, p.lat, p.lng) < 4990
+    )
+    near = f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}"
+    first = (
+        await client.get("/v1/places", params={"near": near, "radius_m": 5000, "sort": "distance", "limit": limit})
+    ).json()
+    assert [item["id"] for item in first["items"]] == [place_id for _, place_id in ranked[:limit]]
+    second = (
+        await client.get(
+            "/v1/places",
+            params={"near": near, "radius_m": 5000, "sort": "distance", "limit": limit, "cursor": first["next_cursor"]},
+        )
+    ).json()
+    assert [item["id"] for item in second["items"]] == [place_id for _, place_id in ranked[limit : 2 * limit]]
