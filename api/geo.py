@@ -8,6 +8,7 @@ import math
 from typing import Literal
 
 CoordSystem = Literal["wgs84", "gcj02", "bd09"]
+METRES_PER_DEGREE = 111_320.0  # of latitude; of longitude, times cos(latitude)
 
 _AXIS = 6378245.0  # Krasovsky 1940 semi-major axis, as GCJ-02 uses
 _ECCENTRICITY_SQ = 0.00669342162296594323
@@ -103,3 +104,10 @@ def haversine_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     d_phi, d_lambda = phi2 - phi1, math.radians(lng2 - lng1)
     a = math.sin(d_phi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(d_lambda / 2) ** 2
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
+
+
+def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(south, north, west, east) of the box around a circle: the cheap index range a radius search starts from."""
+    d_lat = radius_m / METRES_PER_DEGREE
+    d_lng = radius_m / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+    return lat - d_lat, lat + d_lat, lng - d_lng, lng + d_lng

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import Query
 
 from api.directory.derived import ACCESSIBILITY_FEATURES
-from api.directory.places import PlaceQuery, PlaceSort
+from api.directory.place_query import PlaceQuery, PlaceSort
 from api.errors import ValidationFailed
 from api.geo import CoordSystem, to_wgs84
 

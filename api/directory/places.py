@@ -3,58 +3,26 @@
 Hot paths select columns rather than ORM objects and build each summary once.
 """
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, bindparam, func, literal, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.derived import accessibility_mask
 from api.directory.open_now import OpenSchedules, open_schedules
-from api.directory.queries import OrderKey, after, in_category, order_by, publicly_visible, to_local
+from api.directory.place_query import PlacePlan, PlaceQuery
+from api.directory.queries import after, order_by, publicly_visible, to_local
 from api.directory.schemas import FacetCount
-from api.errors import InvalidCursor, NotFound
+from api.errors import NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import encode_cursor
 from api.prepared import PreparedRead
-from api.search.query import best_plan, indexed_match, indexed_match_parameters, place_match
-from api.search.tokens import QueryPlan, filter_token
+from api.search.query import best_plan, indexed_match
+from api.search.tokens import QueryPlan
 from models import Category, District, Place, Street
-
-PlaceSort = Literal["relevance", "distance", "name", "updated"]
-FacetName = Literal["category", "district"]
-METRES_PER_DEGREE = 111_320.0
-
-
-@dataclass(frozen=True)
-class PlaceQuery:
-    q: str | None = None
-    category: str | None = None
-    district: str | None = None
-    street: str | None = None
-    near: tuple[float, float] | None = None  # WGS-84
-    radius_m: int = 3000
-    open_now: bool = False
-    accessibility: tuple[str, ...] = ()
-    available: bool = False
-    sort: PlaceSort | None = None
-    limit: int = 20
-    cursor: str | None = None
-    coord: CoordSystem = "wgs84"
-    facets: tuple[FacetName, ...] = ()
-    exclude_id: int | None = None
-
-    @property
-    def effective_sort(self) -> str:
-        if self.sort:
-            return self.sort
-        if self.q:
-            return "relevance"
-        return "distance" if self.near else "id"
 
 
 @dataclass
@@ -103,131 +71,6 @@ async def _core(session: AsyncSession, statement: Any, parameters: dict[str, Any
     return await connection.execute(statement, parameters)
 
 
-def _flat_distance_sq(lat: float, lng: float) -> ColumnElement[float]:
-    """Squared metres by the flat-earth approximation: good to a fraction of a percent within 50 km."""
-    lng_scale = METRES_PER_DEGREE * math.cos(math.radians(lat))
-    return ((Place.lat - lat) * METRES_PER_DEGREE) * ((Place.lat - lat) * METRES_PER_DEGREE) + (
-        (Place.lng - lng) * lng_scale
-    ) * ((Place.lng - lng) * lng_scale)
-
-
-def _index_alone_answers(query: PlaceQuery) -> bool:
-    """Whether the search index can answer this query without the `place` table: words ranked by relevance,
-    narrowed at most by district and category (tokens in the index, as visibility is)."""
-    needs_place = (
-        query.street,
-        query.near,
-        query.accessibility,
-        query.available,
-        query.open_now,
-        query.facets,
-        query.exclude_id is not None,
-    )
-    return bool(query.q) and query.effective_sort == "relevance" and not any(needs_place)
-
-
-class _Plan:
-    """The WHERE clauses and the ordering of one place query, shared by the page and its facets."""
-
-    def __init__(
-        self, query: PlaceQuery, dialect: str, plan: QueryPlan | None, open_ids: frozenset[int] = frozenset()
-    ) -> None:
-        self.query = query
-        self.source: Any = Place
-        self.id_column: Any = Place.id
-        self.conditions: list[ColumnElement[bool]] = [publicly_visible(Place)]
-        self.name_hit: ColumnElement[int] = literal(0)
-        self.distance_sq: ColumnElement[float] | None = None
-        self.join: tuple[Any, ColumnElement[bool]] | None = None
-        filters = []
-        if query.district:
-            filters.append(filter_token("d", query.district))
-        if query.category:
-            filters.append(filter_token("c", query.category))
-        self.parameters: dict[str, Any] = {}
-        self.index_only = plan is not None and not plan.empty and _index_alone_answers(query)
-        if self.index_only:
-            # Every filter is an index token: the page comes from the index table, `place` is read for it only.
-            match = indexed_match(dialect)
-            self.parameters = indexed_match_parameters(plan, dialect, filters)
-            self.source, self.id_column = match.source, match.id_column
-            self.conditions, self.name_hit = [match.condition], match.name_hit
-            self.order: OrderKey = [(self.name_hit, True), (self.id_column, False)]
-            self.sort = "relevance"
-            return
-        if query.q:
-            if plan is None or plan.empty:
-                self.conditions.append(literal(False))
-            else:
-                match = place_match(Place.id, plan, dialect, filters)
-                self.join, self.name_hit = match.join, match.name_hit
-                self.conditions.append(match.condition)
-        if query.category:
-            self.conditions.append(in_category(Place.category_code, query.category))
-        if query.district:
-            self.conditions.append(Place.district_code == query.district)
-        if query.street:
-            self.conditions.append(Place.street_code == query.street)
-        if query.near:
-            lat, lng = query.near
-            radius = float(query.radius_m)
-            d_lat = radius / METRES_PER_DEGREE
-            d_lng = radius / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
-            self.distance_sq = _flat_distance_sq(lat, lng)
-            self.conditions += [
-                Place.lat.between(lat - d_lat, lat + d_lat),
-                Place.lng.between(lng - d_lng, lng + d_lng),
-                self.distance_sq <= radius * radius,
-            ]
-        if query.accessibility:
-            mask = accessibility_mask(query.accessibility)
-            self.conditions.append(Place.accessibility_mask.op("&")(mask) == mask)
-        if query.available:
-            self.conditions.append(Place.available > 0)
-        if query.open_now:
-            self.conditions.append(Place.schedule_id.in_(sorted(open_ids)))
-        if query.exclude_id is not None:
-            self.conditions.append(Place.id != query.exclude_id)
-        name = Place.name.collate("C") if dialect == "postgresql" else Place.name
-        sort = query.effective_sort
-        if sort == "relevance":
-            self.order = [(self.name_hit, True)]
-            if self.distance_sq is not None:
-                self.order.append((self.distance_sq, False))
-            self.order.append((Place.id, False))
-        elif sort == "distance" and self.distance_sq is not None:
-            self.order = [(self.distance_sq, False), (Place.id, False)]
-        elif sort == "name":
-            self.order = [(name, False), (Place.id, False)]
-        elif sort == "updated":
-            self.order = [(Place.updated_at, True), (Place.id, True)]
-        else:
-            self.order = [(Place.id, False)]
-        self.sort = sort
-
-    def joined(self, statement: Select) -> Select:
-        return statement.join(*self.join) if self.join is not None else statement
-
-    def cursor_kind(self) -> str:
-        return f"places:{self.sort}:{len(self.order)}"
-
-    def decode(self, cursor: str | None) -> list[Any] | None:
-        key = decode_cursor(cursor, self.cursor_kind(), len(self.order))
-        if key is None:
-            return None
-        try:
-            if self.sort == "updated":
-                return [datetime.fromisoformat(str(key[0])), int(key[1])]
-            return [*key[:-1], int(key[-1])]
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor("the cursor could not be read; start again without it") from exc
-
-    def key_of(self, row: Any) -> list[Any]:
-        mapping = row if isinstance(row, dict) else row._mapping
-        values = [mapping[f"order_{i}"] for i in range(len(self.order))]
-        return [value.isoformat() if isinstance(value, datetime) else value for value in values]
-
-
 def _summary(
     row: Any, language: Language, now: datetime, query: PlaceQuery, schedules: OpenSchedules
 ) -> dict[str, Any]:
@@ -266,7 +109,7 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     dialect = session.get_bind().dialect.name
-    plan = _Plan(query, dialect, text_plan, open_ids)
+    plan = PlacePlan(query, dialect, text_plan, open_ids)
     key = plan.decode(query.cursor)
     if plan.index_only and key is None:
         # The commonest search (words, perhaps a district or category, first page) has one statement per
@@ -300,7 +143,7 @@ async def _nearest_first_page(
     dialect: str,
     text_plan: QueryPlan | None,
     open_ids: frozenset[int],
-    plan: _Plan,
+    plan: PlacePlan,
 ) -> Sequence[Any]:
     """The first page by distance, from the smallest circle that holds more than a page of matches.
 
@@ -308,13 +151,13 @@ async def _nearest_first_page(
     limit + 1 matches they are the nearest of the whole radius, in the same order and with the same cursor keys."""
     for fraction in NEAREST_FIRST_FRACTIONS:
         inner = replace(query, radius_m=max(1, int(query.radius_m * fraction)))
-        rows = await _page_rows(session, _Plan(inner, dialect, text_plan, open_ids), None, query.limit)
+        rows = await _page_rows(session, PlacePlan(inner, dialect, text_plan, open_ids), None, query.limit)
         if len(rows) > query.limit:
             return rows
     return await _page_rows(session, plan, None, query.limit)
 
 
-async def _page_rows(session: AsyncSession, plan: _Plan, key: list[Any] | None, limit: int) -> Sequence[Any]:
+async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | None, limit: int) -> Sequence[Any]:
     """First the page of ids (on `place` or the index alone), then names and summaries for those rows only."""
     order_columns = [expression.label(f"order_{i}") for i, (expression, _) in enumerate(plan.order)]
     page = plan.joined(select(plan.id_column.label("page_id"), *order_columns).select_from(plan.source)).where(
@@ -354,7 +197,7 @@ def _index_first_page(dialect: str) -> PreparedRead:
     return prepared
 
 
-async def _facets(session: AsyncSession, plan: _Plan, language: Language) -> dict[str, list[FacetCount]]:
+async def _facets(session: AsyncSession, plan: PlacePlan, language: Language) -> dict[str, list[FacetCount]]:
     """Counts per category and per district of every match, from one grouped query."""
     counts = (
         plan.joined(select(Place.category_code, Place.district_code, func.count().label("matches")).select_from(Place))

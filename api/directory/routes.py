@@ -9,7 +9,7 @@ from fastapi.encoders import jsonable_encoder
 from api.db import ReadSessionDep
 from api.directory import bundles, catalogue, content, places, sync
 from api.directory.params import CategoryFilter, CoordParam, DistrictFilter, RadiusParam, place_query
-from api.directory.places import PlaceQuery
+from api.directory.place_query import PlaceQuery
 from api.directory.schemas import (
     ArticleDetail,
     ArticleSummary,

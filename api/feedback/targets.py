@@ -8,10 +8,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.queries import publicly_visible
 from api.errors import ValidationFailed
-from api.geo import CoordSystem, to_wgs84
+from api.geo import CoordSystem, bounding_box, to_wgs84
 from models import Article, Bundle, District, Event, Place
 
-METRES_PER_DEGREE = 111_320.0
 # A point is given the district of the nearest listing within this distance (listings lie inside districts).
 NEAREST_LISTING_M = 3000.0
 # The fields a correction may name.
@@ -97,12 +96,11 @@ async def _target_facts(
 
 
 async def _district_near(session: AsyncSession, lat: float, lng: float) -> str | None:
-    d_lat = NEAREST_LISTING_M / METRES_PER_DEGREE
-    d_lng = NEAREST_LISTING_M / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
+    south, north, west, east = bounding_box(lat, lng, NEAREST_LISTING_M)
     rows = await session.execute(
         select(Place.district_code, Place.lat, Place.lng).where(
-            Place.lat.between(lat - d_lat, lat + d_lat),
-            Place.lng.between(lng - d_lng, lng + d_lng),
+            Place.lat.between(south, north),
+            Place.lng.between(west, east),
             Place.deleted_at.is_(None),
         )
     )

@@ -1,6 +1,5 @@
 """The feedback team's side: the queue, assignment, moves, replies and notes, likely duplicates, phone reveal."""
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +11,7 @@ from api.db import get_or_404
 from api.deps import Principal
 from api.errors import ValidationFailed
 from api.feedback import notifications, states, workflow
-from api.geo import haversine_m
+from api.geo import bounding_box, haversine_m
 from api.pagination import rows_by_id
 from api.search.tokens import text_tokens
 from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
@@ -207,12 +206,8 @@ async def likely_duplicates(session: AsyncSession, feedback_id: int, limit: int 
     since = feedback.created_at - DUPLICATE_WINDOW
     nearby = []
     if feedback.lat is not None:
-        d_lat = DUPLICATE_RADIUS_M / 111_320.0
-        d_lng = DUPLICATE_RADIUS_M / (111_320.0 * math.cos(math.radians(feedback.lat)))
-        nearby = [
-            Feedback.lat.between(feedback.lat - d_lat, feedback.lat + d_lat),
-            Feedback.lng.between(feedback.lng - d_lng, feedback.lng + d_lng),
-        ]
+        south, north, west, east = bounding_box(feedback.lat, feedback.lng, DUPLICATE_RADIUS_M)
+        nearby = [Feedback.lat.between(south, north), Feedback.lng.between(west, east)]
     same_target = (
         [Feedback.target_kind == feedback.target_kind, Feedback.target_key == feedback.target_key]
         if feedback.target_kind

@@ -164,7 +164,7 @@ async def test_list_answers_carry_etags_and_large_ones_are_gzipped(client: httpx
 async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSession) -> None:
     from api.directory.hours import SHANGHAI
     from api.directory.open_now import open_schedules
-    from api.directory.places import PlaceQuery, _Plan
+    from api.directory.place_query import PlacePlan, PlaceQuery
 
     clinic_hours = {
         "weekly": [{"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:30"}],
@@ -192,7 +192,7 @@ async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSessio
     assert clinic.schedule_id not in schedules.open_ids(national_day)
     assert clinic.schedule_id in schedules.open_ids(make_up_saturday)
     # The SQL filter is built from that set: on the make-up Saturday the clinic is among the open places.
-    plan = _Plan(PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday))
+    plan = PlacePlan(PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday))
     open_ids = set((await session.scalars(select(Place.id).where(*plan.conditions))).all())
     assert clinic.id in open_ids
 
