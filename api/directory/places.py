@@ -165,7 +165,9 @@ async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | No
     )
     if key is not None:
         page = page.where(after(plan.order, key))
-    page = page.order_by(*order_by(plan.order)).limit(limit + 1).subquery("page")
+    # By the labels of the selected keys: SQLite would otherwise evaluate a name match again to sort.
+    by_labels = [(column, descending) for column, (_, descending) in zip(order_columns, plan.order, strict=True)]
+    page = page.order_by(*order_by(by_labels)).limit(limit + 1).subquery("page")
     page_order = [(page.c[f"order_{i}"], descending) for i, (_, descending) in enumerate(plan.order)]
     if plan.sort == "name" and session.get_bind().dialect.name == "postgresql":
         page_order[0] = (page_order[0][0].collate("C"), False)
@@ -180,11 +182,13 @@ def _index_first_page(dialect: str) -> PreparedRead:
     prepared = _INDEX_FIRST_PAGES.get(dialect)
     if prepared is None:
         match = indexed_match(dialect)
+        # Ordering by the label, not the expression again: SQLite would otherwise run the name match twice.
+        name_hit = match.name_hit.label("order_0")
         page = (
-            select(match.id_column.label("page_id"), match.name_hit.label("order_0"), match.id_column.label("order_1"))
+            select(match.id_column.label("page_id"), name_hit, match.id_column.label("order_1"))
             .select_from(match.source)
             .where(match.condition)
-            .order_by(match.name_hit.desc(), match.id_column.asc())
+            .order_by(name_hit.desc(), match.id_column.asc())
             .limit(bindparam("page_limit", type_=Integer))
             .subquery("page")
         )

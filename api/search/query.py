@@ -97,7 +97,12 @@ def indexed_match(dialect: str) -> IndexedMatch:
 def indexed_match_parameters(plan: QueryPlan, dialect: str, filters: list[str]) -> dict[str, str]:
     narrowed = plan.narrowed(filters)
     if dialect == "sqlite":
-        return {"fts_page": to_fts5(narrowed), "fts_names": to_fts5(plan, "name")}
+        # Name hits are only ever asked of the page's matches: narrowing them by the same filters keeps the
+        # list FTS5 builds for them to the district or category, not the whole city.
+        names = to_fts5(plan, "name")
+        if filters:
+            names = f"{names} AND {to_fts5(QueryPlan(()).narrowed(filters))}"
+        return {"fts_page": to_fts5(narrowed), "fts_names": names}
     return {"tsq_page": to_tsquery(narrowed), "tsq_names": to_tsquery(plan)}
 
 

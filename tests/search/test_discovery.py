@@ -192,7 +192,9 @@ async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSessio
     assert clinic.schedule_id not in schedules.open_ids(national_day)
     assert clinic.schedule_id in schedules.open_ids(make_up_saturday)
     # The SQL filter is built from that set: on the make-up Saturday the clinic is among the open places.
-    plan = PlacePlan(PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday))
+    plan = PlacePlan(
+        PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday)
+    )
     open_ids = set((await session.scalars(select(Place.id).where(*plan.conditions))).all())
     assert clinic.id in open_ids
 
