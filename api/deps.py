@@ -13,11 +13,11 @@ from sqlalchemy import select
 
 from api.accounts.runtime import AccountsDep
 from api.accounts.tokens import InvalidToken
-from api.db import AuthSessionDep, ReadSessionDep, SessionDep
+from api.db import AuthSessionDep
 from api.errors import Forbidden, NotFound
 from models import DistrictGrant, UserAccount
 
-__all__ = ["Admin", "CurrentUser", "Operator", "Principal", "ReadSessionDep", "Resident", "Reviewer", "SessionDep"]
+__all__ = ["Admin", "CurrentUser", "Operator", "Principal", "Resident", "Reviewer", "role_dependency"]
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/otp/verify or /v1/auth/login")
 

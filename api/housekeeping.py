@@ -3,13 +3,18 @@
 Every step is an idempotent bulk statement, so several workers running a round at once is harmless.
 """
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import Database, unit_of_work
 from api.feedback import workflow
 from models import IdempotencyRecord, OtpChallenge, RefreshToken
+
+logger = structlog.get_logger(__name__)
 
 # Sign-in codes live 10 minutes; a day later they explain nothing.
 OTP_KEPT = timedelta(days=1)
@@ -33,3 +38,16 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
         result = await session.execute(statement.execution_options(synchronize_session=False))
         counts[name] = result.rowcount or 0
     return counts
+
+
+async def housekeeping_loop(database: Database, interval_seconds: int) -> None:
+    """Run inside each worker: every step is idempotent, so several workers doing it at once is harmless."""
+    while True:
+        await asyncio.sleep(interval_seconds)
+        try:
+            async with database.sessionmaker() as session, unit_of_work(session):
+                counts = await run_round(session)
+            if any(counts.values()):
+                logger.info("housekeeping", **counts)
+        except Exception:  # noqa: BLE001  (a failed round is retried at the next interval)
+            logger.exception("housekeeping_failed")

@@ -33,10 +33,10 @@ async def preferred_language(request: Request) -> Language:
 
 LanguageDep = Annotated[Language, Depends(preferred_language)]
 
-# The same path parameter names everywhere; ids beyond a 32-bit integer cannot exist, so they are a 422.
+# Every integer id in a path (place_id, user_id, feedback_id …): ids beyond a 32-bit integer cannot exist, so
+# they are a 422 rather than a database error.
 MAX_ID = 2_147_483_647
-PlaceId = Annotated[int, Path(ge=1, le=MAX_ID)]
-UserId = Annotated[int, Path(ge=1, le=MAX_ID)]
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 def localized(language: Language, zh: str | None, en: str | None) -> str | None:

@@ -90,16 +90,3 @@ async def housekeeping(settings: Settings) -> dict[str, int]:
             return await run_round(session)
     finally:
         await database.dispose()
-
-
-async def housekeeping_loop(database: Database, interval_seconds: int) -> None:
-    """Run inside each worker: every step is idempotent, so several workers doing it at once is harmless."""
-    while True:
-        await asyncio.sleep(interval_seconds)
-        try:
-            async with database.sessionmaker() as session, unit_of_work(session):
-                counts = await run_round(session)
-            if any(counts.values()):
-                logger.info("housekeeping", **counts)
-        except Exception:  # noqa: BLE001  (a failed round is retried at the next interval)
-            logger.exception("housekeeping_failed")

@@ -24,7 +24,7 @@ from api.feedback.photos import LocalFolderStorage
 from api.feedback.routes import router as feedback_router
 from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
-from api.lifecycle import housekeeping_loop
+from api.housekeeping import housekeeping_loop
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search

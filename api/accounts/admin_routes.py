@@ -19,7 +19,7 @@ from api.accounts.schemas import (
 from api.accounts.views import account_public
 from api.db import ReadSessionDep, SessionDep
 from api.deps import Admin
-from api.http import UserId, no_store
+from api.http import PathId, no_store
 
 router = APIRouter(prefix="/v1/admin", tags=["administration"], dependencies=[Depends(no_store)])
 
@@ -65,13 +65,13 @@ async def create_staff_user(
 
 
 @router.get("/users/{user_id}", response_model=AccountPublic)
-async def get_user(_: Admin, user_id: UserId, session: ReadSessionDep) -> AccountPublic:
+async def get_user(_: Admin, user_id: PathId, session: ReadSessionDep) -> AccountPublic:
     account = await users.get_account(session, user_id)
     return account_public(account, (await users.districts_of(session, [user_id]))[user_id], mask=True)
 
 
 @router.patch("/users/{user_id}", response_model=AccountPublic)
-async def update_user(admin: Admin, user_id: UserId, body: AccountUpdate, session: SessionDep) -> AccountPublic:
+async def update_user(admin: Admin, user_id: PathId, body: AccountUpdate, session: SessionDep) -> AccountPublic:
     """Change a role, the district grants or whether the account may sign in (effective on its next request)."""
     change = users.AccountChange(role=body.role, districts=body.districts, active=body.active, reason=body.reason)
     account = await users.change_account(session, admin.user_id, user_id, change)

@@ -45,7 +45,6 @@ async def verify_sign_in_code(
 ) -> TokenPairPublic:
     """Sign in with the code (the resident's account is created on first sign-in)."""
     resident = await otp.verify_code(session, request.app.state.settings.jwt_secret, body.challenge_id, body.code)
-    await session.flush()
     return TokenPairPublic(**vars(await sessions.start(session, runtime.tokens, resident.id)))
 
 

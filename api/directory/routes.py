@@ -27,7 +27,7 @@ from api.directory.schemas import (
     SyncAnswer,
 )
 from api.errors import ValidationFailed
-from api.http import MAX_ID, LanguageDep, PlaceId, json_with_etag, plain
+from api.http import LanguageDep, PathId, json_with_etag, plain
 from api.pagination import CursorParam, LimitParam, Page, page_in_memory
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -96,7 +96,7 @@ async def list_places(
 
 @router.get("/places/{place_id}", response_model=PlaceDetail)
 async def get_place(
-    request: Request, session: ReadSessionDep, language: LanguageDep, place_id: PlaceId, coord: CoordParam = "wgs84"
+    request: Request, session: ReadSessionDep, language: LanguageDep, place_id: PathId, coord: CoordParam = "wgs84"
 ) -> Response:
     return json_with_etag(request, await places.place_detail(session, place_id, language, coord))
 
@@ -106,7 +106,7 @@ async def list_nearby_places(
     request: Request,
     session: ReadSessionDep,
     language: LanguageDep,
-    place_id: PlaceId,
+    place_id: PathId,
     category: CategoryFilter = None,
     radius_m: RadiusParam = 1000,
     coord: CoordParam = "wgs84",
@@ -162,9 +162,7 @@ async def list_events(
 
 
 @router.get("/events/{event_id}", response_model=EventDetail)
-async def get_event(
-    request: Request, session: ReadSessionDep, language: LanguageDep, event_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Response:
+async def get_event(request: Request, session: ReadSessionDep, language: LanguageDep, event_id: PathId) -> Response:
     event = await content.event_detail(session, event_id, language)
     return json_with_etag(request, plain(event))
 
@@ -186,9 +184,7 @@ async def list_articles(
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail)
-async def get_article(
-    request: Request, session: ReadSessionDep, language: LanguageDep, article_id: Annotated[int, Path(ge=1, le=MAX_ID)]
-) -> Response:
+async def get_article(request: Request, session: ReadSessionDep, language: LanguageDep, article_id: PathId) -> Response:
     article = await content.article_detail(session, article_id, language)
     return json_with_etag(request, plain(article))
 

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Header, Path, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, UploadFile, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
@@ -21,15 +21,12 @@ from api.feedback.schemas import (
     RatingCreate,
     ReopenRequest,
 )
-from api.http import MAX_ID, no_store
+from api.http import PathId, no_store
 from api.pagination import CursorParam, LimitParam
 
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(no_store)])
 stats_router = APIRouter(prefix="/v1", tags=["feedback"])
 
-FeedbackId = Annotated[int, Path(ge=1, le=MAX_ID)]
-PhotoId = Annotated[int, Path(ge=1, le=MAX_ID)]
-NotificationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -79,7 +76,7 @@ async def list_my_feedback(
 
 
 @router.get("/feedback/{feedback_id}", response_model=FeedbackPublic)
-async def get_my_feedback(resident: Resident, feedback_id: FeedbackId, session: ReadSessionDep) -> dict:
+async def get_my_feedback(resident: Resident, feedback_id: PathId, session: ReadSessionDep) -> dict:
     """One of your feedback with its public history and replies; anyone else's is a 404."""
     return await views.detail(session, await service.own(session, resident, feedback_id), for_team=False)
 
@@ -92,7 +89,7 @@ async def get_my_feedback(resident: Resident, feedback_id: FeedbackId, session: 
 )
 async def add_feedback_photo(
     resident: Resident,
-    feedback_id: FeedbackId,
+    feedback_id: PathId,
     request: Request,
     session: SessionDep,
     file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 5 MiB")],
@@ -115,7 +112,7 @@ async def add_feedback_photo(
     responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
 )
 async def get_feedback_photo(
-    principal: CurrentUser, feedback_id: FeedbackId, photo_id: PhotoId, request: Request, session: ReadSessionDep
+    principal: CurrentUser, feedback_id: PathId, photo_id: PathId, request: Request, session: ReadSessionDep
 ) -> Response:
     """A photo of your own feedback (the feedback team sees every photo)."""
     if principal.role == "resident":
@@ -127,16 +124,14 @@ async def get_feedback_photo(
 
 
 @router.post("/feedback/{feedback_id}/rating", response_model=FeedbackPublic)
-async def rate_feedback(resident: Resident, feedback_id: FeedbackId, body: RatingCreate, session: SessionDep) -> dict:
+async def rate_feedback(resident: Resident, feedback_id: PathId, body: RatingCreate, session: SessionDep) -> dict:
     """Rate a resolved feedback 1–5 (once); this closes it."""
     feedback = await service.rate(session, resident, feedback_id, body.score, body.comment)
     return await views.detail(session, feedback, for_team=False)
 
 
 @router.post("/feedback/{feedback_id}/reopen", response_model=FeedbackPublic)
-async def reopen_feedback(
-    resident: Resident, feedback_id: FeedbackId, body: ReopenRequest, session: SessionDep
-) -> dict:
+async def reopen_feedback(resident: Resident, feedback_id: PathId, body: ReopenRequest, session: SessionDep) -> dict:
     """Not solved after all? Reopen within 7 days of the resolution, saying why."""
     feedback = await service.reopen(session, resident, feedback_id, body.reason)
     return await views.detail(session, feedback, for_team=False)
@@ -172,7 +167,7 @@ async def list_my_notifications(
 
 
 @router.post("/me/notifications/{notification_id}/read", status_code=status.HTTP_204_NO_CONTENT)
-async def mark_notification_read(resident: Resident, notification_id: NotificationId, session: SessionDep) -> Response:
+async def mark_notification_read(resident: Resident, notification_id: PathId, session: SessionDep) -> Response:
     await notifications.mark_read(session, resident.user_id, notification_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -204,17 +204,14 @@ async def likely_duplicates(session: AsyncSession, feedback_id: int, limit: int 
     """Other feedback of the last 30 days about the same target or within 200 m, with similar words."""
     feedback = await get(session, feedback_id)
     since = feedback.created_at - DUPLICATE_WINDOW
-    nearby = []
+    # Where a duplicate may be: about the same target, or in the box around the point (the exact circle below).
+    where = []
+    if feedback.target_kind:
+        where.append(and_(Feedback.target_kind == feedback.target_kind, Feedback.target_key == feedback.target_key))
     if feedback.lat is not None:
         south, north, west, east = bounding_box(feedback.lat, feedback.lng, DUPLICATE_RADIUS_M)
-        nearby = [Feedback.lat.between(south, north), Feedback.lng.between(west, east)]
-    same_target = (
-        [Feedback.target_kind == feedback.target_kind, Feedback.target_key == feedback.target_key]
-        if feedback.target_kind
-        else []
-    )
-    places = [condition for condition in (_all(same_target), _all(nearby)) if condition is not None]
-    if not places:
+        where.append(and_(Feedback.lat.between(south, north), Feedback.lng.between(west, east)))
+    if not where:
         return []
     candidates = (
         (
@@ -224,7 +221,7 @@ async def likely_duplicates(session: AsyncSession, feedback_id: int, limit: int 
                     Feedback.id != feedback.id,
                     Feedback.created_at >= since,
                     Feedback.status != "rejected",
-                    or_(*places),
+                    or_(*where),
                 )
                 .limit(500)
             )
@@ -260,7 +257,3 @@ async def likely_duplicates(session: AsyncSession, feedback_id: int, limit: int 
         }
         for similarity, candidate, distance, is_same_target in found[:limit]
     ]
-
-
-def _all(conditions: list) -> ColumnElement[bool] | None:
-    return and_(*conditions) if conditions else None

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.db import ReadSessionDep, SessionDep
 from api.deps import Principal, Reviewer, role_dependency
@@ -23,14 +23,12 @@ from api.feedback.schemas import (
     TriageItem,
     TriagePage,
 )
-from api.http import MAX_ID, no_store
+from api.http import PathId, no_store
 from api.pagination import CursorParam, LimitParam
 from models import Feedback
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"], dependencies=[Depends(no_store)])
 
-FeedbackId = Annotated[int, Path(ge=1, le=MAX_ID)]
-TemplateId = Annotated[int, Path(ge=1, le=MAX_ID)]
 # Personal data is revealed to reviewers only, who are accountable for it in the audit trail.
 ReviewerOnly = Annotated[Principal, Depends(role_dependency("reviewer"))]
 
@@ -71,7 +69,7 @@ async def triage_queue(
 
 
 @router.get("/feedback/{feedback_id}", response_model=TriageDetail)
-async def triage_detail(_: Reviewer, feedback_id: FeedbackId, session: ReadSessionDep) -> dict:
+async def triage_detail(_: Reviewer, feedback_id: PathId, session: ReadSessionDep) -> dict:
     """Everything about one feedback, internal notes included; the phone masked."""
     return await views.detail(session, await triage.get(session, feedback_id), for_team=True)
 
@@ -82,7 +80,7 @@ async def triage_detail(_: Reviewer, feedback_id: FeedbackId, session: ReadSessi
     responses={409: {"description": "invalid_transition"}},
 )
 async def transition_feedback(
-    reviewer: Reviewer, feedback_id: FeedbackId, body: TransitionRequest, session: SessionDep
+    reviewer: Reviewer, feedback_id: PathId, body: TransitionRequest, session: SessionDep
 ) -> dict:
     """Move the status (checked against the workflow); rejected and resolved need a public_reply."""
     feedback = await triage.transition(
@@ -98,24 +96,20 @@ async def transition_feedback(
 
 
 @router.post("/feedback/{feedback_id}/assign", response_model=TriageDetail)
-async def assign_feedback(
-    reviewer: Reviewer, feedback_id: FeedbackId, body: AssignRequest, session: SessionDep
-) -> dict:
+async def assign_feedback(reviewer: Reviewer, feedback_id: PathId, body: AssignRequest, session: SessionDep) -> dict:
     feedback = await triage.assign(session, reviewer, feedback_id, body.user_id)
     return await views.detail(session, feedback, for_team=True)
 
 
 @router.post("/feedback/{feedback_id}/replies", response_model=TriageDetail, status_code=status.HTTP_201_CREATED)
-async def reply_to_feedback(
-    reviewer: Reviewer, feedback_id: FeedbackId, body: ReplyRequest, session: SessionDep
-) -> dict:
+async def reply_to_feedback(reviewer: Reviewer, feedback_id: PathId, body: ReplyRequest, session: SessionDep) -> dict:
     """A public reply (the resident is notified) or, with public=false, an internal note."""
     feedback = await triage.reply(session, reviewer, feedback_id, body.message, body.template_id, body.public)
     return await views.detail(session, feedback, for_team=True)
 
 
 @router.get("/feedback/{feedback_id}/duplicates", response_model=list[DuplicateCandidate])
-async def likely_duplicates(_: Reviewer, feedback_id: FeedbackId, session: ReadSessionDep) -> list[DuplicateCandidate]:
+async def likely_duplicates(_: Reviewer, feedback_id: PathId, session: ReadSessionDep) -> list[DuplicateCandidate]:
     """Feedback of the last 30 days on the same target or within 200 m, with similar words, most alike first."""
     found = await triage.likely_duplicates(session, feedback_id)
     return [
@@ -131,7 +125,7 @@ async def likely_duplicates(_: Reviewer, feedback_id: FeedbackId, session: ReadS
 
 @router.post("/feedback/{feedback_id}/reveal-phone", response_model=RevealedPhone)
 async def reveal_phone(
-    reviewer: ReviewerOnly, feedback_id: FeedbackId, body: RevealRequest, session: SessionDep
+    reviewer: ReviewerOnly, feedback_id: PathId, body: RevealRequest, session: SessionDep
 ) -> RevealedPhone:
     """The author's full phone number, for a call back; who, when, which record and why go to the audit trail."""
     return RevealedPhone(phone=await triage.reveal_phone(session, reviewer, feedback_id, body.reason))
@@ -152,13 +146,13 @@ async def create_template(reviewer: Reviewer, body: TemplateCreate, session: Ses
 
 @router.patch("/templates/{template_id}", response_model=TemplatePublic)
 async def update_template(
-    reviewer: Reviewer, template_id: TemplateId, body: TemplateUpdate, session: SessionDep
+    reviewer: Reviewer, template_id: PathId, body: TemplateUpdate, session: SessionDep
 ) -> TemplatePublic:
     template = await templates.update(session, reviewer, template_id, body.model_dump(exclude_unset=True))
     return TemplatePublic.model_validate(template, from_attributes=True)
 
 
 @router.delete("/templates/{template_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_template(reviewer: Reviewer, template_id: TemplateId, session: SessionDep) -> Response:
+async def delete_template(reviewer: Reviewer, template_id: PathId, session: SessionDep) -> Response:
     await templates.delete(session, reviewer, template_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -92,19 +92,13 @@ async def detail(session: AsyncSession, feedback: Feedback, *, for_team: bool) -
             target_category=feedback.target_category,
             assignee_id=feedback.assignee_id,
             overdue=overdue(feedback),
-            author_phone=await masked_author_phone(session, feedback),
+            author_phone=(await masked_author_phones(session, [feedback])).get(feedback.author_id),
         )
     return data
 
 
 def _by(actor_role: str) -> str:
     return {"resident": "resident", "system": "system"}.get(actor_role, "team")
-
-
-async def masked_author_phone(session: AsyncSession, feedback: Feedback) -> str | None:
-    if feedback.author_id is None:
-        return None
-    return mask_phone(await session.scalar(select(UserAccount.phone).where(UserAccount.id == feedback.author_id)))
 
 
 async def masked_author_phones(session: AsyncSession, feedback: list[Feedback]) -> dict[int, str | None]:
