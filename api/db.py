@@ -17,6 +17,8 @@ from api.config import Settings
 # Imported for their flush hooks: derived place columns and the search index follow every ORM write.
 from api.directory import derived as _derived  # noqa: F401
 from api.errors import AppError, NotFound
+from api.prepared import Reader
+from api.readers import reader_for
 from api.search import index as _search_index  # noqa: F401
 
 ModelT = TypeVar("ModelT")
@@ -103,6 +105,12 @@ class Database:
             pool_reset_on_return=None,
         ).execution_options(isolation_level="AUTOCOMMIT")
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        # The hottest public reads skip the session altogether (api.readers).
+        self.reader = reader_for(
+            settings.database_read_url or settings.database_url,
+            self.read_engine.dialect,
+            pool_size=settings.database_pool_size,
+        )
         # Who is signing in, and with which role and grants, is always read from the primary: disabling an
         # account or changing a role takes effect on the very next request, whatever a replica's lag.
         self.auth_sessionmaker = (
@@ -125,6 +133,7 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.read_engine.dispose()
+        await self.reader.close()
 
 
 @asynccontextmanager
@@ -170,7 +179,14 @@ async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def get_reader(request: Request) -> Reader:
+    """Driver-level public reads (prepared statements only): no session, no transaction."""
+    database: Database = request.app.state.database
+    return database.reader
+
+
 # "function" scope commits before the response is sent, so a failed commit is never answered with 2xx.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session, scope="function")]
 AuthSessionDep = Annotated[AsyncSession, Depends(get_auth_session, scope="function")]
+ReaderDep = Annotated[Reader, Depends(get_reader)]

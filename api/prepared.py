@@ -4,14 +4,15 @@ The hottest reads (a place by id) spend most of their time in SQLAlchemy's per-s
 cache-key walking, execution context, result wrapping — not in the database. A `PreparedRead` does that work
 once: it compiles its statement for the dialect, remembers the positional order of its parameters and the
 result processors of its columns (SQLAlchemy's own, so values come back exactly as through Core), and then runs
-the SQL text on the session's own driver connection — inside the session's transaction when there is one.
+the SQL text on a driver connection: the session's own (inside its transaction when there is one), or a pool of
+driver connections kept for public reads (`api.readers`), which also skips the session and its checkout.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Dialect, Float, Select
+from sqlalchemy import Connection, Dialect, Float, Select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
@@ -54,6 +55,59 @@ def _result_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callabl
     return column_type.dialect_impl(dialect).result_processor(dialect, None)
 
 
+class Reader(Protocol):
+    """Where prepared reads run: the driver connection of a session, or a pool of them."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    @property
+    def database_key(self) -> object:
+        """The same for every reader of one database: per-database caches are keyed by it."""
+        ...
+
+    async def records(self, sql: str, arguments: list[Any], *, limit_one: bool) -> Sequence[Sequence[Any]]: ...
+
+
+async def driver_records(
+    driver: Any, dialect: Dialect, sql: str, arguments: list[Any], *, limit_one: bool
+) -> Sequence[Sequence[Any]]:
+    """Rows from an asyncpg or aiosqlite connection, in one round trip."""
+    if dialect.name == "postgresql":
+        if limit_one:
+            record = await driver.fetchrow(sql, *arguments)
+            return [] if record is None else [record]
+        return await driver.fetch(sql, *arguments)
+    # One hop to aiosqlite's thread for execute + fetch together.
+    records = list(await driver.execute_fetchall(sql, arguments))
+    return records[:1] if limit_one else records
+
+
+class SessionReader:
+    """Reads on the session's own connection, inside its transaction when there is one."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @property
+    def dialect(self) -> Dialect:
+        return self.session.get_bind().dialect
+
+    @property
+    def database_key(self) -> object:
+        bind = self.session.get_bind()
+        return bind.engine if isinstance(bind, Connection) else bind
+
+    async def records(self, sql: str, arguments: list[Any], *, limit_one: bool) -> Sequence[Sequence[Any]]:
+        connection = await self.session.connection()
+        driver = (await connection.get_raw_connection()).driver_connection
+        return await driver_records(driver, connection.dialect, sql, arguments, limit_one=limit_one)
+
+
+def as_reader(source: AsyncSession | Reader) -> Reader:
+    return SessionReader(source) if isinstance(source, AsyncSession) else source
+
+
 class PreparedRead:
     """One constant SELECT; named bind parameters are supplied per call."""
 
@@ -76,27 +130,14 @@ class PreparedRead:
             self._by_dialect[dialect.name] = compiled
         return compiled
 
-    async def first(self, session: AsyncSession, **parameters: Any) -> RowView | None:
-        rows = await self._fetch(session, parameters, limit_one=True)
+    async def first(self, source: AsyncSession | Reader, **parameters: Any) -> RowView | None:
+        rows = await self._fetch(as_reader(source), parameters, limit_one=True)
         return rows[0] if rows else None
 
-    async def all(self, session: AsyncSession, **parameters: Any) -> list[RowView]:
-        return await self._fetch(session, parameters, limit_one=False)
+    async def all(self, source: AsyncSession | Reader, **parameters: Any) -> list[RowView]:
+        return await self._fetch(as_reader(source), parameters, limit_one=False)
 
-    async def _fetch(self, session: AsyncSession, parameters: dict[str, Any], *, limit_one: bool) -> list[RowView]:
-        connection = await session.connection()
-        compiled = self._compiled_for(connection.dialect)
-        driver = (await connection.get_raw_connection()).driver_connection
-        arguments = compiled.arguments(parameters)
-        if connection.dialect.name == "postgresql":
-            if limit_one:
-                record = await driver.fetchrow(compiled.sql, *arguments)
-                records = [] if record is None else [record]
-            else:
-                records = await driver.fetch(compiled.sql, *arguments)
-        else:
-            # One hop to aiosqlite's thread for execute + fetch together.
-            records = list(await driver.execute_fetchall(compiled.sql, arguments))
-            if limit_one:
-                records = records[:1]
+    async def _fetch(self, reader: Reader, parameters: dict[str, Any], *, limit_one: bool) -> list[RowView]:
+        compiled = self._compiled_for(reader.dialect)
+        records = await reader.records(compiled.sql, compiled.arguments(parameters), limit_one=limit_one)
         return [compiled.row(record) for record in records]

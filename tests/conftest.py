@@ -16,9 +16,10 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Settings
-from api.db import Database, get_auth_session, get_read_session, get_session, unit_of_work
+from api.db import Database, get_auth_session, get_read_session, get_reader, get_session, unit_of_work
 from api.lifecycle import migrate
 from api.main import create_app
+from api.prepared import SessionReader
 from models import Feedback, UserAccount
 from seed.loader import load_seed
 from tests.databases import blank_database, configured_backends, configured_redis
@@ -106,6 +107,8 @@ def make_app(database: Database, database_url: str, session: AsyncSession) -> Ap
         application.dependency_overrides[get_session] = session_in_test_transaction
         application.dependency_overrides[get_read_session] = read_session_in_test_transaction
         application.dependency_overrides[get_auth_session] = read_session_in_test_transaction
+        # Driver-level reads too run inside the test's transaction, so they see what the test wrote.
+        application.dependency_overrides[get_reader] = lambda: SessionReader(session)
         return application
 
     return build

@@ -9,11 +9,17 @@ import time
 import weakref
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.hours import OpeningHours, is_open_at
+from api.prepared import PreparedRead, Reader, as_reader
 from models import OpeningSchedule
+
+# Schedules are never changed once written, so only the ones created since the last look are read.
+_SCHEDULES_AFTER = PreparedRead(
+    select(OpeningSchedule.id, OpeningSchedule.hours).where(OpeningSchedule.id > bindparam("after_id"))
+)
 
 
 class OpenSchedules:
@@ -25,17 +31,15 @@ class OpenSchedules:
         self._open: frozenset[int] = frozenset()
         self._checked_at = -math.inf
 
-    async def refresh(self, session: AsyncSession, *, max_age_seconds: float = 0.0) -> None:
+    async def refresh(self, source: AsyncSession | Reader, *, max_age_seconds: float = 0.0) -> None:
         """Learn schedules created since the last look (one indexed range query), unless looked just now."""
         if time.monotonic() - self._checked_at < max_age_seconds:
             return
         self._checked_at = time.monotonic()
-        rows = await session.execute(
-            select(OpeningSchedule.id, OpeningSchedule.hours).where(OpeningSchedule.id > self._max_id)
-        )
         added = False
-        for schedule_id, hours in rows:
-            self._hours[schedule_id] = model = OpeningHours.model_validate(hours)
+        for row in await _SCHEDULES_AFTER.all(source, after_id=self._max_id):
+            schedule_id = row.id
+            self._hours[schedule_id] = model = OpeningHours.model_validate(row.hours)
             if not model.weekly and not model.exceptions:
                 self._unknown.add(schedule_id)
             self._max_id = max(self._max_id, schedule_id)
@@ -60,14 +64,13 @@ class OpenSchedules:
         return schedule_ids <= self._hours.keys()
 
 
-_by_engine: "weakref.WeakKeyDictionary[Engine, OpenSchedules]" = weakref.WeakKeyDictionary()
+_by_database: "weakref.WeakKeyDictionary[object, OpenSchedules]" = weakref.WeakKeyDictionary()
 
 
-def open_schedules(session: AsyncSession) -> OpenSchedules:
-    """The cache of this session's database (schedule ids mean nothing in another database)."""
-    bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    cache = _by_engine.get(engine)
+def open_schedules(source: AsyncSession | Reader) -> OpenSchedules:
+    """The cache of this database (schedule ids mean nothing in another database)."""
+    key = as_reader(source).database_key
+    cache = _by_database.get(key)
     if cache is None:
-        cache = _by_engine[engine] = OpenSchedules()
+        cache = _by_database[key] = OpenSchedules()
     return cache

@@ -47,9 +47,10 @@ class PlaceQuery:
         return "distance" if self.near else "id"
 
 
-def _flat_distance_sq(lat: float, lng: float) -> ColumnElement[float]:
-    """Squared metres by the flat-earth approximation: good to a fraction of a percent within 50 km."""
-    lng_scale = METRES_PER_DEGREE * math.cos(math.radians(lat))
+def flat_distance_sq(lat: Any, lng: Any, lng_scale: Any) -> ColumnElement[float]:
+    """Squared metres by the flat-earth approximation: good to a fraction of a percent within 50 km.
+
+    `lng_scale` is metres per degree of longitude at `lat`; values or bind parameters (api.directory.nearest)."""
     return ((Place.lat - lat) * METRES_PER_DEGREE) * ((Place.lat - lat) * METRES_PER_DEGREE) + (
         (Place.lng - lng) * lng_scale
     ) * ((Place.lng - lng) * lng_scale)
@@ -116,7 +117,7 @@ class PlacePlan:
             lat, lng = query.near
             radius = float(query.radius_m)
             south, north, west, east = bounding_box(lat, lng, radius)
-            self.distance_sq = _flat_distance_sq(lat, lng)
+            self.distance_sq = flat_distance_sq(lat, lng, METRES_PER_DEGREE * math.cos(math.radians(lat)))
             self.conditions += [
                 Place.lat.between(south, north),
                 Place.lng.between(west, east),
@@ -152,7 +153,7 @@ class PlacePlan:
         return statement.join(*self.join) if self.join is not None else statement
 
     def cursor_kind(self) -> str:
-        return f"places:{self.sort}:{len(self.order)}"
+        return cursor_kind(self.sort, len(self.order))
 
     def decode(self, cursor: str | None) -> list[Any] | None:
         key = decode_cursor(cursor, self.cursor_kind(), len(self.order))
@@ -166,6 +167,15 @@ class PlacePlan:
             raise InvalidCursor("the cursor could not be read; start again without it") from exc
 
     def key_of(self, row: Any) -> list[Any]:
-        mapping = row if isinstance(row, dict) else row._mapping
-        values = [mapping[f"order_{i}"] for i in range(len(self.order))]
-        return [value.isoformat() if isinstance(value, datetime) else value for value in values]
+        return page_key(row, len(self.order))
+
+
+def cursor_kind(sort: str, keys: int) -> str:
+    return f"places:{sort}:{keys}"
+
+
+def page_key(row: Any, keys: int) -> list[Any]:
+    """The cursor key of a page row, from its selected order_0 … order_n labels."""
+    mapping = row if isinstance(row, dict) else row._mapping
+    values = [mapping[f"order_{i}"] for i in range(keys)]
+    return [value.isoformat() if isinstance(value, datetime) else value for value in values]

@@ -11,15 +11,16 @@ from typing import Any
 from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.directory import nearest
 from api.directory.open_now import OpenSchedules, open_schedules
-from api.directory.place_query import PlacePlan, PlaceQuery
+from api.directory.place_query import PlacePlan, PlaceQuery, cursor_kind, page_key
 from api.directory.queries import after, order_by, publicly_visible, to_local
 from api.directory.schemas import FacetCount
 from api.errors import NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import encode_cursor
-from api.prepared import PreparedRead
+from api.prepared import PreparedRead, Reader
 from api.search.query import best_plan, indexed_match
 from api.search.tokens import QueryPlan
 from models import Category, District, Place, Street
@@ -103,9 +104,14 @@ def _summary(
 SCHEDULE_REFRESH_SECONDS = 5.0
 
 
-async def search_places(session: AsyncSession, language: Language, query: PlaceQuery) -> PlaceResults:
+async def search_places(session: AsyncSession, reader: Reader, language: Language, query: PlaceQuery) -> PlaceResults:
+    """`reader` serves the prepared shapes (driver connections, no session); the rest is built per query."""
     schedules = open_schedules(session)
     await schedules.refresh(session, max_age_seconds=0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS)
+    if nearest.answers(query):
+        # A map's first page: no statement to build, no session connection to check out.
+        rows = await _NEAREST.first_page(reader, query)
+        return await _results(session, language, query, rows, cursor_kind("distance", 2), keys=2)
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     dialect = session.get_bind().dialect.name
@@ -115,26 +121,32 @@ async def search_places(session: AsyncSession, language: Language, query: PlaceQ
         # The commonest search (words, perhaps a district or category, first page) has one statement per
         # database, built once: only its parameters change.
         rows: Sequence[Any] = await _index_first_page(dialect).all(
-            session, **plan.parameters, page_limit=query.limit + 1
+            reader, **plan.parameters, page_limit=query.limit + 1
         )
     elif plan.sort == "distance" and key is None and query.near:
         rows = await _nearest_first_page(session, query, dialect, text_plan, open_ids, plan)
     else:
         rows = await _page_rows(session, plan, key, query.limit)
+    results = await _results(session, language, query, rows, plan.cursor_kind(), keys=len(plan.order))
+    if query.facets:
+        results.facets = await _facets(session, plan, language)
+    return results
+
+
+async def _results(
+    session: AsyncSession, language: Language, query: PlaceQuery, rows: Sequence[Any], kind: str, *, keys: int
+) -> PlaceResults:
+    """The page's summaries and the cursor after its last row (rows holds one more than a page when there is
+    more)."""
+    schedules = open_schedules(session)
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(session)
     now = datetime.now(UTC)
     items = [_summary(row, language, now, query, schedules) for row in rows[: query.limit]]
     next_cursor = None
     if len(rows) > query.limit:
-        next_cursor = encode_cursor(plan.cursor_kind(), plan.key_of(rows[query.limit - 1]))
-    facets = await _facets(session, plan, language) if query.facets else None
-    return PlaceResults(items, next_cursor, facets)
-
-
-# Circles tried before the whole radius, as fractions of it: in the dense centre a 3 km circle holds thousands of
-# listings, and ranking them all to show the nearest 20 is most of the work.
-NEAREST_FIRST_FRACTIONS = (0.125, 0.35)
+        next_cursor = encode_cursor(kind, page_key(rows[query.limit - 1], keys))
+    return PlaceResults(items, next_cursor)
 
 
 async def _nearest_first_page(
@@ -145,11 +157,8 @@ async def _nearest_first_page(
     open_ids: frozenset[int],
     plan: PlacePlan,
 ) -> Sequence[Any]:
-    """The first page by distance, from the smallest circle that holds more than a page of matches.
-
-    Every match inside a smaller circle is nearer than any outside it, so when that circle already holds
-    limit + 1 matches they are the nearest of the whole radius, in the same order and with the same cursor keys."""
-    for fraction in NEAREST_FIRST_FRACTIONS:
+    """The first page by distance for the shapes `nearest` does not prepare, by the same smallest-circle rule."""
+    for fraction in nearest.NEAREST_FIRST_FRACTIONS:
         inner = replace(query, radius_m=max(1, int(query.radius_m * fraction)))
         rows = await _page_rows(session, PlacePlan(inner, dialect, text_plan, open_ids), None, query.limit)
         if len(rows) > query.limit:
@@ -174,6 +183,8 @@ async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | No
     statement = _with_names(select(*_SUMMARY_COLUMNS, *page.c)).join(page, page.c.page_id == Place.id)
     return (await _core(session, statement.order_by(*order_by(page_order)), plan.parameters)).all()
 
+
+_NEAREST = nearest.NearestPages(_with_names(select(*_SUMMARY_COLUMNS)))
 
 _INDEX_FIRST_PAGES: dict[str, PreparedRead] = {}
 
@@ -267,16 +278,16 @@ _DETAIL = PreparedRead(
 
 
 async def place_detail(
-    session: AsyncSession, place_id: int, language: Language, coord: CoordSystem = "wgs84"
+    reader: Reader, place_id: int, language: Language, coord: CoordSystem = "wgs84"
 ) -> dict[str, Any]:
     """PlaceDetail fields as a plain dict (see _summary)."""
-    schedules = open_schedules(session)
-    await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
-    row = await _DETAIL.first(session, place_id=place_id)
+    schedules = open_schedules(reader)
+    await schedules.refresh(reader, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
+    row = await _DETAIL.first(reader, place_id=place_id)
     if row is None:
         raise NotFound(f"there is no published place {place_id}")
     if row.schedule_id is not None and not schedules.knows({row.schedule_id}):
-        await schedules.refresh(session)
+        await schedules.refresh(reader)
     return {
         **_summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules),
         "name_zh": row.name,
@@ -304,7 +315,6 @@ async def place_summaries(
     """Summaries of the given places by id (for mixed lists: search across kinds, sync)."""
     if not ids:
         return {}
-    schedules = open_schedules(session)
     schedules = open_schedules(session)
     await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
     statement = _with_names(select(*_SUMMARY_COLUMNS)).where(Place.id.in_(ids))

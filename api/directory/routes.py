@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
-from api.db import ReadSessionDep
+from api.db import ReaderDep, ReadSessionDep
 from api.directory import bundles, catalogue, content, places, sync
 from api.directory.params import CategoryFilter, CoordParam, DistrictFilter, RadiusParam, place_query
 from api.directory.place_query import PlaceQuery
@@ -85,26 +85,31 @@ async def list_categories(
 
 @router.get("/places", response_model=PlacePage)
 async def list_places(
-    request: Request, session: ReadSessionDep, language: LanguageDep, query: Annotated[PlaceQuery, Depends(place_query)]
+    request: Request,
+    session: ReadSessionDep,
+    reader: ReaderDep,
+    language: LanguageDep,
+    query: Annotated[PlaceQuery, Depends(place_query)],
 ) -> Response:
     await catalogue.require_filter_values(
         session, category=query.category, district=query.district, street=query.street
     )
-    results = await places.search_places(session, language, query)
+    results = await places.search_places(session, reader, language, query)
     return _page(request, results.items, results.next_cursor, facets=results.facets)
 
 
 @router.get("/places/{place_id}", response_model=PlaceDetail)
 async def get_place(
-    request: Request, session: ReadSessionDep, language: LanguageDep, place_id: PathId, coord: CoordParam = "wgs84"
+    request: Request, reader: ReaderDep, language: LanguageDep, place_id: PathId, coord: CoordParam = "wgs84"
 ) -> Response:
-    return json_with_etag(request, await places.place_detail(session, place_id, language, coord))
+    return json_with_etag(request, await places.place_detail(reader, place_id, language, coord))
 
 
 @router.get("/places/{place_id}/nearby", response_model=PlacePage)
 async def list_nearby_places(
     request: Request,
     session: ReadSessionDep,
+    reader: ReaderDep,
     language: LanguageDep,
     place_id: PathId,
     category: CategoryFilter = None,
@@ -126,7 +131,7 @@ async def list_nearby_places(
         cursor=cursor,
         exclude_id=place_id,
     )
-    results = await places.search_places(session, language, query)
+    results = await places.search_places(session, reader, language, query)
     return _page(request, results.items, results.next_cursor)
 
 

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.directory import nearest
 from api.directory.hours import is_open_at
 from api.geo import from_wgs84, haversine_m
 from models import Place
@@ -223,3 +224,31 @@ async def test_the_first_page_by_distance_is_the_nearest_of_the_whole_radius(
         )
     ).json()
     assert [item["id"] for item in second["items"]] == [place_id for _, place_id in ranked[limit : 2 * limit]]
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [{}, {"category": "elder_care"}, {"category": "convenience.toilet"}, {"district": "310101"}, {"limit": 2}],
+)
+async def test_prepared_nearest_pages_answer_as_the_general_search_does(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
+) -> None:
+    # The map's first page is a prepared read (api.directory.nearest); the general search must give the same
+    # page, the same distances and a cursor that carries on the same way.
+    params = {"near": f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}", "radius_m": 4000, "sort": "distance", **filters}
+    prepared = (await client.get("/v1/places", params=params)).json()
+    monkeypatch.setattr(nearest, "answers", lambda query: False)
+    general = (await client.get("/v1/places", params=params)).json()
+
+    assert prepared["items"] and prepared == general
+    category = filters.get("category")
+    assert all(
+        item["category"] == category or item["category"].startswith(f"{category}.")
+        for item in prepared["items"]
+        if category
+    )
+    assert all(item["district"] == filters.get("district", item["district"]) for item in prepared["items"])
+    if filters.get("limit") == 2:
+        following = (await client.get("/v1/places", params={**params, "cursor": prepared["next_cursor"]})).json()
+        assert following["items"] and not {i["id"] for i in following["items"]} & {i["id"] for i in prepared["items"]}
+
