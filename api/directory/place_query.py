@@ -74,14 +74,15 @@ def _index_alone_answers(query: PlaceQuery) -> bool:
 class PlacePlan:
     """The WHERE clauses and the ordering of one place query, shared by the page and its facets."""
 
+    source: Any
+    id_column: Any
+    conditions: list[ColumnElement[bool]]
+    name_hit: ColumnElement[int]
+
     def __init__(
         self, query: PlaceQuery, dialect: str, plan: QueryPlan | None, open_ids: frozenset[int] = frozenset()
     ) -> None:
         self.query = query
-        self.source: Any = Place
-        self.id_column: Any = Place.id
-        self.conditions: list[ColumnElement[bool]] = [publicly_visible(Place)]
-        self.name_hit: ColumnElement[int] = literal(0)
         self.distance_sq: ColumnElement[float] | None = None
         self.join: tuple[Any, ColumnElement[bool]] | None = None
         filters = []
@@ -100,6 +101,9 @@ class PlacePlan:
             self.order: OrderKey = [(self.name_hit, True), (self.id_column, False)]
             self.sort = "relevance"
             return
+        self.source, self.id_column = Place, Place.id
+        self.conditions = [publicly_visible(Place)]
+        self.name_hit = literal(0)
         if query.q:
             if plan is None or plan.empty:
                 self.conditions.append(literal(False))

@@ -1,5 +1,6 @@
 """Turning a QueryPlan into SQL for each backend: the same tokens, the same rows."""
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,9 +74,12 @@ class IndexedMatch:
     name_hit: ColumnElement[int]
 
 
+@functools.cache
 def indexed_match(dialect: str) -> IndexedMatch:
     """For searches whose every filter is an index token (district, category): the index holds visible listings
-    only, so no `place` lookup is needed per match, only for the page that is shown."""
+    only, so no `place` lookup is needed per match, only for the page that is shown.
+
+    Built once per dialect: its words are parameters, and SQL constructs can be shared between statements."""
     if dialect == "sqlite":
         condition = text("search_place MATCH :fts_page").bindparams(bindparam("fts_page", type_=String))
         by_name = select(_fts_place.c.rowid).where(
