@@ -110,6 +110,7 @@ class Database:
             settings.database_read_url or settings.database_url,
             self.read_engine.dialect,
             pool_size=settings.database_pool_size,
+            database_key=self.read_engine.sync_engine,
         )
         # Who is signing in, and with which role and grants, is always read from the primary: disabling an
         # account or changing a role takes effect on the very next request, whatever a replica's lag.

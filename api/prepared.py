@@ -104,6 +104,12 @@ class SessionReader:
         return await driver_records(driver, connection.dialect, sql, arguments, limit_one=limit_one)
 
 
+def request_reader(session: AsyncSession, reader: Reader) -> Reader:
+    """The session's own connection once it holds one, else `reader`: a request never holds two connections, so
+    the pools' sizes bound the connections a worker opens."""
+    return SessionReader(session) if session.in_transaction() else reader
+
+
 def as_reader(source: AsyncSession | Reader) -> Reader:
     return SessionReader(source) if isinstance(source, AsyncSession) else source
 

@@ -48,9 +48,9 @@ async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
 class PostgresPoolReader:
     """An asyncpg pool opened on first use (in the event loop that serves the requests)."""
 
-    def __init__(self, url: str, dialect: Dialect, *, max_size: int) -> None:
+    def __init__(self, url: str, dialect: Dialect, *, max_size: int, database_key: object) -> None:
         self.dialect = dialect
-        self.database_key: object = self
+        self.database_key = database_key
         self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
@@ -67,7 +67,8 @@ class PostgresPoolReader:
                         server_settings=POSTGRES_READ_SETTINGS,
                         init=_decode_json_columns,
                         reset=_nothing_to_reset,
-                        max_inactive_connection_lifetime=300,
+                        # Idle connections go back soon: they count against the server's max_connections.
+                        max_inactive_connection_lifetime=60,
                     )
         return self._pool
 
@@ -87,9 +88,9 @@ class PostgresPoolReader:
 class SqliteReader:
     """One read-only connection, used in the event loop's thread: a read never waits for a writer in WAL mode."""
 
-    def __init__(self, url: str, dialect: Dialect) -> None:
+    def __init__(self, url: str, dialect: Dialect, *, database_key: object) -> None:
         self.dialect = dialect
-        self.database_key: object = self
+        self.database_key = database_key
         self._path = make_url(url).database or ":memory:"
         self._connection: sqlite3.Connection | None = None
 
@@ -116,10 +117,13 @@ class SqliteReader:
             self._connection = None
 
 
-def reader_for(url: str, dialect: Dialect, *, pool_size: int) -> "PostgresPoolReader | SqliteReader":
+def reader_for(
+    url: str, dialect: Dialect, *, pool_size: int, database_key: object
+) -> "PostgresPoolReader | SqliteReader":
+    """`database_key`: the engine of the same database, so that per-database caches are shared with its sessions."""
     if dialect.name == "postgresql":
-        return PostgresPoolReader(url, dialect, max_size=pool_size)
-    return SqliteReader(url, dialect)
+        return PostgresPoolReader(url, dialect, max_size=pool_size, database_key=database_key)
+    return SqliteReader(url, dialect, database_key=database_key)
 
 
 __all__ = ["PostgresPoolReader", "Reader", "SqliteReader", "reader_for"]

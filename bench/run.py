@@ -87,7 +87,9 @@ def _serve(url: str, port: int, workers: int, connections: int) -> subprocess.Po
         "AUTO_MIGRATE": "false",
         "AUTO_SEED": "false",
         "LOG_LEVEL": "WARNING",
-        "DATABASE_POOL_SIZE": str(max(1, connections // workers)),
+        # Public reads use two pools per worker (sessions and driver-level reads), each up to this size: together
+        # they stay within PostgreSQL's default max_connections of 100.
+        "DATABASE_POOL_SIZE": str(max(1, connections // workers // 2)),
     }
     command = [
         sys.executable,

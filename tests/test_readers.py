@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from sqlalchemy import bindparam, select, update
 
 from api.db import Database
-from api.prepared import PreparedRead
+from api.prepared import PreparedRead, SessionReader, request_reader
 from models import Place
 
 _COLUMNS = (Place.id, Place.name, Place.lat, Place.is_sample, Place.opening_hours, Place.tags, Place.updated_at)
@@ -60,3 +60,16 @@ async def test_place_detail_shows_a_committed_edit_at_once(live_app: FastAPI, da
 
     assert renamed.status_code == 200 and renamed.json()["name"] == "静安寺街道为老服务中心（改）"
     assert archived.status_code == 404 and archived.json()["code"] == "not_found"
+
+
+async def test_a_request_never_holds_two_connections(database: Database) -> None:
+    # Until the request's session has a connection, prepared reads use the driver pool; once it has one, they
+    # run on it, so a worker never needs more connections than requests in flight.
+    place_id = await _published_place_id(database)
+    async with database.read_sessionmaker() as session:
+        assert request_reader(session, database.reader) is database.reader
+        await session.execute(select(Place.id).limit(1))
+        on_session = request_reader(session, database.reader)
+        assert isinstance(on_session, SessionReader)
+        assert (await _BY_ID.first(on_session, place_id=place_id)).id == place_id
+        assert on_session.database_key is database.reader.database_key

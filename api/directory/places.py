@@ -20,7 +20,7 @@ from api.errors import NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import encode_cursor
-from api.prepared import PreparedRead, Reader
+from api.prepared import PreparedRead, Reader, request_reader
 from api.search.query import best_plan, indexed_match
 from api.search.tokens import QueryPlan
 from models import Category, District, Place, Street
@@ -106,12 +106,15 @@ SCHEDULE_REFRESH_SECONDS = 5.0
 
 async def search_places(session: AsyncSession, reader: Reader, language: Language, query: PlaceQuery) -> PlaceResults:
     """`reader` serves the prepared shapes (driver connections, no session); the rest is built per query."""
-    schedules = open_schedules(session)
-    await schedules.refresh(session, max_age_seconds=0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS)
+    schedules = open_schedules(reader)
+    max_age = 0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS
+    await schedules.refresh(request_reader(session, reader), max_age_seconds=max_age)
     if nearest.answers(query):
         # A map's first page: no statement to build, no session connection to check out.
-        rows = await _NEAREST.first_page(reader, query)
-        return await _results(session, language, query, rows, cursor_kind("distance", 2), keys=2)
+        rows = await _NEAREST.first_page(request_reader(session, reader), query)
+        return await _results(
+            request_reader(session, reader), language, query, rows, cursor_kind("distance", 2), keys=2
+        )
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     dialect = session.get_bind().dialect.name
@@ -121,26 +124,28 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
         # The commonest search (words, perhaps a district or category, first page) has one statement per
         # database, built once: only its parameters change.
         rows: Sequence[Any] = await _index_first_page(dialect).all(
-            reader, **plan.parameters, page_limit=query.limit + 1
+            request_reader(session, reader), **plan.parameters, page_limit=query.limit + 1
         )
     elif plan.sort == "distance" and key is None and query.near:
         rows = await _nearest_first_page(session, query, dialect, text_plan, open_ids, plan)
     else:
         rows = await _page_rows(session, plan, key, query.limit)
-    results = await _results(session, language, query, rows, plan.cursor_kind(), keys=len(plan.order))
+    results = await _results(
+        request_reader(session, reader), language, query, rows, plan.cursor_kind(), keys=len(plan.order)
+    )
     if query.facets:
         results.facets = await _facets(session, plan, language)
     return results
 
 
 async def _results(
-    session: AsyncSession, language: Language, query: PlaceQuery, rows: Sequence[Any], kind: str, *, keys: int
+    reader: Reader, language: Language, query: PlaceQuery, rows: Sequence[Any], kind: str, *, keys: int
 ) -> PlaceResults:
     """The page's summaries and the cursor after its last row (rows holds one more than a page when there is
     more)."""
-    schedules = open_schedules(session)
+    schedules = open_schedules(reader)
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
-        await schedules.refresh(session)
+        await schedules.refresh(reader)
     now = datetime.now(UTC)
     items = [_summary(row, language, now, query, schedules) for row in rows[: query.limit]]
     next_cursor = None

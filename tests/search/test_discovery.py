@@ -251,4 +251,3 @@ async def test_prepared_nearest_pages_answer_as_the_general_search_does(
     if filters.get("limit") == 2:
         following = (await client.get("/v1/places", params={**params, "cursor": prepared["next_cursor"]})).json()
         assert following["items"] and not {i["id"] for i in following["items"]} & {i["id"] for i in prepared["items"]}
-
