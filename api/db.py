@@ -18,7 +18,7 @@ from api.config import Settings
 from api.directory import derived as _derived  # noqa: F401
 from api.errors import AppError, NotFound
 from api.prepared import Reader
-from api.readers import reader_for
+from api.readers import json_text, reader_for
 from api.search import index as _search_index  # noqa: F401
 
 ModelT = TypeVar("ModelT")
@@ -59,7 +59,7 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
-            json_serializer=_json_text,
+            json_serializer=json_text,
             json_deserializer=orjson.loads,
             **options,
         )
@@ -75,15 +75,11 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_recycle=1800,
-        json_serializer=_json_text,
+        json_serializer=json_text,
         json_deserializer=orjson.loads,
         connect_args={"server_settings": server_settings},
         **options,
     )
-
-
-def _json_text(value: object) -> str:
-    return orjson.dumps(value).decode()
 
 
 class Database:

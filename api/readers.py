@@ -28,7 +28,11 @@ POSTGRES_READ_SETTINGS = {
 }
 
 
-def _json_text(value: object) -> str:
+# Options of SQLAlchemy's asyncpg dialect, not of asyncpg: left in the DSN, asyncpg would send them to the server.
+_DIALECT_ONLY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func")
+
+
+def json_text(value: object) -> str:
     return orjson.dumps(value).decode()
 
 
@@ -36,7 +40,7 @@ async def _decode_json_columns(connection: asyncpg.Connection) -> None:
     # SQLAlchemy's asyncpg dialect decodes JSON in the driver and has no result processor for it; do the same.
     for type_name in ("json", "jsonb"):
         await connection.set_type_codec(
-            type_name, schema="pg_catalog", encoder=_json_text, decoder=orjson.loads, format="text"
+            type_name, schema="pg_catalog", encoder=json_text, decoder=orjson.loads, format="text"
         )
 
 
@@ -51,7 +55,8 @@ class PostgresPoolReader:
     def __init__(self, url: str, dialect: Dialect, *, max_size: int, database_key: object) -> None:
         self.dialect = dialect
         self.database_key = database_key
-        self._dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+        parsed = make_url(url).set(drivername="postgresql").difference_update_query(_DIALECT_ONLY_OPTIONS)
+        self._dsn = parsed.render_as_string(hide_password=False)
         self._max_size = max_size
         self._pool: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
