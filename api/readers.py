@@ -9,7 +9,8 @@ aiosqlite's thread would. Both only ever read (`default_transaction_read_only`, 
 
 import asyncio
 import sqlite3
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,50 +45,126 @@ async def _decode_json_columns(connection: asyncpg.Connection) -> None:
         )
 
 
-async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
-    """These connections only run single read statements: no locks, cursors, listeners or settings are left behind
-    (asyncpg's default reset is one more round trip per read)."""
+_CONNECTION_LOST = (
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.AdminShutdownError,
+    asyncpg.exceptions.CrashShutdownError,
+    ConnectionError,
+)
+
+
+class _ConnectionSlots:
+    """At most `max_size` asyncpg connections, the idle ones kept most-recently-used first.
+
+    asyncpg's own pool costs ~100 µs of CPU per read on this kind of machine (its acquire, a proxy per use, and
+    a release run as a separate task with a reset round trip) — more than the primary-key read it wraps
+    (bench/README.md). These connections only ever run single read statements, so taking one is popping a list.
+    """
+
+    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], max_size: int) -> None:
+        self._connect = connect
+        self._max_size = max_size
+        self._idle: list[asyncpg.Connection] = []
+        self._opened = 0
+        self._waiters: deque[asyncio.Future[asyncpg.Connection | None]] = deque()
+
+    async def take(self) -> asyncpg.Connection:
+        while True:
+            while self._idle:
+                connection = self._idle.pop()
+                if not connection.is_closed():
+                    return connection
+                self._opened -= 1
+            if self._opened < self._max_size:
+                self._opened += 1
+                try:
+                    return await self._connect()
+                except BaseException:
+                    self._opened -= 1
+                    self._wake_one(None)
+                    raise
+            waiter: asyncio.Future[asyncpg.Connection | None] = asyncio.get_running_loop().create_future()
+            self._waiters.append(waiter)
+            try:
+                handed = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
+                    self.give_back(waiter.result())
+                raise
+            if handed is not None:
+                return handed
+            # None: a connection was dropped, so there is room to open one; look again.
+
+    def give_back(self, connection: asyncpg.Connection) -> None:
+        if not self._wake_one(connection):
+            self._idle.append(connection)
+
+    def drop(self, connection: asyncpg.Connection) -> None:
+        """For a connection in an unknown state (lost, or a read cancelled halfway): close it, free its slot."""
+        connection.terminate()
+        self._opened -= 1
+        self._wake_one(None)
+
+    def _wake_one(self, connection: asyncpg.Connection | None) -> bool:
+        while self._waiters:
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(connection)
+                return True
+        return False
+
+    async def close(self) -> None:
+        idle, self._idle = self._idle, []
+        self._opened -= len(idle)
+        await asyncio.gather(*(connection.close() for connection in idle), return_exceptions=True)
 
 
 class PostgresPoolReader:
-    """An asyncpg pool opened on first use (in the event loop that serves the requests)."""
+    """Read-only asyncpg connections, opened as needed (in the event loop that serves the requests)."""
 
     def __init__(self, url: str, dialect: Dialect, *, max_size: int, database_key: object) -> None:
         self.dialect = dialect
         self.database_key = database_key
         parsed = make_url(url).set(drivername="postgresql").difference_update_query(_DIALECT_ONLY_OPTIONS)
         self._dsn = parsed.render_as_string(hide_password=False)
-        self._max_size = max_size
-        self._pool: asyncpg.Pool | None = None
-        self._opening = asyncio.Lock()
+        self._slots = _ConnectionSlots(self._connect, max_size)
 
-    async def _opened(self) -> asyncpg.Pool:
-        if self._pool is None:
-            async with self._opening:
-                if self._pool is None:
-                    self._pool = await asyncpg.create_pool(
-                        self._dsn,
-                        min_size=1,
-                        max_size=self._max_size,
-                        server_settings=POSTGRES_READ_SETTINGS,
-                        init=_decode_json_columns,
-                        reset=_nothing_to_reset,
-                        # Idle connections go back soon: they count against the server's max_connections.
-                        max_inactive_connection_lifetime=60,
-                    )
-        return self._pool
+    async def _connect(self) -> asyncpg.Connection:
+        connection = await asyncpg.connect(self._dsn, server_settings=POSTGRES_READ_SETTINGS)
+        await _decode_json_columns(connection)
+        return connection
 
     async def records(self, sql: str, arguments: list[Any], *, limit_one: bool) -> Sequence[Sequence[Any]]:
-        pool = await self._opened()
-        if limit_one:
-            record = await pool.fetchrow(sql, *arguments)
-            return [] if record is None else [record]
-        return await pool.fetch(sql, *arguments)
+        try:
+            return await self._read(sql, arguments, limit_one=limit_one)
+        except _CONNECTION_LOST:
+            # Lost while idle (a server restart, a terminated backend): a read can simply be tried again.
+            return await self._read(sql, arguments, limit_one=limit_one)
+
+    async def _read(self, sql: str, arguments: list[Any], *, limit_one: bool) -> Sequence[Sequence[Any]]:
+        connection = await self._slots.take()
+        try:
+            if limit_one:
+                record = await connection.fetchrow(sql, *arguments)
+                records: Sequence[Sequence[Any]] = [] if record is None else [record]
+            else:
+                records = await connection.fetch(sql, *arguments)
+        except _CONNECTION_LOST:
+            self._slots.drop(connection)
+            raise
+        except asyncpg.PostgresError:
+            # The server refused this statement; the connection itself is fine.
+            self._slots.give_back(connection)
+            raise
+        except BaseException:
+            # Cancelled halfway, or a failure of the driver: the connection's state is unknown.
+            self._slots.drop(connection)
+            raise
+        self._slots.give_back(connection)
+        return records
 
     async def close(self) -> None:
-        if self._pool is not None:
-            await self._pool.close()
-            self._pool = None
+        await self._slots.close()
 
 
 class SqliteReader:
