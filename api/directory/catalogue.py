@@ -1,13 +1,9 @@
 """Reference data reads: districts, streets and the category tree."""
 
-import time
-import weakref
-from dataclasses import dataclass
-from typing import Any
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.directory.reference import reference_names
 from api.directory.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
 from api.errors import NotFound, ValidationFailed
 from api.http import Language, localized
@@ -66,41 +62,13 @@ async def category_tree(session: AsyncSession, language: Language, kind: str | N
     return roots
 
 
-@dataclass(frozen=True)
-class _KnownCodes:
-    categories: frozenset[str]
-    districts: frozenset[str]
-    streets: frozenset[str]
-    loaded_at: float
-
-
-# Reference codes change only with the seed: each process keeps them for a minute instead of asking per request.
-KNOWN_CODES_SECONDS = 60.0
-_known: "weakref.WeakKeyDictionary[Any, _KnownCodes]" = weakref.WeakKeyDictionary()
-
-
-async def _known_codes(session: AsyncSession) -> _KnownCodes:
-    bind = session.get_bind()
-    engine = getattr(bind, "engine", bind)
-    known = _known.get(engine)
-    if known is None or time.monotonic() - known.loaded_at > KNOWN_CODES_SECONDS:
-        known = _KnownCodes(
-            categories=frozenset((await session.scalars(select(Category.code))).all()),
-            districts=frozenset((await session.scalars(select(District.code))).all()),
-            streets=frozenset((await session.scalars(select(Street.code))).all()),
-            loaded_at=time.monotonic(),
-        )
-        _known[engine] = known
-    return known
-
-
 async def require_filter_values(
     session: AsyncSession, *, category: str | None = None, district: str | None = None, street: str | None = None
 ) -> None:
     """A filter naming something that does not exist is a mistake the client should hear about."""
     if not (category or district or street):
         return
-    known = await _known_codes(session)
+    known = await reference_names(session)
     problems = []
     if category and category not in known.categories:
         problems.append({"loc": ["query", "category"], "msg": f"unknown category {category}", "type": "unknown"})

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory import nearest
 from api.directory.open_now import OpenSchedules, open_schedules
 from api.directory.place_query import PlacePlan, PlaceQuery, cursor_kind, page_key
 from api.directory.queries import after, order_by, publicly_visible, to_local
+from api.directory.reference import ReferenceNames, reference_names
 from api.directory.schemas import FacetCount
 from api.errors import NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
@@ -23,7 +24,7 @@ from api.pagination import encode_cursor
 from api.prepared import PreparedRead, Reader, request_reader
 from api.search.query import best_plan, indexed_match
 from api.search.tokens import QueryPlan
-from models import Category, District, Place, Street
+from models import Category, District, Place
 
 
 @dataclass
@@ -38,14 +39,8 @@ _SUMMARY_COLUMNS = (
     Place.name,
     Place.name_en,
     Place.category_code,
-    Category.name.label("category_name"),
-    Category.name_en.label("category_name_en"),
-    Category.live_capacity_unit,
     Place.district_code,
-    District.name.label("district_name"),
-    District.name_en.label("district_name_en"),
     Place.street_code,
-    Street.name.label("street_name"),
     Place.address,
     Place.address_en,
     Place.lat,
@@ -58,14 +53,6 @@ _SUMMARY_COLUMNS = (
 )
 
 
-def _with_names(statement: Select) -> Select:
-    return (
-        statement.join(Category, Category.code == Place.category_code)
-        .join(District, District.code == Place.district_code)
-        .outerjoin(Street, Street.code == Place.street_code)
-    )
-
-
 async def _core(session: AsyncSession, statement: Any, parameters: dict[str, Any] | None = None) -> Any:
     """Run a column select on the session's connection: Core execution skips the ORM's per-statement work."""
     connection = await session.connection()
@@ -73,25 +60,27 @@ async def _core(session: AsyncSession, statement: Any, parameters: dict[str, Any
 
 
 def _summary(
-    row: Any, language: Language, now: datetime, query: PlaceQuery, schedules: OpenSchedules
+    row: Any, language: Language, now: datetime, query: PlaceQuery, schedules: OpenSchedules, names: ReferenceNames
 ) -> dict[str, Any]:
     """A PlaceSummary as a plain dict: built once and serialised by orjson, with no model in between."""
     lat, lng = from_wgs84(row.lat, row.lng, query.coord)
+    category = names.categories[row.category_code]
+    district = names.districts[row.district_code]
     fields: dict[str, Any] = {
         "id": row.id,
         "name": localized(language, row.name, row.name_en),
         "category": row.category_code,
-        "category_name": localized(language, row.category_name, row.category_name_en),
+        "category_name": localized(language, category.name, category.name_en),
         "district": row.district_code,
-        "district_name": localized(language, row.district_name, row.district_name_en),
+        "district_name": localized(language, district.name, district.name_en),
         "street": row.street_code,
-        "street_name": row.street_name,
+        "street_name": names.streets.get(row.street_code) if row.street_code else None,
         "address": localized(language, row.address, row.address_en),
         "location": {"lat": round(lat, 6), "lng": round(lng, 6)},
         "open_now": schedules.is_open(row.schedule_id, now),
         "sample": row.is_sample,
     }
-    if row.live_capacity_unit:
+    if category.live_capacity_unit:
         fields["capacity"] = row.capacity
         fields["available"] = row.available
         fields["available_updated_at"] = to_local(row.available_updated_at)
@@ -146,8 +135,9 @@ async def _results(
     schedules = open_schedules(reader)
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(reader)
+    names = await reference_names(reader, rows)
     now = datetime.now(UTC)
-    items = [_summary(row, language, now, query, schedules) for row in rows[: query.limit]]
+    items = [_summary(row, language, now, query, schedules, names) for row in rows[: query.limit]]
     next_cursor = None
     if len(rows) > query.limit:
         next_cursor = encode_cursor(kind, page_key(rows[query.limit - 1], keys))
@@ -185,11 +175,11 @@ async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | No
     page_order = [(page.c[f"order_{i}"], descending) for i, (_, descending) in enumerate(plan.order)]
     if plan.sort == "name" and session.get_bind().dialect.name == "postgresql":
         page_order[0] = (page_order[0][0].collate("C"), False)
-    statement = _with_names(select(*_SUMMARY_COLUMNS, *page.c)).join(page, page.c.page_id == Place.id)
+    statement = select(*_SUMMARY_COLUMNS, *page.c).join(page, page.c.page_id == Place.id)
     return (await _core(session, statement.order_by(*order_by(page_order)), plan.parameters)).all()
 
 
-_NEAREST = nearest.NearestPages(_with_names(select(*_SUMMARY_COLUMNS)))
+_NEAREST = nearest.NearestPages(select(*_SUMMARY_COLUMNS))
 
 _INDEX_FIRST_PAGES: dict[str, PreparedRead] = {}
 
@@ -209,7 +199,7 @@ def _index_first_page(dialect: str) -> PreparedRead:
             .subquery("page")
         )
         statement = (
-            _with_names(select(*_SUMMARY_COLUMNS, *page.c))
+            select(*_SUMMARY_COLUMNS, *page.c)
             .join(page, page.c.page_id == Place.id)
             .order_by(page.c.order_0.desc(), page.c.order_1.asc())
         )
@@ -263,21 +253,19 @@ async def place_location(session: AsyncSession, place_id: int) -> tuple[float, f
 
 # Built once: the hottest read skips rebuilding its statement and its cache key on every request.
 _DETAIL = PreparedRead(
-    _with_names(
-        select(
-            *_SUMMARY_COLUMNS,
-            Place.description,
-            Place.phones,
-            Place.website,
-            Place.opening_hours,
-            Place.accessibility,
-            Place.languages,
-            Place.tags,
-            Place.attributes,
-            Place.version,
-            Place.created_at,
-            Place.updated_at,
-        )
+    select(
+        *_SUMMARY_COLUMNS,
+        Place.description,
+        Place.phones,
+        Place.website,
+        Place.opening_hours,
+        Place.accessibility,
+        Place.languages,
+        Place.tags,
+        Place.attributes,
+        Place.version,
+        Place.created_at,
+        Place.updated_at,
     ).where(Place.id == bindparam("place_id"), publicly_visible(Place))
 )
 
@@ -293,8 +281,9 @@ async def place_detail(
         raise NotFound(f"there is no published place {place_id}")
     if row.schedule_id is not None and not schedules.knows({row.schedule_id}):
         await schedules.refresh(reader)
+    names = await reference_names(reader, [row])
     return {
-        **_summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules),
+        **_summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules, names),
         "name_zh": row.name,
         "name_en": row.name_en,
         "address_zh": row.address,
@@ -307,7 +296,7 @@ async def place_detail(
         "languages": row.languages,
         "tags": row.tags,
         "attributes": row.attributes,
-        "live_capacity_unit": row.live_capacity_unit,
+        "live_capacity_unit": names.categories[row.category_code].live_capacity_unit,
         "version": row.version,
         "created_at": to_local(row.created_at),
         "updated_at": to_local(row.updated_at),
@@ -322,11 +311,12 @@ async def place_summaries(
         return {}
     schedules = open_schedules(session)
     await schedules.refresh(session, max_age_seconds=SCHEDULE_REFRESH_SECONDS)
-    statement = _with_names(select(*_SUMMARY_COLUMNS)).where(Place.id.in_(ids))
+    statement = select(*_SUMMARY_COLUMNS).where(Place.id.in_(ids))
     if visible_only:
         statement = statement.where(publicly_visible(Place))
     rows = (await _core(session, statement)).all()
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(session)
+    names = await reference_names(session, rows)
     now = datetime.now(UTC)
-    return {row.id: _summary(row, language, now, PlaceQuery(), schedules) for row in rows}
+    return {row.id: _summary(row, language, now, PlaceQuery(), schedules, names) for row in rows}

@@ -46,43 +46,7 @@ def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) 
     return json_with_etag(request, payload)
 
 
-@router.get("/districts", response_model=Page[DistrictPublic])
-async def list_districts(
-    request: Request, session: ReadSessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
-) -> Response:
-    districts = await catalogue.list_districts(session, language)
-    page = page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
-
-
-@router.get("/districts/{district_code}/streets", response_model=Page[StreetPublic])
-async def list_district_streets(
-    request: Request,
-    session: ReadSessionDep,
-    district_code: DistrictCode,
-    limit: LimitParam = 20,
-    cursor: CursorParam = None,
-) -> Response:
-    await catalogue.get_district(session, district_code)
-    streets = await catalogue.list_streets(session, district_code)
-    page = page_in_memory(streets, "code", kind=f"streets:{district_code}", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
-
-
-@router.get("/categories", response_model=Page[CategoryNode])
-async def list_categories(
-    request: Request,
-    session: ReadSessionDep,
-    language: LanguageDep,
-    kind: Annotated[str | None, Query(pattern="^(place|event)$")] = None,
-    limit: LimitParam = 20,
-    cursor: CursorParam = None,
-) -> Response:
-    tree = await catalogue.category_tree(session, language, kind)
-    page = page_in_memory(tree, "code", kind=f"categories:{kind}", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
-
-
+# The places routes come first: routes are matched in order, and these take most of the traffic.
 @router.get("/places", response_model=PlacePage)
 async def list_places(
     request: Request,
@@ -133,6 +97,43 @@ async def list_nearby_places(
     )
     results = await places.search_places(session, reader, language, query)
     return _page(request, results.items, results.next_cursor)
+
+
+@router.get("/districts", response_model=Page[DistrictPublic])
+async def list_districts(
+    request: Request, session: ReadSessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
+) -> Response:
+    districts = await catalogue.list_districts(session, language)
+    page = page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
+@router.get("/districts/{district_code}/streets", response_model=Page[StreetPublic])
+async def list_district_streets(
+    request: Request,
+    session: ReadSessionDep,
+    district_code: DistrictCode,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    await catalogue.get_district(session, district_code)
+    streets = await catalogue.list_streets(session, district_code)
+    page = page_in_memory(streets, "code", kind=f"streets:{district_code}", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
+@router.get("/categories", response_model=Page[CategoryNode])
+async def list_categories(
+    request: Request,
+    session: ReadSessionDep,
+    language: LanguageDep,
+    kind: Annotated[str | None, Query(pattern="^(place|event)$")] = None,
+    limit: LimitParam = 20,
+    cursor: CursorParam = None,
+) -> Response:
+    tree = await catalogue.category_tree(session, language, kind)
+    page = page_in_memory(tree, "code", kind=f"categories:{kind}", limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
 
 
 @router.get("/events", response_model=Page[EventSummary])

@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Place
+from models import Place, Street
 
 
 async def collect(client: httpx.AsyncClient, path: str, **params: object) -> list[dict]:
@@ -165,3 +165,32 @@ async def test_missing_and_malformed_ids(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/places/0")).status_code == 422
     assert (await client.get("/v1/places/abc")).status_code == 422
     assert (await client.get("/v1/places/99999999999999999999")).status_code == 422
+
+
+async def test_a_listing_in_a_new_street_shows_its_name_at_once(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # Reference names are kept per process: one the process has not seen yet is read when a listing names it.
+    template = (await session.scalars(select(Place).where(Place.district_code == "310105").limit(1))).one()
+    assert (await client.get(f"/v1/places/{template.id}")).status_code == 200  # names now cached
+    session.add(Street(code="310105999", district_code="310105", name="虹桥临空经济示范区", kind="special"))
+    await session.flush()
+    place = Place(
+        category_code=template.category_code,
+        name="临空园区党群服务站",
+        address="长宁区临虹路289号",
+        district_code="310105",
+        street_code="310105999",
+        lat=template.lat,
+        lng=template.lng,
+        attributes=template.attributes,
+        status="published",
+    )
+    session.add(place)
+    await session.commit()
+
+    detail = (await client.get(f"/v1/places/{place.id}")).json()
+    listed = {item["id"]: item for item in await collect(client, "/v1/places", district="310105")}
+
+    assert detail["street_name"] == "虹桥临空经济示范区"
+    assert listed[place.id]["street_name"] == "虹桥临空经济示范区"

@@ -1,0 +1,75 @@
+"""Names of categories, districts and streets, kept per process and per database.
+
+Reference data changes only with the seed, yet every summary needs three of its names: joining the three
+tables on each row cost the database a third of a place detail read (bench/README.md). Each process keeps them
+instead, for a minute at most, and reads them again at once when a listing names a code it has not seen.
+"""
+
+import time
+import weakref
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.prepared import PreparedRead, Reader, as_reader
+from models import Category, District, Street
+
+REFERENCE_SECONDS = 60.0
+
+
+@dataclass(frozen=True)
+class CategoryNames:
+    name: str
+    name_en: str | None
+    live_capacity_unit: str | None
+
+
+@dataclass(frozen=True)
+class DistrictNames:
+    name: str
+    name_en: str | None
+
+
+@dataclass(frozen=True)
+class ReferenceNames:
+    categories: dict[str, CategoryNames]
+    districts: dict[str, DistrictNames]
+    streets: dict[str, str]
+    loaded_at: float
+
+    def covers(self, rows: Iterable[Any]) -> bool:
+        """Whether every category, district and street these place rows name is known."""
+        return all(
+            row.category_code in self.categories
+            and row.district_code in self.districts
+            and (row.street_code is None or row.street_code in self.streets)
+            for row in rows
+        )
+
+
+_CATEGORIES = PreparedRead(select(Category.code, Category.name, Category.name_en, Category.live_capacity_unit))
+_DISTRICTS = PreparedRead(select(District.code, District.name, District.name_en))
+_STREETS = PreparedRead(select(Street.code, Street.name))
+
+_by_database: "weakref.WeakKeyDictionary[object, ReferenceNames]" = weakref.WeakKeyDictionary()
+
+
+async def reference_names(source: AsyncSession | Reader, rows: Iterable[Any] = ()) -> ReferenceNames:
+    """The names, read again when older than a minute or when `rows` name a code not known yet."""
+    reader = as_reader(source)
+    names = _by_database.get(reader.database_key)
+    if names is None or time.monotonic() - names.loaded_at > REFERENCE_SECONDS or not names.covers(rows):
+        names = ReferenceNames(
+            categories={
+                row.code: CategoryNames(row.name, row.name_en, row.live_capacity_unit)
+                for row in await _CATEGORIES.all(reader)
+            },
+            districts={row.code: DistrictNames(row.name, row.name_en) for row in await _DISTRICTS.all(reader)},
+            streets={row.code: row.name for row in await _STREETS.all(reader)},
+            loaded_at=time.monotonic(),
+        )
+        _by_database[reader.database_key] = names
+    return names
