@@ -2,9 +2,9 @@
 
 A place by id is a one-row primary-key read; through an `AsyncSession` most of its cost was the session, the
 pool checkout and the greenlet bridge around a ~90 µs driver round trip (bench/README.md). Public reads need no
-transaction, so they run here on the driver itself: an asyncpg pool on PostgreSQL, and on SQLite one read-only
-connection used in the event loop's own thread — an indexed read takes microseconds there, less than the hop to
-aiosqlite's thread would. Both only ever read (`default_transaction_read_only`, `PRAGMA query_only`).
+transaction, so they run here on the driver itself: a few asyncpg connections on PostgreSQL, and on SQLite one
+read-only connection used in the event loop's own thread — an indexed read takes microseconds there, less than the
+hop to aiosqlite's thread would. Both only ever read (`default_transaction_read_only`, `PRAGMA query_only`).
 """
 
 import asyncio

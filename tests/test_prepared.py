@@ -16,7 +16,7 @@ async def test_prepared_read_matches_core_types_and_values(session: AsyncSession
 
     row = await PreparedRead(_BY_ID).first(session, place_id=place_id)
 
-    assert row == expected
+    assert row._asdict() == expected
     assert isinstance(row.is_sample, bool)
     assert isinstance(row.opening_hours, dict)
     assert row.updated_at.tzinfo is not None

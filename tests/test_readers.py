@@ -25,7 +25,7 @@ async def test_driver_reader_returns_what_core_returns(database: Database) -> No
 
     row = await _BY_ID.first(database.reader, place_id=place_id)
 
-    assert row == expected
+    assert row._asdict() == expected
     assert isinstance(row.is_sample, bool)
     assert isinstance(row.opening_hours, dict) and isinstance(row.tags, list)
     assert row.updated_at.tzinfo is not None

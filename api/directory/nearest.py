@@ -15,7 +15,7 @@ from sqlalchemy import Float, Integer, Select, String, bindparam, or_, select
 from api.directory.place_query import PlaceQuery, flat_distance_sq
 from api.directory.queries import publicly_visible
 from api.geo import METRES_PER_DEGREE, bounding_box
-from api.prepared import PreparedRead, Reader, RowView
+from api.prepared import PreparedRead, PreparedRow, Reader
 from models import Place
 
 # Circles tried before the whole radius, as fractions of it: in the dense centre a 3 km circle holds thousands of
@@ -84,7 +84,7 @@ class NearestPages:
             prepared = self._by_shape[shape] = PreparedRead(statement)
         return prepared
 
-    async def first_page(self, reader: Reader, query: PlaceQuery) -> list[RowView]:
+    async def first_page(self, reader: Reader, query: PlaceQuery) -> list[PreparedRow]:
         """The nearest limit + 1 matches, from the smallest circle that already holds that many (every match in
         a smaller circle is nearer than any outside it, so the page and its cursor keys are the same)."""
         assert query.near is not None
@@ -101,7 +101,7 @@ class NearestPages:
             parameters |= {"category": query.category, "category_like": _like_prefix(query.category)}
         if query.district is not None:
             parameters["district"] = query.district
-        rows: list[RowView] = []
+        rows: list[PreparedRow] = []
         for radius in [*(max(1, int(query.radius_m * f)) for f in NEAREST_FIRST_FRACTIONS), query.radius_m]:
             south, north, west, east = bounding_box(lat, lng, float(radius))
             box = {"south": south, "north": north, "west": west, "east": east, "radius_sq": float(radius) ** 2}

@@ -180,6 +180,5 @@ def cursor_kind(sort: str, keys: int) -> str:
 
 def page_key(row: Any, keys: int) -> list[Any]:
     """The cursor key of a page row, from its selected order_0 … order_n labels."""
-    mapping = row if isinstance(row, dict) else row._mapping
-    values = [mapping[f"order_{i}"] for i in range(keys)]
+    values = [getattr(row, f"order_{i}") for i in range(keys)]
     return [value.isoformat() if isinstance(value, datetime) else value for value in values]
