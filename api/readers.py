@@ -119,7 +119,7 @@ class _ConnectionSlots:
         await asyncio.gather(*(connection.close() for connection in idle), return_exceptions=True)
 
 
-class PostgresPoolReader:
+class PostgresDriverReader:
     """Read-only asyncpg connections, opened as needed (in the event loop that serves the requests)."""
 
     def __init__(self, url: str, dialect: Dialect, *, max_size: int, database_key: object) -> None:
@@ -201,11 +201,11 @@ class SqliteReader:
 
 def reader_for(
     url: str, dialect: Dialect, *, pool_size: int, database_key: object
-) -> "PostgresPoolReader | SqliteReader":
+) -> "PostgresDriverReader | SqliteReader":
     """`database_key`: the engine of the same database, so that per-database caches are shared with its sessions."""
     if dialect.name == "postgresql":
-        return PostgresPoolReader(url, dialect, max_size=pool_size, database_key=database_key)
+        return PostgresDriverReader(url, dialect, max_size=pool_size, database_key=database_key)
     return SqliteReader(url, dialect, database_key=database_key)
 
 
-__all__ = ["PostgresPoolReader", "Reader", "SqliteReader", "reader_for"]
+__all__ = ["PostgresDriverReader", "Reader", "SqliteReader", "reader_for"]

@@ -24,7 +24,7 @@ from api.pagination import encode_cursor
 from api.prepared import PreparedRead, Reader, request_reader
 from api.search.query import best_plan, indexed_match
 from api.search.tokens import QueryPlan
-from models import Category, District, Place
+from models import Place
 
 
 @dataclass
@@ -100,10 +100,9 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
     await schedules.refresh(request_reader(session, reader), max_age_seconds=max_age)
     if nearest.answers(query):
         # A map's first page: no statement to build, no session connection to check out.
-        rows = await _NEAREST.first_page(request_reader(session, reader), query)
-        return await _results(
-            request_reader(session, reader), language, query, rows, cursor_kind("distance", 2), keys=2
-        )
+        active = request_reader(session, reader)
+        rows = await _NEAREST.first_page(active, query)
+        return await _results(active, language, query, rows, cursor_kind("distance", 2), keys=2)
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     dialect = session.get_bind().dialect.name
@@ -127,17 +126,24 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
     return results
 
 
+async def _summaries(
+    source: AsyncSession | Reader, language: Language, query: PlaceQuery, rows: Sequence[Any]
+) -> list[dict[str, Any]]:
+    """Summaries of these rows, after learning any schedule or reference name they use that is not known yet."""
+    schedules = open_schedules(source)
+    if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
+        await schedules.refresh(source)
+    names = await reference_names(source, rows)
+    now = datetime.now(UTC)
+    return [_summary(row, language, now, query, schedules, names) for row in rows]
+
+
 async def _results(
     reader: Reader, language: Language, query: PlaceQuery, rows: Sequence[Any], kind: str, *, keys: int
 ) -> PlaceResults:
     """The page's summaries and the cursor after its last row (rows holds one more than a page when there is
     more)."""
-    schedules = open_schedules(reader)
-    if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
-        await schedules.refresh(reader)
-    names = await reference_names(reader, rows)
-    now = datetime.now(UTC)
-    items = [_summary(row, language, now, query, schedules, names) for row in rows[: query.limit]]
+    items = await _summaries(reader, language, query, rows[: query.limit])
     next_cursor = None
     if len(rows) > query.limit:
         next_cursor = encode_cursor(kind, page_key(rows[query.limit - 1], keys))
@@ -209,27 +215,19 @@ def _index_first_page(dialect: str) -> PreparedRead:
 
 async def _facets(session: AsyncSession, plan: PlacePlan, language: Language) -> dict[str, list[FacetCount]]:
     """Counts per category and per district of every match, from one grouped query."""
-    counts = (
+    statement = (
         plan.joined(select(Place.category_code, Place.district_code, func.count().label("matches")).select_from(Place))
         .where(*plan.conditions)
         .group_by(Place.category_code, Place.district_code)
-    ).subquery()
-    statement = (
-        select(
-            counts,
-            Category.name,
-            Category.name_en,
-            District.name.label("district_name"),
-            District.name_en.label("district_name_en"),
-        )
-        .join(Category, Category.code == counts.c.category_code)
-        .join(District, District.code == counts.c.district_code)
     )
+    rows = (await _core(session, statement)).all()
+    names = await reference_names(session, rows)
     totals: dict[str, dict[str, list]] = {"category": {}, "district": {}}
-    for row in (await _core(session, statement)).all():
+    for row in rows:
+        category, district = names.categories[row.category_code], names.districts[row.district_code]
         for facet, value, name, name_en in (
-            ("category", row.category_code, row.name, row.name_en),
-            ("district", row.district_code, row.district_name, row.district_name_en),
+            ("category", row.category_code, category.name, category.name_en),
+            ("district", row.district_code, district.name, district.name_en),
         ):
             entry = totals[facet].setdefault(value, [localized(language, name, name_en) or name, 0])
             entry[1] += row.matches
@@ -279,11 +277,10 @@ async def place_detail(
     row = await _DETAIL.first(reader, place_id=place_id)
     if row is None:
         raise NotFound(f"there is no published place {place_id}")
-    if row.schedule_id is not None and not schedules.knows({row.schedule_id}):
-        await schedules.refresh(reader)
-    names = await reference_names(reader, [row])
+    (summary,) = await _summaries(reader, language, PlaceQuery(coord=coord), [row])
+    names = await reference_names(reader)
     return {
-        **_summary(row, language, datetime.now(UTC), PlaceQuery(coord=coord), schedules, names),
+        **summary,
         "name_zh": row.name,
         "name_en": row.name_en,
         "address_zh": row.address,
@@ -315,8 +312,4 @@ async def place_summaries(
     if visible_only:
         statement = statement.where(publicly_visible(Place))
     rows = (await _core(session, statement)).all()
-    if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
-        await schedules.refresh(session)
-    names = await reference_names(session, rows)
-    now = datetime.now(UTC)
-    return {row.id: _summary(row, language, now, PlaceQuery(), schedules, names) for row in rows}
+    return {item["id"]: item for item in await _summaries(session, language, PlaceQuery(), rows)}

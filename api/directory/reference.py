@@ -41,13 +41,14 @@ class ReferenceNames:
     loaded_at: float
 
     def covers(self, rows: Iterable[Any]) -> bool:
-        """Whether every category, district and street these place rows name is known."""
-        return all(
-            row.category_code in self.categories
-            and row.district_code in self.districts
-            and (row.street_code is None or row.street_code in self.streets)
-            for row in rows
-        )
+        """Whether every category, district and street these rows name is known (rows of counts name no street)."""
+        for row in rows:
+            street = getattr(row, "street_code", None)
+            if row.category_code not in self.categories or row.district_code not in self.districts:
+                return False
+            if street is not None and street not in self.streets:
+                return False
+        return True
 
 
 _CATEGORIES = PreparedRead(select(Category.code, Category.name, Category.name_en, Category.live_capacity_unit))
