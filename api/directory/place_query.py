@@ -85,17 +85,14 @@ class PlacePlan:
         self.query = query
         self.distance_sq: ColumnElement[float] | None = None
         self.join: tuple[Any, ColumnElement[bool]] | None = None
-        filters = []
-        if query.district:
-            filters.append(filter_token("d", query.district))
-        if query.category:
-            filters.append(filter_token("c", query.category))
+        # The district narrows through the words themselves (scoped to it in the index), the category by its token.
+        filters = [filter_token("c", query.category)] if query.category else []
         self.parameters: dict[str, Any] = {}
         self.index_only = plan is not None and not plan.empty and _index_alone_answers(query)
         if self.index_only:
             # Every filter is an index token: the page comes from the index table, `place` is read for it only.
             match = indexed_match(dialect)
-            self.parameters = indexed_match_parameters(plan, dialect, filters)
+            self.parameters = indexed_match_parameters(plan, dialect, filters, query.district)
             self.source, self.id_column = match.source, match.id_column
             self.conditions, self.name_hit = [match.condition], match.name_hit
             self.order: OrderKey = [(self.name_hit, True), (self.id_column, False)]
@@ -108,7 +105,7 @@ class PlacePlan:
             if plan is None or plan.empty:
                 self.conditions.append(literal(False))
             else:
-                match = place_match(Place.id, plan, dialect, filters)
+                match = place_match(Place.id, plan, dialect, filters, query.district)
                 self.join, self.name_hit = match.join, match.name_hit
                 self.conditions.append(match.condition)
         if query.category:

@@ -1,7 +1,8 @@
 """Keeps the search index in step with every ORM write, inside the same transaction (after each flush).
 
 The place index holds the listings residents may see (published, not deleted) and nothing else, so a search
-narrowed only by district and category tokens is answered by the index table alone.
+narrowed only by district and category tokens is answered by the index table alone. Every word of a listing is
+also stored scoped to its district (`district_scoped`), so a search within a district reads short lists.
 
 Documents are built by api.search.tokens; this module only stores them, per dialect:
 SQLite FTS5 tables (`search_place` with rowid = place id, `search_content`), or PostgreSQL tables of
@@ -14,7 +15,7 @@ from typing import Any
 from sqlalchemy import ARRAY, Connection, Text, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
-from api.search.tokens import document, place_filter_tokens
+from api.search.tokens import district_scoped, document, place_filter_tokens
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
 
 PlaceDocument = tuple[int, str, str]  # (place id, name tokens, body tokens)
@@ -69,7 +70,9 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     places_pinyin, _ = document([district[0], street[0]], [])
     pinyin_only = " ".join(token for token in places_pinyin.split() if token.isascii())
     filters = " ".join(place_filter_tokens(place.category_code, place.district_code))
-    return place.id, name, f"{body_tokens} {pinyin_only} {filters}".strip()
+    words = dict.fromkeys(f"{name} {body_tokens} {pinyin_only}".split())
+    scoped = " ".join(district_scoped(place.district_code, list(words)))
+    return place.id, name, f"{body_tokens} {pinyin_only} {filters} {scoped}".strip()
 
 
 def event_document(event_row: Any, names: dict) -> ContentDocument:

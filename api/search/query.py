@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Integer, String, bindparam, case, column, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from api.search.tokens import QueryPlan, parse_phrase_query, parse_query, to_fts5, to_tsquery
+from api.search.tokens import QueryPlan, filter_token, parse_phrase_query, parse_query, to_fts5, to_tsquery
 
 _fts_place = table("search_place", column("rowid", Integer))
 _pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"))
@@ -38,9 +38,11 @@ class PlaceMatch:
     name_hit: ColumnElement[int]
 
 
-def place_match(id_column: Any, plan: QueryPlan, dialect: str, filters: list[str] | None = None) -> PlaceMatch:
-    """`filters` (filter tokens) narrow the match; the name hit is judged on the words alone."""
-    narrowed = plan.narrowed(filters or [])
+def place_match(
+    id_column: Any, plan: QueryPlan, dialect: str, filters: list[str] | None = None, district: str | None = None
+) -> PlaceMatch:
+    """`filters` (filter tokens) and `district` narrow the match; the name hit is judged on the words alone."""
+    narrowed = plan.narrowed(filters or [], district)
     if dialect == "sqlite":
         # FTS5 answers a MATCH with rowids; the name reading is a second MATCH on the name column.
         return PlaceMatch(
@@ -98,14 +100,17 @@ def indexed_match(dialect: str) -> IndexedMatch:
     )
 
 
-def indexed_match_parameters(plan: QueryPlan, dialect: str, filters: list[str]) -> dict[str, str]:
-    narrowed = plan.narrowed(filters)
+def indexed_match_parameters(
+    plan: QueryPlan, dialect: str, filters: list[str], district: str | None = None
+) -> dict[str, str]:
+    narrowed = plan.narrowed(filters, district)
     if dialect == "sqlite":
         # Name hits are only ever asked of the page's matches: narrowing them by the same filters keeps the
         # list FTS5 builds for them to the district or category, not the whole city.
         names = to_fts5(plan, "name")
-        if filters:
-            names = f"{names} AND {to_fts5(QueryPlan(()).narrowed(filters))}"
+        name_filters = [*filters, filter_token("d", district)] if district else filters
+        if name_filters:
+            names = f"{names} AND {to_fts5(QueryPlan(()).narrowed(name_filters))}"
         return {"fts_page": to_fts5(narrowed), "fts_names": names}
     return {"tsq_page": to_tsquery(narrowed), "tsq_names": to_tsquery(plan)}
 

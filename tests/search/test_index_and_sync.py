@@ -146,3 +146,38 @@ async def test_a_search_answered_by_the_index_alone_follows_publication(
     place.deleted_at = None
     await session.commit()
     assert await found(district="310105")
+
+
+@pytest.mark.parametrize("q", ["厕所", "公园", "长者 食堂", "yanglao", "gongce", "toilet", "停车"])
+async def test_a_search_within_a_district_finds_the_citywide_matches_there(client: httpx.AsyncClient, q: str) -> None:
+    citywide = await collect(client, "/v1/places", q=q)
+    districts = {item["district"] for item in citywide}
+    assert len(districts) >= 2
+    for district in sorted(districts):
+        expected = [item["id"] for item in citywide if item["district"] == district]
+        # First pages come from the index alone, later pages and other orders from `place`: all must agree.
+        assert [item["id"] for item in await collect(client, "/v1/places", q=q, district=district)] == expected
+        by_name = await collect(client, "/v1/places", q=q, district=district, sort="name")
+        assert sorted(item["id"] for item in by_name) == sorted(expected)
+
+
+async def test_a_listing_moved_to_another_district_is_found_there_at_once(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    place = (
+        await session.scalars(
+            select(Place).where(Place.status == "published", Place.district_code == "310104").limit(1)
+        )
+    ).one()
+    place.name = "天钥桥路邻里汇小食堂"
+    await session.commit()
+    place_id = place.id
+
+    async def found_in(district: str) -> bool:
+        answer = await client.get("/v1/places", params={"q": "邻里汇小食堂", "district": district})
+        return place_id in [item["id"] for item in answer.json()["items"]]
+
+    assert await found_in("310104") and not await found_in("310101")
+    place.district_code, place.street_code = "310101", None
+    await session.commit()
+    assert await found_in("310101") and not await found_in("310104")

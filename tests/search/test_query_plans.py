@@ -1,0 +1,18 @@
+"""What a query asks of the index: no spelling that could add a match is lost, none that cannot is sent."""
+
+from api.search.tokens import Term, parse_query, to_fts5, to_tsquery
+
+
+def test_longer_spellings_that_add_no_match_are_left_out() -> None:
+    (parking,) = parse_query("停车").words
+    # 停车场 and 停车库 (停车 & 车场, 停车 & 车库) match nothing that 停车 alone does not.
+    assert Term(("停车",)) in parking and Term(("车位",)) in parking
+    assert not [term for term in parking if "停车" in term.tokens and len(term.tokens) > 1]
+    assert "车场" not in to_tsquery(parse_query("停车")) and "车场" not in to_fts5(parse_query("停车"))
+
+
+def test_a_prefix_never_stands_in_for_whole_words() -> None:
+    (elderly,) = parse_query("yanglao").words
+    assert Term(("yanglao",), prefix=True) in elderly and Term(("养老",)) in elderly
+    (toilet,) = parse_query("厕所").words
+    assert Term(("卫生", "生间")) in toilet and Term(("洗手", "手间")) in toilet
