@@ -50,6 +50,9 @@ _CONNECTION_LOST = (
     asyncpg.exceptions.AdminShutdownError,
     asyncpg.exceptions.CrashShutdownError,
     ConnectionError,
+    # An idle connection whose backend was terminated can be taken before asyncpg has read the server's
+    # goodbye: the next statement then finds the protocol busy with it ("cannot switch to state …").
+    asyncpg.exceptions.InternalClientError,
 )
 
 

@@ -91,7 +91,7 @@ class PlacePlan:
         self.index_only = plan is not None and not plan.empty and _index_alone_answers(query)
         if self.index_only:
             # Every filter is an index token: the page comes from the index table, `place` is read for it only.
-            match = indexed_match(dialect)
+            match = indexed_match(dialect, in_district=bool(query.district))
             self.parameters = indexed_match_parameters(plan, dialect, filters, query.district)
             self.source, self.id_column = match.source, match.id_column
             self.conditions, self.name_hit = [match.condition], match.name_hit

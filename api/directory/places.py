@@ -111,7 +111,7 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
     if plan.index_only and key is None:
         # The commonest search (words, perhaps a district or category, first page) has one statement per
         # database, built once: only its parameters change.
-        rows: Sequence[Any] = await _index_first_page(dialect).all(
+        rows: Sequence[Any] = await _index_first_page(dialect, in_district=bool(query.district)).all(
             request_reader(session, reader), **plan.parameters, page_limit=query.limit + 1
         )
     elif plan.sort == "distance" and key is None and query.near:
@@ -187,13 +187,13 @@ async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | No
 
 _NEAREST = nearest.NearestPages(select(*_SUMMARY_COLUMNS))
 
-_INDEX_FIRST_PAGES: dict[str, PreparedRead] = {}
+_INDEX_FIRST_PAGES: dict[tuple[str, bool], PreparedRead] = {}
 
 
-def _index_first_page(dialect: str) -> PreparedRead:
-    prepared = _INDEX_FIRST_PAGES.get(dialect)
+def _index_first_page(dialect: str, *, in_district: bool) -> PreparedRead:
+    prepared = _INDEX_FIRST_PAGES.get((dialect, in_district))
     if prepared is None:
-        match = indexed_match(dialect)
+        match = indexed_match(dialect, in_district)
         # Ordering by the label, not the expression again: SQLite would otherwise run the name match twice.
         name_hit = match.name_hit.label("order_0")
         page = (
@@ -209,7 +209,7 @@ def _index_first_page(dialect: str) -> PreparedRead:
             .join(page, page.c.page_id == Place.id)
             .order_by(page.c.order_0.desc(), page.c.order_1.asc())
         )
-        prepared = _INDEX_FIRST_PAGES[dialect] = PreparedRead(statement)
+        prepared = _INDEX_FIRST_PAGES[dialect, in_district] = PreparedRead(statement)
     return prepared
 
 

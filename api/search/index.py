@@ -1,8 +1,8 @@
 """Keeps the search index in step with every ORM write, inside the same transaction (after each flush).
 
 The place index holds the listings residents may see (published, not deleted) and nothing else, so a search
-narrowed only by district and category tokens is answered by the index table alone. Every word of a listing is
-also stored scoped to its district (`district_scoped`), so a search within a district reads short lists.
+narrowed only by district and category tokens is answered by the index table alone. Its area field holds every
+word of a listing scoped to its district (`district_scoped`), so a search within a district reads short lists.
 
 Documents are built by api.search.tokens; this module only stores them, per dialect:
 SQLite FTS5 tables (`search_place` with rowid = place id, `search_content`), or PostgreSQL tables of
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from api.search.tokens import district_scoped, document, place_filter_tokens
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
 
-PlaceDocument = tuple[int, str, str]  # (place id, name tokens, body tokens)
+PlaceDocument = tuple[int, str, str, str]  # (place id, name tokens, body tokens, area tokens)
 ContentDocument = tuple[str, str, str, str]  # (kind, key, name tokens, body tokens)
 
 
@@ -70,9 +70,11 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     places_pinyin, _ = document([district[0], street[0]], [])
     pinyin_only = " ".join(token for token in places_pinyin.split() if token.isascii())
     filters = " ".join(place_filter_tokens(place.category_code, place.district_code))
+    # The area field: every word scoped to the district, and the filter tokens again, so that a search within a
+    # district is answered by this field alone (its own index on PostgreSQL: the city-wide `doc` stays small).
     words = dict.fromkeys(f"{name} {body_tokens} {pinyin_only}".split())
-    scoped = " ".join(district_scoped(place.district_code, list(words)))
-    return place.id, name, f"{body_tokens} {pinyin_only} {filters} {scoped}".strip()
+    area = " ".join((*district_scoped(place.district_code, list(words)), filters))
+    return place.id, name, f"{body_tokens} {pinyin_only} {filters}".strip(), area
 
 
 def event_document(event_row: Any, names: dict) -> ContentDocument:
@@ -115,23 +117,43 @@ def bundle_document(bundle: Any, matters: Sequence[Any]) -> ContentDocument:
 _PG_TOKENS = dict(name=bindparam("name", type_=ARRAY(Text)), body=bindparam("body", type_=ARRAY(Text)))
 
 
-def write_place_documents(connection: Connection, documents: Sequence[PlaceDocument]) -> None:
+_PG_PLACE = {
+    True: text(
+        "INSERT INTO search_place (place_id, name_doc, doc, area_doc) VALUES (:id, array_to_tsvector(:name), "
+        "array_to_tsvector(:name || :body), array_to_tsvector(:area)) ON CONFLICT (place_id) DO UPDATE SET "
+        "name_doc = excluded.name_doc, doc = excluded.doc, area_doc = excluded.area_doc"
+    ).bindparams(**_PG_TOKENS, area=bindparam("area", type_=ARRAY(Text))),
+    # The layout before migration 0008, for the migrations that rebuild the index at their own revision.
+    False: text(
+        "INSERT INTO search_place (place_id, name_doc, doc) "
+        "VALUES (:id, array_to_tsvector(:name), array_to_tsvector(:name || :body)) "
+        "ON CONFLICT (place_id) DO UPDATE SET name_doc = excluded.name_doc, doc = excluded.doc"
+    ).bindparams(**_PG_TOKENS),
+}
+_SQLITE_PLACE = {
+    True: text("INSERT INTO search_place (rowid, name, body, area) VALUES (:id, :name, :body, :area)"),
+    False: text("INSERT INTO search_place (rowid, name, body) VALUES (:id, :name, :body)"),
+}
+
+
+def write_place_documents(
+    connection: Connection, documents: Sequence[PlaceDocument], *, with_area: bool = True
+) -> None:
     if not documents:
         return
     if connection.dialect.name == "sqlite":
         connection.execute(text("DELETE FROM search_place WHERE rowid = :id"), [{"id": doc[0]} for doc in documents])
         connection.execute(
-            text("INSERT INTO search_place (rowid, name, body) VALUES (:id, :name, :body)"),
-            [{"id": i, "name": name, "body": body} for i, name, body in documents],
+            _SQLITE_PLACE[with_area],
+            [{"id": i, "name": name, "body": body, "area": area} for i, name, body, area in documents],
         )
         return
-    statement = text(
-        "INSERT INTO search_place (place_id, name_doc, doc) "
-        "VALUES (:id, array_to_tsvector(:name), array_to_tsvector(:name || :body)) "
-        "ON CONFLICT (place_id) DO UPDATE SET name_doc = excluded.name_doc, doc = excluded.doc"
-    ).bindparams(**_PG_TOKENS)
     connection.execute(
-        statement, [{"id": i, "name": name.split(), "body": body.split()} for i, name, body in documents]
+        _PG_PLACE[with_area],
+        [
+            {"id": i, "name": name.split(), "body": body.split(), "area": area.split()}
+            for i, name, body, area in documents
+        ],
     )
 
 
@@ -205,8 +227,10 @@ def _index_after_flush(session: Session, _context: Any) -> None:
     write_content_documents(connection, _content_documents(connection, written, names))
 
 
-def rebuild(connection: Connection) -> dict[str, int]:
-    """Re-tokenize everything (`svcdir reindex`): after a tokenizer or vocabulary change."""
+def rebuild(connection: Connection, *, with_area: bool = True) -> dict[str, int]:
+    """Re-tokenize everything (`svcdir reindex`): after a tokenizer or vocabulary change.
+
+    `with_area=False` writes the layout before migration 0008, for the migrations before it."""
     names = reference_names(connection)
     connection.execute(text("DELETE FROM search_place"))
     connection.execute(text("DELETE FROM search_content"))
@@ -217,7 +241,7 @@ def rebuild(connection: Connection) -> dict[str, int]:
         if not batch:
             break
         visible = [place for place in batch if is_visible(place)]
-        write_place_documents(connection, [place_document(place, names) for place in visible])
+        write_place_documents(connection, [place_document(place, names) for place in visible], with_area=with_area)
         counts["place"] += len(visible)
         last_id = batch[-1].id
     content: list[ContentDocument] = [event_document(e, names) for e in connection.execute(select(Event)).all()]

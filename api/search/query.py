@@ -11,7 +11,7 @@ from sqlalchemy.sql import Select
 from api.search.tokens import QueryPlan, filter_token, parse_phrase_query, parse_query, to_fts5, to_tsquery
 
 _fts_place = table("search_place", column("rowid", Integer))
-_pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"))
+_pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"), column("area_doc"))
 
 
 def place_ids_matching(plan: QueryPlan, dialect: str, *, names_only: bool = False) -> Select:
@@ -56,9 +56,11 @@ def place_match(
     tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
     narrowed_tsquery = text("CAST(:tsqf AS tsquery)").bindparams(bindparam("tsqf", to_tsquery(narrowed), unique=True))
     index_row = _pg_place.alias("match")
+    # Within a district the words are looked up in the area field (scoped to it), else city-wide.
+    field = index_row.c.area_doc if district else index_row.c.doc
     return PlaceMatch(
         join=(index_row, index_row.c.place_id == id_column),
-        condition=index_row.c.doc.op("@@")(narrowed_tsquery),
+        condition=field.op("@@")(narrowed_tsquery),
         name_hit=case((index_row.c.name_doc.op("@@")(tsquery), literal(1)), else_=literal(0)),
     )
 
@@ -77,11 +79,12 @@ class IndexedMatch:
 
 
 @functools.cache
-def indexed_match(dialect: str) -> IndexedMatch:
+def indexed_match(dialect: str, in_district: bool = False) -> IndexedMatch:
     """For searches whose every filter is an index token (district, category): the index holds visible listings
     only, so no `place` lookup is needed per match, only for the page that is shown.
 
-    Built once per dialect: its words are parameters, and SQL constructs can be shared between statements."""
+    Built once per dialect and field (`in_district`: the area field, where words are scoped to a district): its
+    words are parameters, and SQL constructs can be shared between statements."""
     if dialect == "sqlite":
         condition = text("search_place MATCH :fts_page").bindparams(bindparam("fts_page", type_=String))
         by_name = select(_fts_place.c.rowid).where(
@@ -95,7 +98,7 @@ def indexed_match(dialect: str) -> IndexedMatch:
     return IndexedMatch(
         row,
         row.c.place_id,
-        row.c.doc.op("@@")(page),
+        (row.c.area_doc if in_district else row.c.doc).op("@@")(page),
         case((row.c.name_doc.op("@@")(names), literal(1)), else_=literal(0)),
     )
 

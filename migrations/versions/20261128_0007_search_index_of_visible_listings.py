@@ -20,7 +20,8 @@ depends_on: str | Sequence[str] | None = None
 def _rebuild_search_index() -> None:
     from api.search import index
 
-    index.rebuild(op.get_bind())
+    # The index's layout at this revision: no area field (migration 0008 adds it).
+    index.rebuild(op.get_bind(), with_area=False)
 
 
 def upgrade() -> None:
