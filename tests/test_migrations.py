@@ -1,8 +1,11 @@
 """The schema is built only by migrations: they go up, all the way down and up again, and match the models."""
 
 import asyncio
+import contextlib
+from collections.abc import AsyncIterator
 
 from alembic import command
+from alembic.config import Config
 from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -19,24 +22,30 @@ async def table_names(engine: AsyncEngine) -> set[str]:
         return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
 
 
-async def test_upgrade_downgrade_upgrade_and_no_drift(backend: str, tmp_path) -> None:  # noqa: ANN001
+@contextlib.asynccontextmanager
+async def migratable(backend: str, tmp_path) -> AsyncIterator[tuple[Config, AsyncEngine]]:  # noqa: ANN001
+    """A blank database, its Alembic configuration and an engine on it."""
     async with blank_database(backend, tmp_path) as url:
-        config = alembic_config(url)
         engine = create_engine_for(url)
         try:
-            await asyncio.to_thread(command.upgrade, config, "head")
-            assert await table_names(engine) >= EXPECTED_TABLES
-
-            await asyncio.to_thread(command.downgrade, config, "base")
-            assert await table_names(engine) <= {"alembic_version"}
-
-            await asyncio.to_thread(command.upgrade, config, "head")
-            assert await table_names(engine) >= EXPECTED_TABLES
-
-            # `alembic check` raises when autogenerate would write anything: models and migrations agree.
-            await asyncio.to_thread(command.check, config)
+            yield alembic_config(url), engine
         finally:
             await engine.dispose()
+
+
+async def test_upgrade_downgrade_upgrade_and_no_drift(backend: str, tmp_path) -> None:  # noqa: ANN001
+    async with migratable(backend, tmp_path) as (config, engine):
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert await table_names(engine) >= EXPECTED_TABLES
+
+        await asyncio.to_thread(command.downgrade, config, "base")
+        assert await table_names(engine) <= {"alembic_version"}
+
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert await table_names(engine) >= EXPECTED_TABLES
+
+        # `alembic check` raises when autogenerate would write anything: models and migrations agree.
+        await asyncio.to_thread(command.check, config)
 
 
 def test_every_revision_file_is_date_prefixed_and_reversible() -> None:
@@ -67,21 +76,16 @@ async def _indexed_places_in_xuhui(engine: AsyncEngine, *, by_area: bool) -> int
 
 
 async def test_the_search_area_field_is_built_and_removed_with_listings_in_place(backend: str, tmp_path) -> None:  # noqa: ANN001
-    async with blank_database(backend, tmp_path) as url:
-        config = alembic_config(url)
-        engine = create_engine_for(url)
-        try:
-            await asyncio.to_thread(command.upgrade, config, "head")
-            async with AsyncSession(engine) as session:
-                await load_seed(session)
-                await session.commit()
-            parks = await _indexed_places_in_xuhui(engine, by_area=True)
-            assert parks > 0 and await _indexed_places_in_xuhui(engine, by_area=False) == parks
+    async with migratable(backend, tmp_path) as (config, engine):
+        await asyncio.to_thread(command.upgrade, config, "head")
+        async with AsyncSession(engine) as session:
+            await load_seed(session)
+            await session.commit()
+        parks = await _indexed_places_in_xuhui(engine, by_area=True)
+        assert parks > 0 and await _indexed_places_in_xuhui(engine, by_area=False) == parks
 
-            await asyncio.to_thread(command.downgrade, config, "0007")
-            assert await _indexed_places_in_xuhui(engine, by_area=False) == parks
+        await asyncio.to_thread(command.downgrade, config, "0007")
+        assert await _indexed_places_in_xuhui(engine, by_area=False) == parks
 
-            await asyncio.to_thread(command.upgrade, config, "head")
-            assert await _indexed_places_in_xuhui(engine, by_area=True) == parks
-        finally:
-            await engine.dispose()
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert await _indexed_places_in_xuhui(engine, by_area=True) == parks

@@ -120,21 +120,31 @@ async def test_sync_token_must_be_genuine(client: httpx.AsyncClient) -> None:
     assert response.status_code == 400 and response.json()["code"] == "invalid_cursor"
 
 
+async def renamed_listing(session: AsyncSession, district: str, name: str) -> Place:
+    """A published listing of the district, given a name no other listing shares."""
+    place = (
+        await session.scalars(
+            select(Place).where(Place.status == "published", Place.district_code == district).limit(1)
+        )
+    ).one()
+    place.name = name
+    await session.commit()
+    return place
+
+
+async def first_page_ids(client: httpx.AsyncClient, q: str, **params: str) -> list[int]:
+    answer = await client.get("/v1/places", params={"q": q, **params})
+    return [item["id"] for item in answer.json()["items"]]
+
+
 async def test_a_search_answered_by_the_index_alone_follows_publication(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    place = (
-        await session.scalars(
-            select(Place).where(Place.status == "published", Place.district_code == "310105").limit(1)
-        )
-    ).one()
-    place.name = "长宁区仙霞路睦邻小厨"
-    await session.commit()
+    place = await renamed_listing(session, "310105", "长宁区仙霞路睦邻小厨")
     place_id = place.id
 
     async def found(**params: str) -> bool:
-        answer = await client.get("/v1/places", params={"q": "睦邻小厨", **params})
-        return place_id in [item["id"] for item in answer.json()["items"]]
+        return place_id in await first_page_ids(client, "睦邻小厨", **params)
 
     assert await found(district="310105") and await found() and await found(category=place.category_code)
     place.status = "archived"
@@ -164,18 +174,11 @@ async def test_a_search_within_a_district_finds_the_citywide_matches_there(clien
 async def test_a_listing_moved_to_another_district_is_found_there_at_once(
     client: httpx.AsyncClient, session: AsyncSession
 ) -> None:
-    place = (
-        await session.scalars(
-            select(Place).where(Place.status == "published", Place.district_code == "310104").limit(1)
-        )
-    ).one()
-    place.name = "天钥桥路邻里汇小食堂"
-    await session.commit()
+    place = await renamed_listing(session, "310104", "天钥桥路邻里汇小食堂")
     place_id = place.id
 
     async def found_in(district: str) -> bool:
-        answer = await client.get("/v1/places", params={"q": "邻里汇小食堂", "district": district})
-        return place_id in [item["id"] for item in answer.json()["items"]]
+        return place_id in await first_page_ids(client, "邻里汇小食堂", district=district)
 
     assert await found_in("310104") and not await found_in("310101")
     place.district_code, place.street_code = "310101", None
