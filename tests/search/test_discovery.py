@@ -251,3 +251,19 @@ async def test_prepared_nearest_pages_answer_as_the_general_search_does(
     if filters.get("limit") == 2:
         following = (await client.get("/v1/places", params={**params, "cursor": prepared["next_cursor"]})).json()
         assert following["items"] and not {i["id"] for i in following["items"]} & {i["id"] for i in prepared["items"]}
+
+
+@pytest.mark.parametrize("q", ["厕所", "公园", "yanglao", "toilet"])
+@pytest.mark.parametrize("radius_m", [1500, 3000, 20000])
+async def test_words_near_a_point_are_the_citywide_matches_within_the_radius(
+    client: httpx.AsyncClient, q: str, radius_m: int
+) -> None:
+    citywide = await collect(client, "/v1/places", q=q)
+    near = f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}"
+    found = {item["id"] for item in await collect(client, "/v1/places", q=q, near=near, radius_m=radius_m)}
+    distance = {
+        item["id"]: haversine_m(*PEOPLES_SQUARE, item["location"]["lat"], item["location"]["lng"]) for item in citywide
+    }
+    inside = {place_id for place_id, metres in distance.items() if metres <= radius_m - 5}
+    outside = {place_id for place_id, metres in distance.items() if metres > radius_m + 5}
+    assert inside and inside <= found and not (found & outside)
