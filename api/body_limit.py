@@ -7,11 +7,10 @@ A body announced as too large is refused before anything is read; one that grows
 import re
 from collections.abc import Sequence
 
-import orjson
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import PROBLEM_JSON, PROBLEM_TYPE_BASE, AppError
+from api.errors import AppError, problem_response
 
 
 class PayloadTooLarge(AppError):
@@ -34,7 +33,7 @@ class BodyLimitMiddleware:
         limit = self._limit_for(scope["path"])
         declared = dict(scope["headers"]).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
-            await _refuse(scope, send, limit)
+            await _refuse(scope, receive, send, limit)
             return
         received = 0
 
@@ -51,26 +50,14 @@ class BodyLimitMiddleware:
         await self.app(scope, limited_receive, send)
 
 
-async def _refuse(scope: Scope, send: Send, limit: int) -> None:
-    body = orjson.dumps(
-        {
-            "type": PROBLEM_TYPE_BASE + PayloadTooLarge.code,
-            "title": PayloadTooLarge.title,
-            "status": 413,
-            "detail": f"the body may be at most {limit} bytes here",
-            "code": PayloadTooLarge.code,
-            "instance": scope["path"],
-        }
+async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+    response = problem_response(
+        413,
+        PayloadTooLarge.code,
+        PayloadTooLarge.title,
+        f"the body may be at most {limit} bytes here",
+        instance=scope["path"],
+        # The unread body is still on the wire: the connection cannot carry another request.
+        headers={"connection": "close"},
     )
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await response(scope, receive, send)

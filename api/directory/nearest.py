@@ -22,6 +22,13 @@ from models import Place
 # listings, and ranking them all to show the nearest 20 is most of the work.
 NEAREST_FIRST_FRACTIONS = (0.125, 0.35)
 
+
+def circle_radii(radius_m: int) -> list[int]:
+    """The radii to try, smallest first, ending with the whole radius: every match in a smaller circle is nearer
+    than any outside it, so the first circle holding more than a page gives the same page and cursor keys."""
+    return [*(max(1, int(radius_m * fraction)) for fraction in NEAREST_FIRST_FRACTIONS), radius_m]
+
+
 # Ids start at 1: "exclude id 0" excludes nothing, so the place itself (nearby) and the map share one shape.
 NO_EXCLUDED_ID = 0
 
@@ -85,8 +92,7 @@ class NearestPages:
         return prepared
 
     async def first_page(self, reader: Reader, query: PlaceQuery) -> list[PreparedRow]:
-        """The nearest limit + 1 matches, from the smallest circle that already holds that many (every match in
-        a smaller circle is nearer than any outside it, so the page and its cursor keys are the same)."""
+        """The nearest limit + 1 matches, from the smallest circle that already holds that many."""
         assert query.near is not None
         lat, lng = query.near
         prepared = self._prepared(query.category is not None, query.district is not None)
@@ -102,7 +108,7 @@ class NearestPages:
         if query.district is not None:
             parameters["district"] = query.district
         rows: list[PreparedRow] = []
-        for radius in [*(max(1, int(query.radius_m * f)) for f in NEAREST_FIRST_FRACTIONS), query.radius_m]:
+        for radius in circle_radii(query.radius_m):
             south, north, west, east = bounding_box(lat, lng, float(radius))
             box = {"south": south, "north": north, "west": west, "east": east, "radius_sq": float(radius) ** 2}
             rows = await prepared.all(reader, **parameters, **box)

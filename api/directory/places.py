@@ -159,8 +159,9 @@ async def _nearest_first_page(
     plan: PlacePlan,
 ) -> Sequence[Any]:
     """The first page by distance for the shapes `nearest` does not prepare, by the same smallest-circle rule."""
-    for fraction in nearest.NEAREST_FIRST_FRACTIONS:
-        inner = replace(query, radius_m=max(1, int(query.radius_m * fraction)))
+    *inner_radii, _ = nearest.circle_radii(query.radius_m)
+    for radius in inner_radii:
+        inner = replace(query, radius_m=radius)
         rows = await _page_rows(session, PlacePlan(inner, dialect, text_plan, open_ids), None, query.limit)
         if len(rows) > query.limit:
             return rows

@@ -46,6 +46,12 @@ def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) 
     return json_with_etag(request, payload)
 
 
+def _page_of_all(request: Request, items: list, kind: str, limit: int, cursor: str | None) -> Response:
+    """A page of a short list read whole (reference data, bundles), keyed by `code`."""
+    page = page_in_memory(items, "code", kind=kind, limit=limit, cursor=cursor)
+    return _page(request, page.items, page.next_cursor)
+
+
 # The places routes come first: routes are matched in order, and these take most of the traffic.
 @router.get("/places", response_model=PlacePage)
 async def list_places(
@@ -103,9 +109,7 @@ async def list_nearby_places(
 async def list_districts(
     request: Request, session: ReadSessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
 ) -> Response:
-    districts = await catalogue.list_districts(session, language)
-    page = page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
+    return _page_of_all(request, await catalogue.list_districts(session, language), "districts", limit, cursor)
 
 
 @router.get("/districts/{district_code}/streets", response_model=Page[StreetPublic])
@@ -118,8 +122,7 @@ async def list_district_streets(
 ) -> Response:
     await catalogue.get_district(session, district_code)
     streets = await catalogue.list_streets(session, district_code)
-    page = page_in_memory(streets, "code", kind=f"streets:{district_code}", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
+    return _page_of_all(request, streets, f"streets:{district_code}", limit, cursor)
 
 
 @router.get("/categories", response_model=Page[CategoryNode])
@@ -132,8 +135,7 @@ async def list_categories(
     cursor: CursorParam = None,
 ) -> Response:
     tree = await catalogue.category_tree(session, language, kind)
-    page = page_in_memory(tree, "code", kind=f"categories:{kind}", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
+    return _page_of_all(request, tree, f"categories:{kind}", limit, cursor)
 
 
 @router.get("/events", response_model=Page[EventSummary])
@@ -202,9 +204,7 @@ BundleCode = Annotated[str, Path(pattern=r"^[a-z][a-z0-9_]{1,59}$", examples=["r
 async def list_bundles(
     request: Request, session: ReadSessionDep, language: LanguageDep, limit: LimitParam = 20, cursor: CursorParam = None
 ) -> Response:
-    summaries = await bundles.list_bundles(session, language)
-    page = page_in_memory(summaries, "code", kind="bundles", limit=limit, cursor=cursor)
-    return _page(request, page.items, page.next_cursor)
+    return _page_of_all(request, await bundles.list_bundles(session, language), "bundles", limit, cursor)
 
 
 @router.get("/bundles/{bundle_code}", response_model=BundleDetail)

@@ -3,6 +3,7 @@
 import io
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -39,6 +40,13 @@ async def _feedback(client: httpx.AsyncClient, session: AsyncSession, headers: d
     return (await submit(client, headers, complaint_about((await place_in(session, "310104")).id))).json()["id"]
 
 
+@pytest.fixture
+async def own_feedback(client: httpx.AsyncClient, session: AsyncSession, resident_headers) -> tuple[dict, int]:  # noqa: ANN001
+    """A resident's headers and a feedback of theirs to add photos to."""
+    headers = await resident_headers()
+    return headers, await _feedback(client, session, headers)
+
+
 async def _upload(client: httpx.AsyncClient, headers: dict, feedback_id: int, data: bytes, name: str, kind: str):  # noqa: ANN202
     return await client.post(f"/v1/feedback/{feedback_id}/photos", files={"file": (name, data, kind)}, headers=headers)
 
@@ -47,13 +55,12 @@ async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
     app: FastAPI,
     client: httpx.AsyncClient,
     session: AsyncSession,
-    resident_headers,
+    own_feedback: tuple[dict, int],
     staff_headers,  # noqa: ANN001
 ) -> None:
     original = _jpeg_with_gps_and_rotation()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the upload really carries GPS
-    headers = await resident_headers()
-    feedback_id = await _feedback(client, session, headers)
+    headers, feedback_id = own_feedback
     answer = await _upload(client, headers, feedback_id, original, "IMG_0001.jpg", "image/jpeg")
     assert answer.status_code == 201, answer.text
     assert (answer.json()["width"], answer.json()["height"]) == (32, 64)  # turned as the phone showed it
@@ -72,13 +79,9 @@ async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
 
 
 async def test_png_text_chunks_are_dropped_and_webp_is_accepted(
-    app: FastAPI,
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    resident_headers,  # noqa: ANN001
+    app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
-    headers = await resident_headers()
-    feedback_id = await _feedback(client, session, headers)
+    headers, feedback_id = own_feedback
     png = await _upload(client, headers, feedback_id, _png_with_text(), "map.png", "image/png")
     assert png.status_code == 201
     key = (
@@ -93,12 +96,9 @@ async def test_png_text_chunks_are_dropped_and_webp_is_accepted(
 
 
 async def test_wrong_types_are_415_and_large_files_413(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    resident_headers,  # noqa: ANN001
+    client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
-    headers = await resident_headers()
-    feedback_id = await _feedback(client, session, headers)
+    headers, feedback_id = own_feedback
     gif = io.BytesIO()
     Image.new("RGB", (4, 4)).save(gif, "GIF")
     png_bytes = _png_with_text()
@@ -118,9 +118,8 @@ async def test_wrong_types_are_415_and_large_files_413(
     ).first() is None
 
 
-async def test_at_most_six_photos(client: httpx.AsyncClient, session: AsyncSession, resident_headers) -> None:  # noqa: ANN001
-    headers = await resident_headers()
-    feedback_id = await _feedback(client, session, headers)
+async def test_at_most_six_photos(client: httpx.AsyncClient, own_feedback: tuple[dict, int]) -> None:
+    headers, feedback_id = own_feedback
     png = _png_with_text()
     statuses = [
         (await _upload(client, headers, feedback_id, png, f"{n}.png", "image/png")).status_code for n in range(7)
@@ -129,12 +128,9 @@ async def test_at_most_six_photos(client: httpx.AsyncClient, session: AsyncSessi
 
 
 async def test_bodies_far_beyond_the_limit_are_refused_before_they_are_read(
-    client: httpx.AsyncClient,
-    session: AsyncSession,
-    resident_headers,  # noqa: ANN001
+    client: httpx.AsyncClient, own_feedback: tuple[dict, int]
 ) -> None:
-    headers = await resident_headers()
-    feedback_id = await _feedback(client, session, headers)
+    headers, feedback_id = own_feedback
     huge = await _upload(client, headers, feedback_id, b"\xff\xd8" + b"\0" * (6 * 1024 * 1024), "x.jpg", "image/jpeg")
     assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
     json_bomb = await client.post(
