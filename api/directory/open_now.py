@@ -10,7 +10,7 @@ import weakref
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.directory.hours import OpeningHours, is_open_at
 from api.prepared import PreparedRead, Reader, as_reader
@@ -74,3 +74,9 @@ def open_schedules(source: AsyncSession | Reader) -> OpenSchedules:
     if cache is None:
         cache = _by_database[key] = OpenSchedules()
     return cache
+
+
+def forget_schedules(engine: AsyncEngine) -> None:
+    """Drop what this process learnt of a database's schedules: after a rollback that undid schedules it had
+    already read inside the transaction (on SQLite their ids are given again to the next new schedules)."""
+    _by_database.pop(engine.sync_engine, None)

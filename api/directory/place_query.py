@@ -47,13 +47,18 @@ class PlaceQuery:
         return "distance" if self.near else "id"
 
 
-def flat_distance_sq(lat: Any, lng: Any, lng_scale: Any) -> ColumnElement[float]:
+def flat_distance_sq(
+    lat: Any, lng: Any, lng_scale: Any, of: tuple[Any, Any] = (Place.lat, Place.lng)
+) -> ColumnElement[float]:
     """Squared metres by the flat-earth approximation: good to a fraction of a percent within 50 km.
 
-    `lng_scale` is metres per degree of longitude at `lat`; values or bind parameters (api.directory.nearest)."""
-    return ((Place.lat - lat) * METRES_PER_DEGREE) * ((Place.lat - lat) * METRES_PER_DEGREE) + (
-        (Place.lng - lng) * lng_scale
-    ) * ((Place.lng - lng) * lng_scale)
+    `lng_scale` is metres per degree of longitude at `lat`; values or bind parameters (api.directory.nearest).
+    `of`: the location columns (those of `place`, or the grid index's copy), the same arithmetic either way, so
+    that distances and the cursors made of them agree to the bit."""
+    row_lat, row_lng = of
+    return ((row_lat - lat) * METRES_PER_DEGREE) * ((row_lat - lat) * METRES_PER_DEGREE) + (
+        (row_lng - lng) * lng_scale
+    ) * ((row_lng - lng) * lng_scale)
 
 
 def _index_alone_answers(query: PlaceQuery) -> bool:

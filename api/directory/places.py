@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import nearest
+from api.directory import local_search, nearest
+from api.directory.facets import facet_counts
 from api.directory.open_now import OpenSchedules, open_schedules
 from api.directory.place_query import PlacePlan, PlaceQuery, cursor_kind, page_key
 from api.directory.queries import after, order_by, publicly_visible, to_local
@@ -105,6 +106,17 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
         return await _results(active, language, query, rows, cursor_kind("distance", 2), keys=2)
     text_plan = await best_plan(session, query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
+    cells = local_search.cells_for(query)
+    if cells is not None and text_plan is not None and not text_plan.empty:
+        # Words near a point, first page: the grid index holds every match in the circle with what the page and
+        # its facets need.
+        active = request_reader(session, reader)
+        local = await _LOCAL.first_page(active, query, text_plan, cells, open_ids)
+        results = PlaceResults(await _summaries(active, language, query, local.rows), local.next_cursor)
+        if query.facets:
+            names = await reference_names(active, local.facet_rows)
+            results.facets = facet_counts(local.facet_rows, names, language, query.facets)
+        return results
     dialect = session.get_bind().dialect.name
     plan = PlacePlan(query, dialect, text_plan, open_ids)
     key = plan.decode(query.cursor)
@@ -187,6 +199,7 @@ async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | No
 
 
 _NEAREST = nearest.NearestPages(select(*_SUMMARY_COLUMNS))
+_LOCAL = local_search.LocalSearch(select(*_SUMMARY_COLUMNS))
 
 _INDEX_FIRST_PAGES: dict[tuple[str, bool], PreparedRead] = {}
 
@@ -222,23 +235,7 @@ async def _facets(session: AsyncSession, plan: PlacePlan, language: Language) ->
         .group_by(Place.category_code, Place.district_code)
     )
     rows = (await _core(session, statement)).all()
-    names = await reference_names(session, rows)
-    totals: dict[str, dict[str, list]] = {"category": {}, "district": {}}
-    for row in rows:
-        category, district = names.categories[row.category_code], names.districts[row.district_code]
-        for facet, value, name, name_en in (
-            ("category", row.category_code, category.name, category.name_en),
-            ("district", row.district_code, district.name, district.name_en),
-        ):
-            entry = totals[facet].setdefault(value, [localized(language, name, name_en) or name, 0])
-            entry[1] += row.matches
-    return {
-        facet: [
-            FacetCount(value=value, name=name, count=count)
-            for value, (name, count) in sorted(totals[facet].items(), key=lambda item: (-item[1][1], item[0]))
-        ]
-        for facet in plan.query.facets
-    }
+    return facet_counts(rows, await reference_names(session, rows), language, plan.query.facets)
 
 
 async def place_location(session: AsyncSession, place_id: int) -> tuple[float, float]:

@@ -2,23 +2,40 @@
 
 The place index holds the listings residents may see (published, not deleted) and nothing else, so a search
 narrowed only by district and category tokens is answered by the index table alone. Its area field holds every
-word of a listing scoped to its district (`district_scoped`), so a search within a district reads short lists.
+word of a listing scoped to its district (`district_scoped`), so a search within a district reads short lists;
+the grid table holds them scoped to the listing's map cell (`api.search.grid`), for words searched near a point.
 
 Documents are built by api.search.tokens; this module only stores them, per dialect:
-SQLite FTS5 tables (`search_place` with rowid = place id, `search_content`), or PostgreSQL tables of
-tsvectors made with array_to_tsvector, so the database never re-tokenizes what Python built.
+SQLite FTS5 tables (`search_place` and `search_place_grid` with rowid = place id, `search_content`), or
+PostgreSQL tables of tsvectors made with array_to_tsvector, so the database never re-tokenizes what Python built.
 """
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ARRAY, Connection, Text, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
+from api.search.grid import grid_tokens
 from api.search.tokens import district_scoped, document, place_filter_tokens
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
 
-PlaceDocument = tuple[int, str, str, str]  # (place id, name tokens, body tokens, area tokens)
+
+class PlaceDocument(NamedTuple):
+    """A listing's index entries (space-separated tokens) and what the grid table keeps of it beside them."""
+
+    id: int
+    name: str
+    body: str
+    area: str
+    grid: str
+    lat: float
+    lng: float
+    category_code: str
+    district_code: str
+    schedule_id: int | None
+
+
 ContentDocument = tuple[str, str, str, str]  # (kind, key, name tokens, body tokens)
 
 
@@ -74,7 +91,21 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     # district is answered by this field alone (its own index on PostgreSQL: the city-wide `doc` stays small).
     words = dict.fromkeys(f"{name} {body_tokens} {pinyin_only}".split())
     area = " ".join((*district_scoped(place.district_code, list(words)), filters))
-    return place.id, name, f"{body_tokens} {pinyin_only} {filters}".strip(), area
+    body = f"{body_tokens} {pinyin_only} {filters}".strip()
+    # The grid holds exactly the tokens of `doc` (name and body), so it finds exactly what `doc` finds.
+    grid = grid_tokens(place.lat, place.lng, dict.fromkeys(f"{name} {body}".split()), name.split())
+    return PlaceDocument(
+        place.id,
+        name,
+        body,
+        area,
+        grid,
+        place.lat,
+        place.lng,
+        place.category_code,
+        place.district_code,
+        place.schedule_id,
+    )
 
 
 def event_document(event_row: Any, names: dict) -> ContentDocument:
@@ -137,24 +168,52 @@ _SQLITE_PLACE = {
 
 
 def write_place_documents(
-    connection: Connection, documents: Sequence[PlaceDocument], *, with_area: bool = True
+    connection: Connection, documents: Sequence[PlaceDocument], *, with_area: bool = True, with_grid: bool = True
 ) -> None:
+    """`with_area` and `with_grid`: False writes the layouts before migrations 0008 and 0009."""
     if not documents:
         return
     if connection.dialect.name == "sqlite":
-        connection.execute(text("DELETE FROM search_place WHERE rowid = :id"), [{"id": doc[0]} for doc in documents])
+        connection.execute(text("DELETE FROM search_place WHERE rowid = :id"), [{"id": doc.id} for doc in documents])
         connection.execute(
             _SQLITE_PLACE[with_area],
-            [{"id": i, "name": name, "body": body, "area": area} for i, name, body, area in documents],
+            [{"id": doc.id, "name": doc.name, "body": doc.body, "area": doc.area} for doc in documents],
         )
+    else:
+        connection.execute(
+            _PG_PLACE[with_area],
+            [
+                {"id": doc.id, "name": doc.name.split(), "body": doc.body.split(), "area": doc.area.split()}
+                for doc in documents
+            ],
+        )
+    if with_grid:
+        _write_grid_documents(connection, documents)
+
+
+_GRID_COLUMNS = "lat, lng, category_code, district_code, schedule_id"
+_SQLITE_GRID = text(
+    f"INSERT INTO search_place_grid (rowid, grid, {_GRID_COLUMNS}) "
+    "VALUES (:id, :grid, :lat, :lng, :category_code, :district_code, :schedule_id)"
+)
+_PG_GRID = text(
+    f"INSERT INTO search_place_grid (place_id, grid_doc, {_GRID_COLUMNS}) "
+    "VALUES (:id, array_to_tsvector(:grid), :lat, :lng, :category_code, :district_code, :schedule_id) "
+    "ON CONFLICT (place_id) DO UPDATE SET grid_doc = excluded.grid_doc, lat = excluded.lat, lng = excluded.lng, "
+    "category_code = excluded.category_code, district_code = excluded.district_code, "
+    "schedule_id = excluded.schedule_id"
+).bindparams(bindparam("grid", type_=ARRAY(Text)))
+
+
+def _write_grid_documents(connection: Connection, documents: Sequence[PlaceDocument]) -> None:
+    rows = [doc._asdict() for doc in documents]
+    if connection.dialect.name == "sqlite":
+        connection.execute(
+            text("DELETE FROM search_place_grid WHERE rowid = :id"), [{"id": doc.id} for doc in documents]
+        )
+        connection.execute(_SQLITE_GRID, rows)
         return
-    connection.execute(
-        _PG_PLACE[with_area],
-        [
-            {"id": i, "name": name.split(), "body": body.split(), "area": area.split()}
-            for i, name, body, area in documents
-        ],
-    )
+    connection.execute(_PG_GRID, [row | {"grid": row["grid"].split()} for row in rows])
 
 
 def is_visible(place: Any) -> bool:
@@ -164,7 +223,8 @@ def is_visible(place: Any) -> bool:
 def remove_place_documents(connection: Connection, place_ids: Sequence[int]) -> None:
     if place_ids:
         column = "rowid" if connection.dialect.name == "sqlite" else "place_id"
-        connection.execute(text(f"DELETE FROM search_place WHERE {column} = :id"), [{"id": i} for i in place_ids])
+        for table in ("search_place", "search_place_grid"):
+            connection.execute(text(f"DELETE FROM {table} WHERE {column} = :id"), [{"id": i} for i in place_ids])
 
 
 def write_content_documents(connection: Connection, documents: Sequence[ContentDocument]) -> None:
@@ -227,12 +287,15 @@ def _index_after_flush(session: Session, _context: Any) -> None:
     write_content_documents(connection, _content_documents(connection, written, names))
 
 
-def rebuild(connection: Connection, *, with_area: bool = True) -> dict[str, int]:
+def rebuild(connection: Connection, *, with_area: bool = True, with_grid: bool = True) -> dict[str, int]:
     """Re-tokenize everything (`svcdir reindex`): after a tokenizer or vocabulary change.
 
-    `with_area=False` writes the layout before migration 0008, for the migrations before it."""
+    `with_area=False` and `with_grid=False` write the layouts before migrations 0008 and 0009, for the
+    migrations before them."""
     names = reference_names(connection)
     connection.execute(text("DELETE FROM search_place"))
+    if with_grid:
+        connection.execute(text("DELETE FROM search_place_grid"))
     connection.execute(text("DELETE FROM search_content"))
     counts = {"place": 0, "content": 0}
     last_id = 0
@@ -241,7 +304,8 @@ def rebuild(connection: Connection, *, with_area: bool = True) -> dict[str, int]
         if not batch:
             break
         visible = [place for place in batch if is_visible(place)]
-        write_place_documents(connection, [place_document(place, names) for place in visible], with_area=with_area)
+        documents = [place_document(place, names) for place in visible]
+        write_place_documents(connection, documents, with_area=with_area, with_grid=with_grid)
         counts["place"] += len(visible)
         last_id = batch[-1].id
     content: list[ContentDocument] = [event_document(e, names) for e in connection.execute(select(Event)).all()]

@@ -127,8 +127,12 @@ def district_scoped(district_code: str, tokens: list[str]) -> list[str]:
     A search narrowed to a district then reads the short posting lists of its words in that district instead of
     intersecting the city-wide lists with the district's thousands of listings (PostgreSQL: half the time of
     a q + district search; prefix terms keep working, as the scope is a prefix)."""
-    scope = filter_token("d", district_code) + "w"
+    scope = district_scope(district_code)
     return [scope + token for token in tokens]
+
+
+def district_scope(district_code: str) -> str:
+    return filter_token("d", district_code) + "w"
 
 
 def place_filter_tokens(category_code: str, district_code: str) -> list[str]:
@@ -158,13 +162,18 @@ class QueryPlan:
     def narrowed(self, tokens: list[str], district: str | None = None) -> "QueryPlan":
         """The same plan, also requiring these exact tokens (structured filters) and, with `district`, its words
         as found in that district (`district_scoped`)."""
-        words = self.words
-        if district:
-            words = tuple(
-                tuple(Term(tuple(district_scoped(district, list(term.tokens))), term.prefix) for term in alternatives)
-                for alternatives in words
-            )
+        words = self.scoped(district_scope(district)).words if district else self.words
         return QueryPlan((*words, *((Term((token,)),) for token in tokens)))
+
+    def scoped(self, scope: str) -> "QueryPlan":
+        """The same plan with every token prefixed by `scope` (`district_scoped`, the grid's cells): a prefix
+        term stays a prefix term, as the scope is a prefix."""
+        return QueryPlan(
+            tuple(
+                tuple(Term(tuple(scope + token for token in term.tokens), term.prefix) for term in alternatives)
+                for alternatives in self.words
+            )
+        )
 
 
 _INITIALS = (

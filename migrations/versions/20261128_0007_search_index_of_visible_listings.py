@@ -20,8 +20,8 @@ depends_on: str | Sequence[str] | None = None
 def _rebuild_search_index() -> None:
     from api.search import index
 
-    # The index's layout at this revision: no area field (migration 0008 adds it).
-    index.rebuild(op.get_bind(), with_area=False)
+    # The index's layout at this revision: no area field or grid (migrations 0008 and 0009 add them).
+    index.rebuild(op.get_bind(), with_area=False, with_grid=False)
 
 
 def upgrade() -> None:

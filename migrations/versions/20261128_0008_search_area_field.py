@@ -36,7 +36,8 @@ def upgrade() -> None:
     else:
         op.execute("ALTER TABLE search_place ADD COLUMN area_doc tsvector NOT NULL DEFAULT ''::tsvector")
         op.execute("CREATE INDEX ix_search_place_area_doc ON search_place USING gin (area_doc)")
-    index.rebuild(op.get_bind())
+    # The index's layout at this revision: no grid (migration 0009 adds it).
+    index.rebuild(op.get_bind(), with_grid=False)
 
 
 def downgrade() -> None:
@@ -44,7 +45,7 @@ def downgrade() -> None:
 
     if op.get_bind().dialect.name == "sqlite":
         _replace_fts5_table("name, body")
-        index.rebuild(op.get_bind(), with_area=False)
+        index.rebuild(op.get_bind(), with_area=False, with_grid=False)
     else:
         op.execute("DROP INDEX ix_search_place_area_doc")
         op.execute("ALTER TABLE search_place DROP COLUMN area_doc")

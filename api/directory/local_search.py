@@ -1,0 +1,182 @@
+"""Words near a point ("厕所 within 1 km, open now", with facets): the first page from the grid index.
+
+The grid index (`api.search.grid`) lists each word per map cell with what the page needs of each listing, so
+one prepared read returns every match in the circle with its distance and whether its name matches. Those are
+few (tens to hundreds), so the rest is done here, exactly as the general path does it in SQL: the filters
+the index does not hold (category subtree, district, open now), the order (name matches first, then distance,
+then id), the cursor after the page, and the facet counts of every match. `place` is read for the page only.
+
+Later pages, other sorts and the filters that need `place` (street, accessibility, availability) take the
+general path (`places._page_rows`), which returns the same rows and cursors.
+"""
+
+import json
+import math
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import Float, Integer, Select, String, bindparam, column, select, table, text
+
+from api.directory.place_query import PlaceQuery, cursor_kind, flat_distance_sq
+from api.directory.queries import publicly_visible
+from api.geo import METRES_PER_DEGREE, bounding_box
+from api.pagination import encode_cursor
+from api.prepared import PreparedRead, PreparedRow, Reader
+from api.search import grid
+from api.search.tokens import QueryPlan
+from models import Place
+
+_grid = table(
+    "search_place_grid",
+    column("place_id", Integer),
+    column("rowid", Integer),
+    column("lat", Float),
+    column("lng", Float),
+    column("category_code", String),
+    column("district_code", String),
+    column("schedule_id", Integer),
+)
+
+
+def cells_for(query: PlaceQuery) -> list[grid.Cell] | None:
+    """The grid cells this query reads, or None when the grid does not serve it."""
+    others = (query.street, query.accessibility, query.available, query.exclude_id is not None, query.cursor)
+    if not query.q or query.near is None or query.effective_sort not in ("relevance", "distance") or any(others):
+        return None
+    cells = grid.cells_around(query.near[0], query.near[1], float(query.radius_m))
+    return cells if len(cells) <= grid.MAX_CELLS else None
+
+
+def _hits_statement(dialect: str) -> Select:
+    distance_sq = flat_distance_sq(
+        bindparam("lat", type_=Float),
+        bindparam("lng", type_=Float),
+        bindparam("lng_scale", type_=Float),
+        of=(_grid.c.lat, _grid.c.lng),
+    )
+    if dialect == "sqlite":
+        place_id = _grid.c.rowid
+        words = text("search_place_grid MATCH :grid_words")
+        named = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :grid_names")
+    else:
+        place_id = _grid.c.place_id
+        words = text("search_place_grid.grid_doc @@ ANY(CAST(:grid_words AS tsquery[]))")
+        named = text(
+            "SELECT names.place_id FROM search_place_grid AS names "
+            "WHERE names.grid_doc @@ ANY(CAST(:grid_names AS tsquery[]))"
+        )
+    return select(
+        place_id.label("place_id"),
+        _grid.c.category_code,
+        _grid.c.district_code,
+        _grid.c.schedule_id,
+        distance_sq.label("distance_sq"),
+        place_id.in_(named.columns(column("place_id", Integer))).label("name_hit"),
+    ).where(
+        words,
+        _grid.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
+        _grid.c.lng.between(bindparam("west", type_=Float), bindparam("east", type_=Float)),
+        distance_sq <= bindparam("radius_sq", type_=Float),
+    )
+
+
+def _page_statement(summary: Select, dialect: str) -> Select:
+    if dialect == "sqlite":
+        by_id = text("place.id IN (SELECT value FROM json_each(:page_ids))")
+    else:
+        by_id = text("place.id = ANY(CAST(:page_ids AS integer[]))")
+    return summary.where(by_id, publicly_visible(Place))
+
+
+class _Hit(NamedTuple):
+    place_id: int
+    category_code: str
+    district_code: str
+    schedule_id: int | None
+    distance_sq: float
+    name_hit: int
+
+
+@dataclass(frozen=True)
+class FacetRow:
+    category_code: str
+    district_code: str
+    matches: int
+
+
+@dataclass
+class LocalPage:
+    rows: list[PreparedRow]  # summary rows of the page, in order
+    next_cursor: str | None
+    facet_rows: list[FacetRow]  # counts of every match, for the facets
+
+
+def _in_category(code: str, wanted: str) -> bool:
+    return code == wanted or code.startswith(wanted + ".")
+
+
+class LocalSearch:
+    """The prepared reads, per dialect, made on first use from the summary select of `places`."""
+
+    def __init__(self, summary: Select) -> None:
+        self._summary = summary
+        self._hits: dict[str, PreparedRead] = {}
+        self._pages: dict[str, PreparedRead] = {}
+
+    def _prepared(self, dialect: str) -> tuple[PreparedRead, PreparedRead]:
+        if dialect not in self._hits:
+            self._hits[dialect] = PreparedRead(_hits_statement(dialect))
+            self._pages[dialect] = PreparedRead(_page_statement(self._summary, dialect))
+        return self._hits[dialect], self._pages[dialect]
+
+    async def first_page(
+        self, reader: Reader, query: PlaceQuery, plan: QueryPlan, cells: list[grid.Cell], open_ids: frozenset[int]
+    ) -> LocalPage:
+        assert query.near is not None
+        dialect = reader.dialect.name
+        hits_read, page_read = self._prepared(dialect)
+        lat, lng = query.near
+        south, north, west, east = bounding_box(lat, lng, float(query.radius_m))
+        records = await hits_read.all(
+            reader,
+            **grid.match_parameters(plan, dialect, cells),
+            lat=lat,
+            lng=lng,
+            lng_scale=METRES_PER_DEGREE * math.cos(math.radians(lat)),
+            south=south,
+            north=north,
+            west=west,
+            east=east,
+            radius_sq=float(query.radius_m) ** 2,
+        )
+        hits = [_Hit(*record[:5], int(record.name_hit)) for record in records]
+        hits = [hit for hit in hits if _kept(hit, query, open_ids)]
+        if query.effective_sort == "relevance":
+            key_of: Any = lambda hit: [hit.name_hit, hit.distance_sq, hit.place_id]  # noqa: E731
+            hits.sort(key=lambda hit: (-hit.name_hit, hit.distance_sq, hit.place_id))
+        else:
+            key_of = lambda hit: [hit.distance_sq, hit.place_id]  # noqa: E731
+            hits.sort(key=key_of)
+        page = hits[: query.limit]
+        rows: list[PreparedRow] = []
+        if page:
+            ids = [hit.place_id for hit in page]
+            found = await page_read.all(reader, page_ids=json.dumps(ids) if dialect == "sqlite" else ids)
+            by_id = {row.id: row for row in found}
+            rows = [by_id[place_id] for place_id in ids if place_id in by_id]
+        next_cursor = None
+        if len(hits) > query.limit:
+            key = key_of(page[-1])
+            next_cursor = encode_cursor(cursor_kind(query.effective_sort, len(key)), key)
+        counts = Counter((hit.category_code, hit.district_code) for hit in hits) if query.facets else Counter()
+        facet_rows = [FacetRow(category, district, matches) for (category, district), matches in counts.items()]
+        return LocalPage(rows, next_cursor, facet_rows)
+
+
+def _kept(hit: _Hit, query: PlaceQuery, open_ids: frozenset[int]) -> bool:
+    if query.category is not None and not _in_category(hit.category_code, query.category):
+        return False
+    if query.district is not None and hit.district_code != query.district:
+        return False
+    return not query.open_now or hit.schedule_id in open_ids

@@ -1,0 +1,66 @@
+"""The grid index: every word of a listing scoped to the map cell it stands in, for words searched near a point.
+
+Without it, a search such as 厕所 within 3 km, open now, had two poor starts: the word's city-wide posting list
+(thousands of listings) or every listing in the box (hundreds to thousands), each then tested row by row
+against the other condition — about 20 ms of PostgreSQL a query. Scoped to cells of 0.02° (about 2.2 × 1.9 km),
+`g1560x6070w厕所` lists only the toilets of one cell, so the same search reads the short lists of the 1–20
+cells around the point and nothing else.
+
+A listing's words are stored scoped as `g<row>x<column>w<token>` and the words of its name again as
+`g<row>x<column>n<token>`, so that "is it a name match" (relevance) is answered by the same index. The table
+also holds what the page and its facets need of each listing (location, category, district, opening schedule),
+so a search reads `place` only for the page it shows.
+"""
+
+import math
+from collections.abc import Iterable
+
+from api.geo import bounding_box
+from api.search.tokens import QueryPlan, to_fts5, to_tsquery
+
+CELLS_PER_DEGREE = 50  # cells of 0.02°
+# Beyond this many cells (a radius of about 6 km) the general search is as quick: it starts from the word.
+MAX_CELLS = 64
+
+Cell = tuple[int, int]
+
+
+def cell_of(lat: float, lng: float) -> Cell:
+    return math.floor(lat * CELLS_PER_DEGREE), math.floor(lng * CELLS_PER_DEGREE)
+
+
+def cells_around(lat: float, lng: float, radius_m: float) -> list[Cell]:
+    """Every cell the circle's bounding box touches: any listing within the radius stands in one of them."""
+    south, north, west, east = bounding_box(lat, lng, radius_m)
+    (low_row, low_column), (high_row, high_column) = cell_of(south, west), cell_of(north, east)
+    return [(row, column) for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)]
+
+
+def _scope(cell: Cell, field: str) -> str:
+    return f"g{cell[0]}x{cell[1]}{field}"
+
+
+def grid_tokens(lat: float, lng: float, words: Iterable[str], names: Iterable[str]) -> str:
+    """A listing's grid document: its words (`w`) and its name's words (`n`), scoped to its cell."""
+    cell = cell_of(lat, lng)
+    word_scope, name_scope = _scope(cell, "w"), _scope(cell, "n")
+    return " ".join([*(word_scope + token for token in words), *(name_scope + token for token in names)])
+
+
+def _in_cells(plan: QueryPlan, cells: list[Cell], field: str) -> list[QueryPlan]:
+    return [plan.scoped(_scope(cell, field)) for cell in cells]
+
+
+def match_parameters(plan: QueryPlan, dialect: str, cells: list[Cell]) -> dict[str, object]:
+    """The plan in each cell, for the word match (`grid_words`) and the name match (`grid_names`).
+
+    A listing stands in one cell, so "matches in one of the cells" is an OR of the plan per cell: on PostgreSQL
+    an array the GIN index takes one element at a time (one large OR costs every candidate a test of all of
+    it), on SQLite one FTS5 expression."""
+    words, names = _in_cells(plan, cells, "w"), _in_cells(plan, cells, "n")
+    if dialect == "sqlite":
+        return {
+            "grid_words": " OR ".join(f"({to_fts5(scoped)})" for scoped in words),
+            "grid_names": " OR ".join(f"({to_fts5(scoped)})" for scoped in names),
+        }
+    return {"grid_words": [to_tsquery(scoped) for scoped in words], "grid_names": [to_tsquery(s) for s in names]}

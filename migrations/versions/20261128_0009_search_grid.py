@@ -1,0 +1,42 @@
+"""The grid index for words searched near a point: every word of a visible listing scoped to its 0.02° map cell
+(`api.search.grid`), with the location, category, district and opening schedule the page and its facets need.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-11-28 16:30:00+00:00
+"""
+
+from collections.abc import Sequence
+
+from alembic import op
+
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    from api.search import index
+
+    if op.get_bind().dialect.name == "sqlite":
+        # No prefix index: a pinyin prefix is read as a range of the (short) scoped terms.
+        op.execute(
+            "CREATE VIRTUAL TABLE search_place_grid USING fts5(grid, lat UNINDEXED, lng UNINDEXED, "
+            "category_code UNINDEXED, district_code UNINDEXED, schedule_id UNINDEXED, "
+            "tokenize = 'unicode61 remove_diacritics 0')"
+        )
+    else:
+        op.execute(
+            "CREATE TABLE search_place_grid ("
+            "place_id integer PRIMARY KEY REFERENCES place (id) ON DELETE CASCADE, "
+            "lat double precision NOT NULL, lng double precision NOT NULL, "
+            "category_code varchar(60) NOT NULL, district_code varchar(6) NOT NULL, "
+            "schedule_id integer, grid_doc tsvector NOT NULL)"
+        )
+        op.execute("CREATE INDEX ix_search_place_grid_doc ON search_place_grid USING gin (grid_doc)")
+    index.rebuild(op.get_bind())
+
+
+def downgrade() -> None:
+    op.execute("DROP TABLE search_place_grid")
