@@ -89,3 +89,50 @@ async def test_the_search_area_field_is_built_and_removed_with_listings_in_place
 
         await asyncio.to_thread(command.upgrade, config, "head")
         assert await _indexed_places_in_xuhui(engine, by_area=True) == parks
+
+
+async def _parks_by_cell(engine: AsyncEngine, *, from_grid: bool) -> dict[tuple[int, int], set[int]]:
+    """Listings found by the word 公园, per grid cell: from the grid index, or from `doc` and their location."""
+    from api.search.grid import cell_of
+
+    async with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if not from_grid:
+            match = "search_place MATCH '公园'" if sqlite else "doc @@ CAST('公园' AS tsquery)"
+            key = "rowid" if sqlite else "place_id"
+            rows = await connection.execute(
+                text(f"SELECT id, lat, lng FROM place WHERE id IN (SELECT {key} FROM search_place WHERE {match})")
+            )
+            found: dict[tuple[int, int], set[int]] = {}
+            for place_id, lat, lng in rows:
+                found.setdefault(cell_of(lat, lng), set()).add(place_id)
+            return found
+        by_cell = {}
+        for cell in {cell_of(lat, lng) for lat, lng in await connection.execute(text("SELECT lat, lng FROM place"))}:
+            token = f"g{cell[0]}x{cell[1]}w公园"
+            if sqlite:
+                statement = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :token")
+                token = f'"{token}"'
+            else:
+                statement = text("SELECT place_id FROM search_place_grid WHERE grid_doc @@ CAST(:token AS tsquery)")
+            ids = set((await connection.execute(statement, {"token": token})).scalars())
+            if ids:
+                by_cell[cell] = ids
+        return by_cell
+
+
+async def test_the_search_grid_is_built_and_removed_with_listings_in_place(backend: str, tmp_path) -> None:  # noqa: ANN001
+    async with migratable(backend, tmp_path) as (config, engine):
+        await asyncio.to_thread(command.upgrade, config, "head")
+        async with AsyncSession(engine) as session:
+            await load_seed(session)
+            await session.commit()
+        parks = await _parks_by_cell(engine, from_grid=False)
+        assert len(parks) > 5 and await _parks_by_cell(engine, from_grid=True) == parks
+
+        await asyncio.to_thread(command.downgrade, config, "0008")
+        assert "search_place_grid" not in await table_names(engine)
+        assert await _parks_by_cell(engine, from_grid=False) == parks
+
+        await asyncio.to_thread(command.upgrade, config, "head")
+        assert await _parks_by_cell(engine, from_grid=True) == parks

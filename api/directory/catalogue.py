@@ -7,6 +7,7 @@ from api.directory.reference import reference_names
 from api.directory.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
 from api.errors import NotFound, ValidationFailed
 from api.http import Language, localized
+from api.prepared import Reader
 from models import Category, District, Street
 
 
@@ -63,12 +64,16 @@ async def category_tree(session: AsyncSession, language: Language, kind: str | N
 
 
 async def require_filter_values(
-    session: AsyncSession, *, category: str | None = None, district: str | None = None, street: str | None = None
+    source: AsyncSession | Reader,
+    *,
+    category: str | None = None,
+    district: str | None = None,
+    street: str | None = None,
 ) -> None:
     """A filter naming something that does not exist is a mistake the client should hear about."""
     if not (category or district or street):
         return
-    known = await reference_names(session)
+    known = await reference_names(source)
     problems = []
     if category and category not in known.categories:
         problems.append({"loc": ["query", "category"], "msg": f"unknown category {category}", "type": "unknown"})

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Float, Integer, Select, String, bindparam, column, select, table, text
+from sqlalchemy import ColumnElement, Float, Integer, Select, String, bindparam, column, select, table, text
 
 from api.directory.place_query import PlaceQuery, cursor_kind, flat_distance_sq
 from api.directory.queries import publicly_visible
@@ -36,6 +36,8 @@ _grid = table(
     column("category_code", String),
     column("district_code", String),
     column("schedule_id", Integer),
+    column("grid_doc"),
+    column("name_doc"),
 )
 
 
@@ -48,7 +50,7 @@ def cells_for(query: PlaceQuery) -> list[grid.Cell] | None:
     return cells if len(cells) <= grid.MAX_CELLS else None
 
 
-def _hits_statement(dialect: str) -> Select:
+def hits_statement(dialect: str) -> Select:
     distance_sq = flat_distance_sq(
         bindparam("lat", type_=Float),
         bindparam("lng", type_=Float),
@@ -57,22 +59,22 @@ def _hits_statement(dialect: str) -> Select:
     )
     if dialect == "sqlite":
         place_id = _grid.c.rowid
-        words = text("search_place_grid MATCH :grid_words")
-        named = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :grid_names")
+        words: ColumnElement[bool] = text("search_place_grid MATCH :grid_words")  # type: ignore[assignment]
+        by_name = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :grid_names")
+        name_hit = place_id.in_(by_name.columns(column("rowid", Integer)))
     else:
         place_id = _grid.c.place_id
-        words = text("search_place_grid.grid_doc @@ ANY(CAST(:grid_words AS tsquery[]))")
-        named = text(
-            "SELECT names.place_id FROM search_place_grid AS names "
-            "WHERE names.grid_doc @@ ANY(CAST(:grid_names AS tsquery[]))"
-        )
+        words = _grid.c.grid_doc.op("@@")(text("ANY(CAST(:grid_words AS tsquery[]))"))
+        # Tested on the matching rows only: a subquery's list of name matches could be planned as a scan of the
+        # whole table, as the planner guesses scoped words to be far commoner than they are.
+        name_hit = _grid.c.name_doc.op("@@")(text("CAST(:grid_names AS tsquery)"))
     return select(
         place_id.label("place_id"),
         _grid.c.category_code,
         _grid.c.district_code,
         _grid.c.schedule_id,
         distance_sq.label("distance_sq"),
-        place_id.in_(named.columns(column("place_id", Integer))).label("name_hit"),
+        name_hit.label("name_hit"),
     ).where(
         words,
         _grid.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
@@ -87,6 +89,24 @@ def _page_statement(summary: Select, dialect: str) -> Select:
     else:
         by_id = text("place.id = ANY(CAST(:page_ids AS integer[]))")
     return summary.where(by_id, publicly_visible(Place))
+
+
+def hit_parameters(query: PlaceQuery, plan: QueryPlan, dialect: str, cells: list[grid.Cell]) -> dict[str, Any]:
+    """The parameters of the hits statement: the words per cell, the point, its box and the radius."""
+    assert query.near is not None
+    lat, lng = query.near
+    south, north, west, east = bounding_box(lat, lng, float(query.radius_m))
+    return {
+        **grid.match_parameters(plan, dialect, cells),
+        "lat": lat,
+        "lng": lng,
+        "lng_scale": METRES_PER_DEGREE * math.cos(math.radians(lat)),
+        "south": south,
+        "north": north,
+        "west": west,
+        "east": east,
+        "radius_sq": float(query.radius_m) ** 2,
+    }
 
 
 class _Hit(NamedTuple):
@@ -126,30 +146,16 @@ class LocalSearch:
 
     def _prepared(self, dialect: str) -> tuple[PreparedRead, PreparedRead]:
         if dialect not in self._hits:
-            self._hits[dialect] = PreparedRead(_hits_statement(dialect))
+            self._hits[dialect] = PreparedRead(hits_statement(dialect))
             self._pages[dialect] = PreparedRead(_page_statement(self._summary, dialect))
         return self._hits[dialect], self._pages[dialect]
 
     async def first_page(
         self, reader: Reader, query: PlaceQuery, plan: QueryPlan, cells: list[grid.Cell], open_ids: frozenset[int]
     ) -> LocalPage:
-        assert query.near is not None
         dialect = reader.dialect.name
         hits_read, page_read = self._prepared(dialect)
-        lat, lng = query.near
-        south, north, west, east = bounding_box(lat, lng, float(query.radius_m))
-        records = await hits_read.all(
-            reader,
-            **grid.match_parameters(plan, dialect, cells),
-            lat=lat,
-            lng=lng,
-            lng_scale=METRES_PER_DEGREE * math.cos(math.radians(lat)),
-            south=south,
-            north=north,
-            west=west,
-            east=east,
-            radius_sq=float(query.radius_m) ** 2,
-        )
+        records = await hits_read.all(reader, **hit_parameters(query, plan, dialect, cells))
         hits = [_Hit(*record[:5], int(record.name_hit)) for record in records]
         hits = [hit for hit in hits if _kept(hit, query, open_ids)]
         if query.effective_sort == "relevance":

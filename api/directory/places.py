@@ -104,7 +104,7 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
         active = request_reader(session, reader)
         rows = await _NEAREST.first_page(active, query)
         return await _results(active, language, query, rows, cursor_kind("distance", 2), keys=2)
-    text_plan = await best_plan(session, query.q) if query.q else None
+    text_plan = await best_plan(request_reader(session, reader), query.q) if query.q else None
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     cells = local_search.cells_for(query)
     if cells is not None and text_plan is not None and not text_plan.empty:

@@ -61,9 +61,8 @@ async def list_places(
     language: LanguageDep,
     query: Annotated[PlaceQuery, Depends(place_query)],
 ) -> Response:
-    await catalogue.require_filter_values(
-        session, category=query.category, district=query.district, street=query.street
-    )
+    # By the reader: a search that opens no session transaction runs all its reads on the read pool.
+    await catalogue.require_filter_values(reader, category=query.category, district=query.district, street=query.street)
     results = await places.search_places(session, reader, language, query)
     return _page(request, results.items, results.next_cursor, facets=results.facets)
 

@@ -6,10 +6,10 @@ against the other condition — about 20 ms of PostgreSQL a query. Scoped to cel
 `g1560x6070w厕所` lists only the toilets of one cell, so the same search reads the short lists of the 1–20
 cells around the point and nothing else.
 
-A listing's words are stored scoped as `g<row>x<column>w<token>` and the words of its name again as
-`g<row>x<column>n<token>`, so that "is it a name match" (relevance) is answered by the same index. The table
-also holds what the page and its facets need of each listing (location, category, district, opening schedule),
-so a search reads `place` only for the page it shows.
+A listing's words are stored scoped as `g<row>x<column>w<token>`; to tell name matches (relevance), SQLite
+keeps the words of its name again as `g<row>x<column>n<token>` and PostgreSQL its name's words unscoped beside
+them. The table also holds what the page and its facets need of each listing (location, category, district,
+opening schedule), so a search reads `place` only for the page it shows.
 """
 
 import math
@@ -40,11 +40,11 @@ def _scope(cell: Cell, field: str) -> str:
     return f"g{cell[0]}x{cell[1]}{field}"
 
 
-def grid_tokens(lat: float, lng: float, words: Iterable[str], names: Iterable[str]) -> str:
-    """A listing's grid document: its words (`w`) and its name's words (`n`), scoped to its cell."""
+def grid_tokens(lat: float, lng: float, words: Iterable[str], names: Iterable[str]) -> tuple[str, str]:
+    """A listing's words (`w`) and its name's words (`n`), scoped to its cell, as space-separated tokens."""
     cell = cell_of(lat, lng)
     word_scope, name_scope = _scope(cell, "w"), _scope(cell, "n")
-    return " ".join([*(word_scope + token for token in words), *(name_scope + token for token in names)])
+    return " ".join(word_scope + token for token in words), " ".join(name_scope + token for token in names)
 
 
 def _in_cells(plan: QueryPlan, cells: list[Cell], field: str) -> list[QueryPlan]:
@@ -52,15 +52,17 @@ def _in_cells(plan: QueryPlan, cells: list[Cell], field: str) -> list[QueryPlan]
 
 
 def match_parameters(plan: QueryPlan, dialect: str, cells: list[Cell]) -> dict[str, object]:
-    """The plan in each cell, for the word match (`grid_words`) and the name match (`grid_names`).
+    """The plan in each cell (`grid_words`), and how to tell a name match among the matches (`grid_names`).
 
     A listing stands in one cell, so "matches in one of the cells" is an OR of the plan per cell: on PostgreSQL
     an array the GIN index takes one element at a time (one large OR costs every candidate a test of all of
-    it), on SQLite one FTS5 expression."""
-    words, names = _in_cells(plan, cells, "w"), _in_cells(plan, cells, "n")
+    it), on SQLite one FTS5 expression. Name matches: on SQLite the plan per cell in the names' scope (FTS5
+    answers it from its index); on PostgreSQL the plain plan, tested on the few matching rows' names."""
+    words = [plan.scoped(_scope(cell, "w")) for cell in cells]
     if dialect == "sqlite":
+        names = [plan.scoped(_scope(cell, "n")) for cell in cells]
         return {
             "grid_words": " OR ".join(f"({to_fts5(scoped)})" for scoped in words),
             "grid_names": " OR ".join(f"({to_fts5(scoped)})" for scoped in names),
         }
-    return {"grid_words": [to_tsquery(scoped) for scoped in words], "grid_names": [to_tsquery(s) for s in names]}
+    return {"grid_words": [to_tsquery(scoped) for scoped in words], "grid_names": to_tsquery(plan)}

@@ -28,7 +28,8 @@ class PlaceDocument(NamedTuple):
     name: str
     body: str
     area: str
-    grid: str
+    grid_words: str
+    grid_names: str
     lat: float
     lng: float
     category_code: str
@@ -93,13 +94,14 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     area = " ".join((*district_scoped(place.district_code, list(words)), filters))
     body = f"{body_tokens} {pinyin_only} {filters}".strip()
     # The grid holds exactly the tokens of `doc` (name and body), so it finds exactly what `doc` finds.
-    grid = grid_tokens(place.lat, place.lng, dict.fromkeys(f"{name} {body}".split()), name.split())
+    grid_words, grid_names = grid_tokens(place.lat, place.lng, dict.fromkeys(f"{name} {body}".split()), name.split())
     return PlaceDocument(
         place.id,
         name,
         body,
         area,
-        grid,
+        grid_words,
+        grid_names,
         place.lat,
         place.lng,
         place.category_code,
@@ -197,23 +199,24 @@ _SQLITE_GRID = text(
     "VALUES (:id, :grid, :lat, :lng, :category_code, :district_code, :schedule_id)"
 )
 _PG_GRID = text(
-    f"INSERT INTO search_place_grid (place_id, grid_doc, {_GRID_COLUMNS}) "
-    "VALUES (:id, array_to_tsvector(:grid), :lat, :lng, :category_code, :district_code, :schedule_id) "
-    "ON CONFLICT (place_id) DO UPDATE SET grid_doc = excluded.grid_doc, lat = excluded.lat, lng = excluded.lng, "
-    "category_code = excluded.category_code, district_code = excluded.district_code, "
-    "schedule_id = excluded.schedule_id"
-).bindparams(bindparam("grid", type_=ARRAY(Text)))
+    f"INSERT INTO search_place_grid (place_id, grid_doc, name_doc, {_GRID_COLUMNS}) "
+    "VALUES (:id, array_to_tsvector(:grid), array_to_tsvector(:name), "
+    ":lat, :lng, :category_code, :district_code, :schedule_id) "
+    "ON CONFLICT (place_id) DO UPDATE SET grid_doc = excluded.grid_doc, name_doc = excluded.name_doc, "
+    "lat = excluded.lat, lng = excluded.lng, category_code = excluded.category_code, "
+    "district_code = excluded.district_code, schedule_id = excluded.schedule_id"
+).bindparams(bindparam("grid", type_=ARRAY(Text)), bindparam("name", type_=ARRAY(Text)))
 
 
 def _write_grid_documents(connection: Connection, documents: Sequence[PlaceDocument]) -> None:
-    rows = [doc._asdict() for doc in documents]
     if connection.dialect.name == "sqlite":
-        connection.execute(
-            text("DELETE FROM search_place_grid WHERE rowid = :id"), [{"id": doc.id} for doc in documents]
-        )
+        ids = [{"id": doc.id} for doc in documents]
+        connection.execute(text("DELETE FROM search_place_grid WHERE rowid = :id"), ids)
+        rows = [doc._asdict() | {"grid": f"{doc.grid_words} {doc.grid_names}"} for doc in documents]
         connection.execute(_SQLITE_GRID, rows)
         return
-    connection.execute(_PG_GRID, [row | {"grid": row["grid"].split()} for row in rows])
+    rows = [doc._asdict() | {"grid": doc.grid_words.split(), "name": doc.name.split()} for doc in documents]
+    connection.execute(_PG_GRID, rows)
 
 
 def is_visible(place: Any) -> bool:

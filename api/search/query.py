@@ -8,6 +8,7 @@ from sqlalchemy import ColumnElement, Integer, String, bindparam, case, column, 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from api.prepared import PreparedRead, Reader, as_reader
 from api.search.tokens import QueryPlan, filter_token, parse_phrase_query, parse_query, to_fts5, to_tsquery
 
 _fts_place = table("search_place", column("rowid", Integer))
@@ -140,21 +141,45 @@ def content_matching(plan: QueryPlan, dialect: str, kind: str) -> Select:
     )
 
 
-async def best_plan(session: AsyncSession, text_query: str, *, content_too: bool = False) -> QueryPlan:
+def _probe_statement(dialect: str, kind: str) -> Select:
+    """Whether anything of `kind` (place, event, article, bundle) matches a plan given as `probe`."""
+    if kind == "place":
+        if dialect == "sqlite":
+            return select(_fts_place.c.rowid).where(text("search_place MATCH :probe")).limit(1)
+        return select(_pg_place.c.place_id).where(_pg_place.c.doc.op("@@")(text("CAST(:probe AS tsquery)"))).limit(1)
+    if dialect == "sqlite":
+        statement = select(_fts_content.c.key).where(text("search_content MATCH :probe"))
+        return statement.where(_fts_content.c.kind == kind).limit(1)
+    statement = select(_pg_content.c.key).where(_pg_content.c.doc.op("@@")(text("CAST(:probe AS tsquery)")))
+    return statement.where(_pg_content.c.kind == kind).limit(1)
+
+
+_PROBES: dict[tuple[str, str], PreparedRead] = {}
+
+
+def _probe(dialect: str, kind: str) -> PreparedRead:
+    prepared = _PROBES.get((dialect, kind))
+    if prepared is None:
+        prepared = _PROBES[dialect, kind] = PreparedRead(_probe_statement(dialect, kind))
+    return prepared
+
+
+async def best_plan(source: AsyncSession | Reader, text_query: str, *, content_too: bool = False) -> QueryPlan:
     """The phrase reading of the query when anything matches it, else the word-by-word reading.
 
     人民公园 then finds 人民公园 alone rather than every park on 人民路, while 徐汇养老 (no such phrase)
-    still finds the elder-care listings of 徐汇.
+    still finds the elder-care listings of 徐汇. The probes are prepared reads: `source` may be a reader that
+    holds no session.
     """
     words = parse_query(text_query)
     phrase = parse_phrase_query(text_query)
     if phrase is None:
         return words
-    dialect = session.get_bind().dialect.name
-    probes = [place_ids_matching(phrase, dialect).limit(1)]
-    if content_too:
-        probes += [content_matching(phrase, dialect, kind).limit(1) for kind in ("event", "article", "bundle")]
-    for probe in probes:
-        if (await session.execute(probe)).first() is not None:
+    reader = as_reader(source)
+    dialect = reader.dialect.name
+    probe = to_fts5(phrase) if dialect == "sqlite" else to_tsquery(phrase)
+    kinds = ("place", "event", "article", "bundle") if content_too else ("place",)
+    for kind in kinds:
+        if await _probe(dialect, kind).first(reader, probe=probe) is not None:
             return phrase
     return words

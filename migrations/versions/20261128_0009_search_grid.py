@@ -32,7 +32,7 @@ def upgrade() -> None:
             "place_id integer PRIMARY KEY REFERENCES place (id) ON DELETE CASCADE, "
             "lat double precision NOT NULL, lng double precision NOT NULL, "
             "category_code varchar(60) NOT NULL, district_code varchar(6) NOT NULL, "
-            "schedule_id integer, grid_doc tsvector NOT NULL)"
+            "schedule_id integer, grid_doc tsvector NOT NULL, name_doc tsvector NOT NULL)"
         )
         op.execute("CREATE INDEX ix_search_place_grid_doc ON search_place_grid USING gin (grid_doc)")
     index.rebuild(op.get_bind())
