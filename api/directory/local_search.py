@@ -158,12 +158,8 @@ class LocalSearch:
         records = await hits_read.all(reader, **hit_parameters(query, plan, dialect, cells))
         hits = [_Hit(*record[:5], int(record.name_hit)) for record in records]
         hits = [hit for hit in hits if _kept(hit, query, open_ids)]
-        if query.effective_sort == "relevance":
-            key_of: Any = lambda hit: [hit.name_hit, hit.distance_sq, hit.place_id]  # noqa: E731
-            hits.sort(key=lambda hit: (-hit.name_hit, hit.distance_sq, hit.place_id))
-        else:
-            key_of = lambda hit: [hit.distance_sq, hit.place_id]  # noqa: E731
-            hits.sort(key=key_of)
+        by_relevance = query.effective_sort == "relevance"
+        hits.sort(key=_by_relevance if by_relevance else _by_distance)
         page = hits[: query.limit]
         rows: list[PreparedRow] = []
         if page:
@@ -173,11 +169,21 @@ class LocalSearch:
             rows = [by_id[place_id] for place_id in ids if place_id in by_id]
         next_cursor = None
         if len(hits) > query.limit:
-            key = key_of(page[-1])
+            # The general path's cursor keys: (name hit, distance, id) by relevance, (distance, id) by distance.
+            last = page[-1]
+            key = [last.name_hit, last.distance_sq, last.place_id] if by_relevance else list(_by_distance(last))
             next_cursor = encode_cursor(cursor_kind(query.effective_sort, len(key)), key)
         counts = Counter((hit.category_code, hit.district_code) for hit in hits) if query.facets else Counter()
         facet_rows = [FacetRow(category, district, matches) for (category, district), matches in counts.items()]
         return LocalPage(rows, next_cursor, facet_rows)
+
+
+def _by_relevance(hit: _Hit) -> tuple[int, float, int]:
+    return -hit.name_hit, hit.distance_sq, hit.place_id
+
+
+def _by_distance(hit: _Hit) -> tuple[float, int]:
+    return hit.distance_sq, hit.place_id
 
 
 def _kept(hit: _Hit, query: PlaceQuery, open_ids: frozenset[int]) -> bool:

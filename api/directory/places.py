@@ -23,6 +23,7 @@ from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import encode_cursor
 from api.prepared import PreparedRead, Reader, request_reader
+from api.search.grid import Cell
 from api.search.query import best_plan, indexed_match
 from api.search.tokens import QueryPlan
 from models import Place
@@ -108,15 +109,7 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
     open_ids = schedules.open_ids() if query.open_now else frozenset()
     cells = local_search.cells_for(query)
     if cells is not None and text_plan is not None and not text_plan.empty:
-        # Words near a point, first page: the grid index holds every match in the circle with what the page and
-        # its facets need.
-        active = request_reader(session, reader)
-        local = await _LOCAL.first_page(active, query, text_plan, cells, open_ids)
-        results = PlaceResults(await _summaries(active, language, query, local.rows), local.next_cursor)
-        if query.facets:
-            names = await reference_names(active, local.facet_rows)
-            results.facets = facet_counts(local.facet_rows, names, language, query.facets)
-        return results
+        return await _local_results(request_reader(session, reader), language, query, text_plan, cells, open_ids)
     dialect = session.get_bind().dialect.name
     plan = PlacePlan(query, dialect, text_plan, open_ids)
     key = plan.decode(query.cursor)
@@ -135,6 +128,24 @@ async def search_places(session: AsyncSession, reader: Reader, language: Languag
     )
     if query.facets:
         results.facets = await _facets(session, plan, language)
+    return results
+
+
+async def _local_results(
+    reader: Reader,
+    language: Language,
+    query: PlaceQuery,
+    text_plan: QueryPlan,
+    cells: list[Cell],
+    open_ids: frozenset[int],
+) -> PlaceResults:
+    """Words near a point, first page: the grid index holds every match in the circle with what the page and its
+    facets need."""
+    local = await _LOCAL.first_page(reader, query, text_plan, cells, open_ids)
+    results = PlaceResults(await _summaries(reader, language, query, local.rows), local.next_cursor)
+    if query.facets:
+        names = await reference_names(reader, local.facet_rows)
+        results.facets = facet_counts(local.facet_rows, names, language, query.facets)
     return results
 
 
