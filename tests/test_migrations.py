@@ -62,6 +62,13 @@ def test_every_revision_file_is_date_prefixed_and_reversible() -> None:
         assert downgrade.strip() not in ("", "pass"), f"{path.name} cannot be downgraded"
 
 
+async def upgrade_and_seed(config: Config, engine: AsyncEngine) -> None:
+    await asyncio.to_thread(command.upgrade, config, "head")
+    async with AsyncSession(engine) as session:
+        await load_seed(session)
+        await session.commit()
+
+
 async def _indexed_places_in_xuhui(engine: AsyncEngine, *, by_area: bool) -> int:
     """Listings of 徐汇 found by the word 公园: in the area field (scoped words) or by the district token."""
     async with engine.connect() as connection:
@@ -77,10 +84,7 @@ async def _indexed_places_in_xuhui(engine: AsyncEngine, *, by_area: bool) -> int
 
 async def test_the_search_area_field_is_built_and_removed_with_listings_in_place(backend: str, tmp_path) -> None:  # noqa: ANN001
     async with migratable(backend, tmp_path) as (config, engine):
-        await asyncio.to_thread(command.upgrade, config, "head")
-        async with AsyncSession(engine) as session:
-            await load_seed(session)
-            await session.commit()
+        await upgrade_and_seed(config, engine)
         parks = await _indexed_places_in_xuhui(engine, by_area=True)
         assert parks > 0 and await _indexed_places_in_xuhui(engine, by_area=False) == parks
 
@@ -123,10 +127,7 @@ async def _parks_by_cell(engine: AsyncEngine, *, from_grid: bool) -> dict[tuple[
 
 async def test_the_search_grid_is_built_and_removed_with_listings_in_place(backend: str, tmp_path) -> None:  # noqa: ANN001
     async with migratable(backend, tmp_path) as (config, engine):
-        await asyncio.to_thread(command.upgrade, config, "head")
-        async with AsyncSession(engine) as session:
-            await load_seed(session)
-            await session.commit()
+        await upgrade_and_seed(config, engine)
         parks = await _parks_by_cell(engine, from_grid=False)
         assert len(parks) > 5 and await _parks_by_cell(engine, from_grid=True) == parks
 
