@@ -137,6 +137,13 @@ class PreparedRead:
     async def all(self, source: AsyncSession | Reader, **parameters: Any) -> list[PreparedRow]:
         return await self._fetch(as_reader(source), parameters, limit_one=False)
 
+    async def values(self, source: AsyncSession | Reader, **parameters: Any) -> Sequence[Sequence[Any]]:
+        """The rows as the driver returns them, in the selected order: for columns no result processor changes
+        (numbers, text) read in bulk, where a named row each would cost more than the read."""
+        reader = as_reader(source)
+        compiled = self._compiled_for(reader.dialect)
+        return await reader.records(compiled.sql, compiled.arguments(parameters), limit_one=False)
+
     async def _fetch(self, reader: Reader, parameters: dict[str, Any], *, limit_one: bool) -> list[PreparedRow]:
         compiled = self._compiled_for(reader.dialect)
         records = await reader.records(compiled.sql, compiled.arguments(parameters), limit_one=limit_one)

@@ -155,8 +155,8 @@ class LocalSearch:
     ) -> LocalPage:
         dialect = reader.dialect.name
         hits_read, page_read = self._prepared(dialect)
-        records = await hits_read.all(reader, **hit_parameters(query, plan, dialect, cells))
-        hits = [_Hit(*record[:5], int(record.name_hit)) for record in records]
+        records = await hits_read.values(reader, **hit_parameters(query, plan, dialect, cells))
+        hits = [_Hit(*record[:5], int(record[5])) for record in records]
         hits = [hit for hit in hits if _kept(hit, query, open_ids)]
         by_relevance = query.effective_sort == "relevance"
         hits.sort(key=_by_relevance if by_relevance else _by_distance)
