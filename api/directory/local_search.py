@@ -18,6 +18,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Float, Integer, Select, String, bindparam, column, select, table, text
 
+from api.directory.open_now import OpenSchedules
 from api.directory.place_query import PlaceQuery, cursor_kind, flat_distance_sq
 from api.directory.queries import publicly_visible
 from api.geo import METRES_PER_DEGREE, bounding_box
@@ -151,12 +152,18 @@ class LocalSearch:
         return self._hits[dialect], self._pages[dialect]
 
     async def first_page(
-        self, reader: Reader, query: PlaceQuery, plan: QueryPlan, cells: list[grid.Cell], open_ids: frozenset[int]
+        self, reader: Reader, query: PlaceQuery, plan: QueryPlan, cells: list[grid.Cell], schedules: OpenSchedules
     ) -> LocalPage:
+        """`schedules`: the process's opening schedules, learnt again here when a match names one not known yet."""
         dialect = reader.dialect.name
         hits_read, page_read = self._prepared(dialect)
         records = await hits_read.values(reader, **hit_parameters(query, plan, dialect, cells))
         hits = [_Hit(*record[:5], int(record[5])) for record in records]
+        open_ids: frozenset[int] = frozenset()
+        if query.open_now:
+            if not schedules.knows({hit.schedule_id for hit in hits if hit.schedule_id is not None}):
+                await schedules.refresh(reader)
+            open_ids = schedules.open_ids()
         hits = [hit for hit in hits if _kept(hit, query, open_ids)]
         by_relevance = query.effective_sort == "relevance"
         hits.sort(key=_by_relevance if by_relevance else _by_distance)

@@ -98,18 +98,22 @@ SCHEDULE_REFRESH_SECONDS = 5.0
 async def search_places(session: AsyncSession, reader: Reader, language: Language, query: PlaceQuery) -> PlaceResults:
     """`reader` serves the prepared shapes (driver connections, no session); the rest is built per query."""
     schedules = open_schedules(reader)
-    max_age = 0.0 if query.open_now else SCHEDULE_REFRESH_SECONDS
-    await schedules.refresh(request_reader(session, reader), max_age_seconds=max_age)
+    cells = local_search.cells_for(query)
+    # "Open now" as an SQL filter needs every schedule known first; the grid's matches name their own, which are
+    # learnt then if new.
+    fresh = query.open_now and cells is None
+    await schedules.refresh(request_reader(session, reader), max_age_seconds=0.0 if fresh else SCHEDULE_REFRESH_SECONDS)
     if nearest.answers(query):
         # A map's first page: no statement to build, no session connection to check out.
         active = request_reader(session, reader)
         rows = await _NEAREST.first_page(active, query)
         return await _results(active, language, query, rows, cursor_kind("distance", 2), keys=2)
     text_plan = await best_plan(request_reader(session, reader), query.q) if query.q else None
-    open_ids = schedules.open_ids() if query.open_now else frozenset()
-    cells = local_search.cells_for(query)
     if cells is not None and text_plan is not None and not text_plan.empty:
-        return await _local_results(request_reader(session, reader), language, query, text_plan, cells, open_ids)
+        return await _local_results(request_reader(session, reader), language, query, text_plan, cells, schedules)
+    if query.open_now and not fresh:
+        await schedules.refresh(request_reader(session, reader))
+    open_ids = schedules.open_ids() if query.open_now else frozenset()
     dialect = session.get_bind().dialect.name
     plan = PlacePlan(query, dialect, text_plan, open_ids)
     key = plan.decode(query.cursor)
@@ -137,11 +141,11 @@ async def _local_results(
     query: PlaceQuery,
     text_plan: QueryPlan,
     cells: list[Cell],
-    open_ids: frozenset[int],
+    schedules: OpenSchedules,
 ) -> PlaceResults:
     """Words near a point, first page: the grid index holds every match in the circle with what the page and its
     facets need."""
-    local = await _LOCAL.first_page(reader, query, text_plan, cells, open_ids)
+    local = await _LOCAL.first_page(reader, query, text_plan, cells, schedules)
     results = PlaceResults(await _summaries(reader, language, query, local.rows), local.next_cursor)
     if query.facets:
         names = await reference_names(reader, local.facet_rows)
