@@ -163,6 +163,11 @@ def run_database(kind: str, places: int, workers: int, connections: int, duratio
         for mix in MIXES:
             _wrk(port, prepared["files"][mix], connections, 3)  # warm caches and pools
             mixes[mix] = _wrk(port, prepared["files"][mix], connections, duration)
+        # The ceiling again at the end: on a shared machine one window can be disturbed, and the ratios use the
+        # better of the two (the stricter bar).
+        again = _wrk(port, prepared["files"]["ceiling"], connections, duration)
+        if again["requests_per_second"] > mixes["ceiling"]["requests_per_second"]:
+            mixes["ceiling"] = again
     finally:
         server.terminate()
         server.wait(timeout=30)
