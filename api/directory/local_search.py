@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Float, Integer, Select, String, bindparam, column, select, table, text
+from sqlalchemy import Float, Integer, Select, String, bindparam, column, select, table, text
 
 from api.directory.open_now import OpenSchedules
 from api.directory.place_query import PlaceQuery, cursor_kind, flat_distance_sq
@@ -28,10 +28,10 @@ from api.search import grid
 from api.search.tokens import QueryPlan
 from models import Place
 
+# The PostgreSQL layout (SQLite's grid holds the words alone).
 _grid = table(
     "search_place_grid",
     column("place_id", Integer),
-    column("rowid", Integer),
     column("lat", Float),
     column("lng", Float),
     column("category_code", String),
@@ -52,34 +52,36 @@ def cells_for(query: PlaceQuery) -> list[grid.Cell] | None:
 
 
 def hits_statement(dialect: str) -> Select:
-    distance_sq = flat_distance_sq(
-        bindparam("lat", type_=Float),
-        bindparam("lng", type_=Float),
-        bindparam("lng_scale", type_=Float),
-        of=(_grid.c.lat, _grid.c.lng),
-    )
+    """Every match in the circle: id, category, district, schedule, squared distance and name hit (1 or 0)."""
     if dialect == "sqlite":
-        place_id = _grid.c.rowid
-        words: ColumnElement[bool] = text("search_place_grid MATCH :grid_words")  # type: ignore[assignment]
-        by_name = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :grid_names")
-        name_hit = place_id.in_(by_name.columns(column("rowid", Integer)))
+        # The grid is an FTS5 table of words alone: the rest comes from `place` by rowid.
+        columns: Any = Place
+        place_id: Any = Place.id
+        matches = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :grid_words")
+        named = text("SELECT rowid FROM search_place_grid WHERE search_place_grid MATCH :grid_names")
+        words = place_id.in_(matches.columns(column("rowid", Integer)))
+        name_hit = place_id.in_(named.columns(column("rowid", Integer)))
     else:
-        place_id = _grid.c.place_id
+        columns, place_id = _grid.c, _grid.c.place_id
         words = _grid.c.grid_doc.op("@@")(text("ANY(CAST(:grid_words AS tsquery[]))"))
         # Tested on the matching rows only: a subquery's list of name matches could be planned as a scan of the
         # whole table, as the planner guesses scoped words to be far commoner than they are.
         name_hit = _grid.c.name_doc.op("@@")(text("CAST(:grid_names AS tsquery)"))
+    lat, lng = columns.lat, columns.lng
+    distance_sq = flat_distance_sq(
+        bindparam("lat", type_=Float), bindparam("lng", type_=Float), bindparam("lng_scale", type_=Float), of=(lat, lng)
+    )
     return select(
         place_id.label("place_id"),
-        _grid.c.category_code,
-        _grid.c.district_code,
-        _grid.c.schedule_id,
+        columns.category_code,
+        columns.district_code,
+        columns.schedule_id,
         distance_sq.label("distance_sq"),
         name_hit.label("name_hit"),
     ).where(
         words,
-        _grid.c.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
-        _grid.c.lng.between(bindparam("west", type_=Float), bindparam("east", type_=Float)),
+        lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
+        lng.between(bindparam("west", type_=Float), bindparam("east", type_=Float)),
         distance_sq <= bindparam("radius_sq", type_=Float),
     )
 

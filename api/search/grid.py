@@ -8,8 +8,9 @@ cells around the point and nothing else.
 
 A listing's words are stored scoped as `g<row>x<column>w<token>`; to tell name matches (relevance), SQLite
 keeps the words of its name again as `g<row>x<column>n<token>` and PostgreSQL its name's words unscoped beside
-them. The table also holds what the page and its facets need of each listing (location, category, district,
-opening schedule), so a search reads `place` only for the page it shows.
+them. On PostgreSQL the table also holds what the page and its facets need of each listing (location,
+category, district, opening schedule), so a search reads `place` only for the page it shows; SQLite reads
+those from `place` by rowid, which costs it less than FTS5's own content table.
 """
 
 import math

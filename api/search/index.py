@@ -194,10 +194,7 @@ def write_place_documents(
 
 
 _GRID_COLUMNS = "lat, lng, category_code, district_code, schedule_id"
-_SQLITE_GRID = text(
-    f"INSERT INTO search_place_grid (rowid, grid, {_GRID_COLUMNS}) "
-    "VALUES (:id, :grid, :lat, :lng, :category_code, :district_code, :schedule_id)"
-)
+_SQLITE_GRID = text("INSERT INTO search_place_grid (rowid, grid) VALUES (:id, :grid)")
 _PG_GRID = text(
     f"INSERT INTO search_place_grid (place_id, grid_doc, name_doc, {_GRID_COLUMNS}) "
     "VALUES (:id, array_to_tsvector(:grid), array_to_tsvector(:name), "
@@ -212,7 +209,7 @@ def _write_grid_documents(connection: Connection, documents: Sequence[PlaceDocum
     if connection.dialect.name == "sqlite":
         ids = [{"id": doc.id} for doc in documents]
         connection.execute(text("DELETE FROM search_place_grid WHERE rowid = :id"), ids)
-        rows = [doc._asdict() | {"grid": f"{doc.grid_words} {doc.grid_names}"} for doc in documents]
+        rows = [{"id": doc.id, "grid": f"{doc.grid_words} {doc.grid_names}"} for doc in documents]
         connection.execute(_SQLITE_GRID, rows)
         return
     rows = [doc._asdict() | {"grid": doc.grid_words.split(), "name": doc.name.split()} for doc in documents]
