@@ -20,7 +20,7 @@ from api.geo import bounding_box
 from api.search.tokens import QueryPlan, to_fts5, to_tsquery
 
 CELLS_PER_DEGREE = 50  # cells of 0.02°
-# Beyond this many cells (a radius of about 6 km) the general search is as quick: it starts from the word.
+# Beyond this many cells (a radius of about 6 km) the general search, which starts from the word, takes over.
 MAX_CELLS = 64
 
 Cell = tuple[int, int]
