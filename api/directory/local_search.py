@@ -144,14 +144,14 @@ class LocalSearch:
 
     def __init__(self, summary: Select) -> None:
         self._summary = summary
-        self._hits: dict[str, PreparedRead] = {}
-        self._pages: dict[str, PreparedRead] = {}
+        self._by_dialect: dict[str, tuple[PreparedRead, PreparedRead]] = {}
 
     def _prepared(self, dialect: str) -> tuple[PreparedRead, PreparedRead]:
-        if dialect not in self._hits:
-            self._hits[dialect] = PreparedRead(hits_statement(dialect))
-            self._pages[dialect] = PreparedRead(_page_statement(self._summary, dialect))
-        return self._hits[dialect], self._pages[dialect]
+        """The hits read and the page read of this dialect."""
+        if dialect not in self._by_dialect:
+            hits, page = hits_statement(dialect), _page_statement(self._summary, dialect)
+            self._by_dialect[dialect] = PreparedRead(hits), PreparedRead(page)
+        return self._by_dialect[dialect]
 
     async def first_page(
         self, reader: Reader, query: PlaceQuery, plan: QueryPlan, cells: list[grid.Cell], schedules: OpenSchedules

@@ -3,6 +3,7 @@
 Hot paths select columns rather than ORM objects and build each summary once.
 """
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -216,30 +217,26 @@ async def _page_rows(session: AsyncSession, plan: PlacePlan, key: list[Any] | No
 _NEAREST = nearest.NearestPages(select(*_SUMMARY_COLUMNS))
 _LOCAL = local_search.LocalSearch(select(*_SUMMARY_COLUMNS))
 
-_INDEX_FIRST_PAGES: dict[tuple[str, bool], PreparedRead] = {}
 
-
+@functools.cache
 def _index_first_page(dialect: str, *, in_district: bool) -> PreparedRead:
-    prepared = _INDEX_FIRST_PAGES.get((dialect, in_district))
-    if prepared is None:
-        match = indexed_match(dialect, in_district)
-        # Ordering by the label, not the expression again: SQLite would otherwise run the name match twice.
-        name_hit = match.name_hit.label("order_0")
-        page = (
-            select(match.id_column.label("page_id"), name_hit, match.id_column.label("order_1"))
-            .select_from(match.source)
-            .where(match.condition)
-            .order_by(name_hit.desc(), match.id_column.asc())
-            .limit(bindparam("page_limit", type_=Integer))
-            .subquery("page")
-        )
-        statement = (
-            select(*_SUMMARY_COLUMNS, *page.c)
-            .join(page, page.c.page_id == Place.id)
-            .order_by(page.c.order_0.desc(), page.c.order_1.asc())
-        )
-        prepared = _INDEX_FIRST_PAGES[dialect, in_district] = PreparedRead(statement)
-    return prepared
+    match = indexed_match(dialect, in_district)
+    # Ordering by the label, not the expression again: SQLite would otherwise run the name match twice.
+    name_hit = match.name_hit.label("order_0")
+    page = (
+        select(match.id_column.label("page_id"), name_hit, match.id_column.label("order_1"))
+        .select_from(match.source)
+        .where(match.condition)
+        .order_by(name_hit.desc(), match.id_column.asc())
+        .limit(bindparam("page_limit", type_=Integer))
+        .subquery("page")
+    )
+    statement = (
+        select(*_SUMMARY_COLUMNS, *page.c)
+        .join(page, page.c.page_id == Place.id)
+        .order_by(page.c.order_0.desc(), page.c.order_1.asc())
+    )
+    return PreparedRead(statement)
 
 
 async def _facets(session: AsyncSession, plan: PlacePlan, language: Language) -> dict[str, list[FacetCount]]:

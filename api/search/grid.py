@@ -41,15 +41,10 @@ def _scope(cell: Cell, field: str) -> str:
     return f"g{cell[0]}x{cell[1]}{field}"
 
 
-def grid_tokens(lat: float, lng: float, words: Iterable[str], names: Iterable[str]) -> tuple[str, str]:
-    """A listing's words (`w`) and its name's words (`n`), scoped to its cell, as space-separated tokens."""
-    cell = cell_of(lat, lng)
-    word_scope, name_scope = _scope(cell, "w"), _scope(cell, "n")
-    return " ".join(word_scope + token for token in words), " ".join(name_scope + token for token in names)
-
-
-def _in_cells(plan: QueryPlan, cells: list[Cell], field: str) -> list[QueryPlan]:
-    return [plan.scoped(_scope(cell, field)) for cell in cells]
+def scoped_tokens(lat: float, lng: float, tokens: Iterable[str], field: str) -> str:
+    """Tokens scoped to the listing's cell, space-separated: its words (`w`) or, on SQLite, its name's (`n`)."""
+    scope = _scope(cell_of(lat, lng), field)
+    return " ".join(scope + token for token in tokens)
 
 
 def match_parameters(plan: QueryPlan, dialect: str, cells: list[Cell]) -> dict[str, object]:

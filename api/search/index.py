@@ -16,7 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ARRAY, Connection, Text, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
-from api.search.grid import grid_tokens
+from api.search.grid import scoped_tokens
 from api.search.tokens import district_scoped, document, place_filter_tokens
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
 
@@ -29,7 +29,6 @@ class PlaceDocument(NamedTuple):
     body: str
     area: str
     grid_words: str
-    grid_names: str
     lat: float
     lng: float
     category_code: str
@@ -94,14 +93,13 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     area = " ".join((*district_scoped(place.district_code, list(words)), filters))
     body = f"{body_tokens} {pinyin_only} {filters}".strip()
     # The grid holds exactly the tokens of `doc` (name and body), so it finds exactly what `doc` finds.
-    grid_words, grid_names = grid_tokens(place.lat, place.lng, dict.fromkeys(f"{name} {body}".split()), name.split())
+    grid_words = scoped_tokens(place.lat, place.lng, dict.fromkeys(f"{name} {body}".split()), "w")
     return PlaceDocument(
         place.id,
         name,
         body,
         area,
         grid_words,
-        grid_names,
         place.lat,
         place.lng,
         place.category_code,
@@ -209,7 +207,11 @@ def _write_grid_documents(connection: Connection, documents: Sequence[PlaceDocum
     if connection.dialect.name == "sqlite":
         ids = [{"id": doc.id} for doc in documents]
         connection.execute(text("DELETE FROM search_place_grid WHERE rowid = :id"), ids)
-        rows = [{"id": doc.id, "grid": f"{doc.grid_words} {doc.grid_names}"} for doc in documents]
+        # FTS5 tells name matches by the name's words scoped again (`n`); PostgreSQL tests `name_doc` per row.
+        rows = [
+            {"id": doc.id, "grid": f"{doc.grid_words} {scoped_tokens(doc.lat, doc.lng, doc.name.split(), 'n')}"}
+            for doc in documents
+        ]
         connection.execute(_SQLITE_GRID, rows)
         return
     rows = [doc._asdict() | {"grid": doc.grid_words.split(), "name": doc.name.split()} for doc in documents]

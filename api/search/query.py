@@ -15,19 +15,12 @@ _fts_place = table("search_place", column("rowid", Integer))
 _pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"), column("area_doc"))
 
 
-def place_ids_matching(plan: QueryPlan, dialect: str, *, names_only: bool = False) -> Select:
-    """SELECT of the ids of places whose document (or name alone) matches the plan."""
-    if dialect == "sqlite":
-        expression = to_fts5(plan, "name" if names_only else None)
-        return select(_fts_place.c.rowid).where(
-            text("search_place MATCH :fts").bindparams(bindparam("fts", expression, unique=True))
-        )
-    tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
-    # `doc` (names and bodies) carries the GIN index; names are checked only on the rows it finds.
-    conditions = [_pg_place.c.doc.op("@@")(tsquery)]
-    if names_only:
-        conditions.append(_pg_place.c.name_doc.op("@@")(tsquery))
-    return select(_pg_place.c.place_id).where(*conditions)
+def _fts_place_ids(plan: QueryPlan, *, names_only: bool = False) -> Select:
+    """SQLite: SELECT of the ids of places whose document (or name alone) matches the plan."""
+    expression = to_fts5(plan, "name" if names_only else None)
+    return select(_fts_place.c.rowid).where(
+        text("search_place MATCH :fts").bindparams(bindparam("fts", expression, unique=True))
+    )
 
 
 @dataclass(frozen=True)
@@ -48,10 +41,8 @@ def place_match(
         # FTS5 answers a MATCH with rowids; the name reading is a second MATCH on the name column.
         return PlaceMatch(
             join=None,
-            condition=id_column.in_(place_ids_matching(narrowed, dialect)),
-            name_hit=case(
-                (id_column.in_(place_ids_matching(plan, dialect, names_only=True)), literal(1)), else_=literal(0)
-            ),
+            condition=id_column.in_(_fts_place_ids(narrowed)),
+            name_hit=case((id_column.in_(_fts_place_ids(plan, names_only=True)), literal(1)), else_=literal(0)),
         )
     # One join: the GIN index finds the documents, and the name test runs only on the rows found.
     tsquery = text("CAST(:tsq AS tsquery)").bindparams(bindparam("tsq", to_tsquery(plan), unique=True))
@@ -141,6 +132,11 @@ def content_matching(plan: QueryPlan, dialect: str, kind: str) -> Select:
     )
 
 
+@functools.cache
+def _probe(dialect: str, kind: str) -> PreparedRead:
+    return PreparedRead(_probe_statement(dialect, kind))
+
+
 def _probe_statement(dialect: str, kind: str) -> Select:
     """Whether anything of `kind` (place, event, article, bundle) matches a plan given as `probe`."""
     if kind == "place":
@@ -152,16 +148,6 @@ def _probe_statement(dialect: str, kind: str) -> Select:
         return statement.where(_fts_content.c.kind == kind).limit(1)
     statement = select(_pg_content.c.key).where(_pg_content.c.doc.op("@@")(text("CAST(:probe AS tsquery)")))
     return statement.where(_pg_content.c.kind == kind).limit(1)
-
-
-_PROBES: dict[tuple[str, str], PreparedRead] = {}
-
-
-def _probe(dialect: str, kind: str) -> PreparedRead:
-    prepared = _PROBES.get((dialect, kind))
-    if prepared is None:
-        prepared = _PROBES[dialect, kind] = PreparedRead(_probe_statement(dialect, kind))
-    return prepared
 
 
 async def best_plan(source: AsyncSession | Reader, text_query: str, *, content_too: bool = False) -> QueryPlan:
