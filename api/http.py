@@ -10,7 +10,7 @@ from pydantic import BaseModel
 Language = Literal["zh", "en"]
 
 
-async def preferred_language(request: Request) -> Language:
+def request_language(request: Request) -> Language:
     """The best of zh/en by the Accept-Language header's q-values; Chinese when nothing matches."""
     header = request.headers.get("accept-language", "")
     best: tuple[float, Language] = (0.0, "zh")
@@ -29,6 +29,10 @@ async def preferred_language(request: Request) -> Language:
         if language and score > best[0]:
             best = (score, language)
     return best[1]
+
+
+async def preferred_language(request: Request) -> Language:
+    return request_language(request)
 
 
 LanguageDep = Annotated[Language, Depends(preferred_language)]

@@ -6,18 +6,28 @@ import asyncio
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.config import Settings
-from api.db import Database, get_auth_session, get_read_session, get_reader, get_session, unit_of_work
+from api.db import (
+    Database,
+    PublicRead,
+    get_auth_session,
+    get_public_read,
+    get_read_session,
+    get_session,
+    unit_of_work,
+)
 from api.directory import open_now
+from api.http import request_language
 from api.lifecycle import migrate
 from api.main import create_app
 from api.prepared import SessionReader
@@ -111,8 +121,16 @@ def make_app(database: Database, database_url: str, session: AsyncSession) -> Ap
         application.dependency_overrides[get_session] = session_in_test_transaction
         application.dependency_overrides[get_read_session] = read_session_in_test_transaction
         application.dependency_overrides[get_auth_session] = read_session_in_test_transaction
+
         # Driver-level reads too run inside the test's transaction, so they see what the test wrote.
-        application.dependency_overrides[get_reader] = lambda: SessionReader(session)
+        @asynccontextmanager
+        async def test_session() -> AsyncIterator[AsyncSession]:
+            yield session
+
+        async def public_read_in_test_transaction(request: Request) -> PublicRead:
+            return PublicRead(SessionReader(session), request_language(request), test_session)
+
+        application.dependency_overrides[get_public_read] = public_read_in_test_transaction
         return application
 
     return build

@@ -73,3 +73,26 @@ async def test_a_request_never_holds_two_connections(database: Database) -> None
         assert isinstance(on_session, SessionReader)
         assert (await _BY_ID.first(on_session, place_id=place_id)).id == place_id
         assert on_session.database_key is database.reader.database_key
+
+
+async def test_public_lists_return_every_read_connection(live_app: FastAPI, database: Database) -> None:
+    # A list opens its read session only for the shapes that are not prepared, and must then close it: a session
+    # left open would keep its pooled connection until the garbage collector found it.
+    place_id = await _published_place_id(database)
+    pool = database.read_engine.sync_engine.pool
+    shapes = [
+        {"q": "养老"},
+        {"q": "养老", "sort": "name"},
+        {"q": "公园", "facets": "category,district"},
+        {"category": "elder_care", "sort": "updated"},
+        {"near": "31.2304,121.4737", "radius_m": "5000", "sort": "distance", "limit": "2"},
+    ]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://t") as client:
+        answers = [await client.get("/v1/places", params=params) for params in shapes]
+        answers.append(await client.get(f"/v1/places/{place_id}/nearby", params={"radius_m": "3000"}))
+        refused = await client.get("/v1/places", params={"q": "养老", "sort": "name", "cursor": "not-a-cursor"})
+
+    assert [answer.status_code for answer in answers] == [200] * len(answers)
+    assert all(answer.json()["items"] for answer in answers), [answer.url for answer in answers]
+    assert refused.status_code == 400
+    assert pool.checkedout() == 0

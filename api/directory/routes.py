@@ -3,12 +3,19 @@
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from fastapi.encoders import jsonable_encoder
 
-from api.db import ReaderDep, ReadSessionDep
+from api.db import PublicReadDep, ReadSessionDep
 from api.directory import bundles, catalogue, content, places, sync
-from api.directory.params import CategoryFilter, CoordParam, DistrictFilter, RadiusParam, place_query
+from api.directory.params import (
+    CategoryFilter,
+    CoordParam,
+    DistrictFilter,
+    PlaceQueryDep,
+    PlaceSearchParams,
+    RadiusParam,
+)
 from api.directory.place_query import PlaceQuery
 from api.directory.schemas import (
     ArticleDetail,
@@ -53,33 +60,26 @@ def _page_of_all(request: Request, items: list, kind: str, limit: int, cursor: s
 
 
 # The places routes come first: routes are matched in order, and these take most of the traffic.
-@router.get("/places", response_model=PlacePage)
-async def list_places(
-    request: Request,
-    session: ReadSessionDep,
-    reader: ReaderDep,
-    language: LanguageDep,
-    query: Annotated[PlaceQuery, Depends(place_query)],
-) -> Response:
+@router.get("/places", response_model=PlacePage, openapi_extra=PlaceSearchParams.openapi_extra())
+async def list_places(request: Request, public: PublicReadDep, query: PlaceQueryDep) -> Response:
     # By the reader: a search that opens no session transaction runs all its reads on the read pool.
-    await catalogue.require_filter_values(reader, category=query.category, district=query.district, street=query.street)
-    results = await places.search_places(session, reader, language, query)
+    await catalogue.require_filter_values(
+        public.reader, category=query.category, district=query.district, street=query.street
+    )
+    async with public.session() as session:
+        results = await places.search_places(session, public.reader, public.language, query)
     return _page(request, results.items, results.next_cursor, facets=results.facets)
 
 
 @router.get("/places/{place_id}", response_model=PlaceDetail)
-async def get_place(
-    request: Request, reader: ReaderDep, language: LanguageDep, place_id: PathId, coord: CoordParam = "wgs84"
-) -> Response:
-    return json_with_etag(request, await places.place_detail(reader, place_id, language, coord))
+async def get_place(request: Request, public: PublicReadDep, place_id: PathId, coord: CoordParam = "wgs84") -> Response:
+    return json_with_etag(request, await places.place_detail(public.reader, place_id, public.language, coord))
 
 
 @router.get("/places/{place_id}/nearby", response_model=PlacePage)
 async def list_nearby_places(
     request: Request,
-    session: ReadSessionDep,
-    reader: ReaderDep,
-    language: LanguageDep,
+    public: PublicReadDep,
     place_id: PathId,
     category: CategoryFilter = None,
     radius_m: RadiusParam = 1000,
@@ -88,19 +88,20 @@ async def list_nearby_places(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> Response:
     """Other published places around this one, nearest first."""
-    await catalogue.require_filter_values(session, category=category)
-    origin = await places.place_location(session, place_id)
-    query = PlaceQuery(
-        category=category,
-        near=origin,
-        radius_m=radius_m,
-        sort="distance",
-        coord=coord,
-        limit=limit,
-        cursor=cursor,
-        exclude_id=place_id,
-    )
-    results = await places.search_places(session, reader, language, query)
+    async with public.session() as session:
+        await catalogue.require_filter_values(session, category=category)
+        origin = await places.place_location(session, place_id)
+        query = PlaceQuery(
+            category=category,
+            near=origin,
+            radius_m=radius_m,
+            sort="distance",
+            coord=coord,
+            limit=limit,
+            cursor=cursor,
+            exclude_id=place_id,
+        )
+        results = await places.search_places(session, public.reader, public.language, query)
     return _page(request, results.items, results.next_cursor)
 
 

@@ -194,3 +194,42 @@ async def test_a_listing_in_a_new_street_shows_its_name_at_once(
 
     assert detail["street_name"] == "虹桥临空经济示范区"
     assert listed[place.id]["street_name"] == "虹桥临空经济示范区"
+
+
+async def test_every_bad_search_parameter_is_named_at_once(client: httpx.AsyncClient) -> None:
+    response = await client.get(
+        "/v1/places",
+        params={"near": "31.2,abc", "radius_m": "0", "open_now": "perhaps", "coord": "mars", "limit": "ten"},
+    )
+
+    assert response.status_code == 422
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "validation_failed"
+    named = {tuple(error["loc"]) for error in response.json()["errors"]}
+    assert named == {("query", name) for name in ("near", "radius_m", "open_now", "coord", "limit")}
+    # Parameters this route does not take are ignored, as before; repeated ones count once (the last).
+    fine = await client.get("/v1/places?q=公园&q=养老&utm_source=poster")
+    assert fine.status_code == 200
+    assert fine.json() == (await client.get("/v1/places", params={"q": "养老"})).json()
+
+
+async def test_the_place_search_parameters_are_documented(client: httpx.AsyncClient) -> None:
+    operation = (await client.get("/openapi.json")).json()["paths"]["/v1/places"]["get"]
+    parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
+
+    assert set(parameters) == {
+        "q", "category", "district", "street", "near", "radius_m", "open_now", "accessibility", "available",
+        "sort", "coord", "facets", "limit", "cursor",
+    }  # fmt: skip
+    assert all(parameter["in"] == "query" and not parameter["required"] for parameter in parameters.values())
+    assert parameters["radius_m"]["schema"]["maximum"] == 50_000
+    assert parameters["limit"]["schema"] == {
+        "default": 20,
+        "maximum": 100,
+        "minimum": 1,
+        "title": "Limit",
+        "type": "integer",
+    }
+    assert set(parameters["sort"]["schema"]["anyOf"][0]["enum"]) == {"relevance", "distance", "name", "updated"}
+    assert "pinyin" in parameters["q"]["description"]
+    assert "422" in operation["responses"]
