@@ -3,13 +3,13 @@
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field
 
 from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.directory.place_query import PlaceQuery, PlaceSort
 from api.errors import ValidationFailed
 from api.geo import CoordSystem, to_wgs84
+from api.http import MAX_ID, RouteParams
 
 MAX_RADIUS_M = 50_000
 
@@ -58,15 +58,8 @@ def parse_list(name: str, value: str | None, allowed: tuple[str, ...]) -> tuple[
     return items
 
 
-class PlaceSearchParams(BaseModel):
-    """The query string of a place search, validated in one pass.
-
-    FastAPI validates declared query parameters one by one, re-deriving each one's annotation on every request:
-    for these fourteen that cost more CPU than the rest of a first page's work in Python (bench/README.md). The
-    constraints and messages are pydantic's, as they were; `openapi_parameters` documents them the same way.
-    """
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
+class PlaceSearchParams(RouteParams):
+    """The query string of a place search (/v1/places)."""
 
     q: str | None = Field(None, **_Q)
     category: str | None = Field(None, **_CATEGORY)
@@ -89,31 +82,9 @@ class PlaceSearchParams(BaseModel):
     limit: int = Field(20, ge=1, le=100)
     cursor: str | None = Field(None, max_length=512)
 
-    @classmethod
-    def openapi_extra(cls) -> dict[str, Any]:
-        """The fields as OpenAPI query parameters, and the 422 answer FastAPI documents for declared ones."""
-        parameters = []
-        for name, schema in cls.model_json_schema()["properties"].items():
-            parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": schema}
-            if "description" in schema:
-                parameter["description"] = schema["description"]
-            parameters.append(parameter)
-        invalid = {"$ref": "#/components/schemas/HTTPValidationError"}
-        return {
-            "parameters": parameters,
-            "responses": {
-                "422": {"description": "Validation Error", "content": {"application/json": {"schema": invalid}}}
-            },
-        }
-
 
 async def place_query(request: Request) -> PlaceQuery:
-    try:
-        params = PlaceSearchParams.model_validate(dict(request.query_params))
-    except ValidationError as error:
-        raise RequestValidationError(
-            [{**detail, "loc": ("query", *detail["loc"])} for detail in error.errors(include_url=False)]
-        ) from None
+    params = PlaceSearchParams.from_request(request)
     wgs_near = parse_near(params.near, params.coord)
     if params.sort == "distance" and wgs_near is None:
         raise _problem("sort", "sort=distance needs `near`")
@@ -137,3 +108,19 @@ async def place_query(request: Request) -> PlaceQuery:
 
 
 PlaceQueryDep = Annotated[PlaceQuery, Depends(place_query)]
+
+
+class PlaceDetailParams(RouteParams):
+    """A place by id (/v1/places/{place_id})."""
+
+    path_fields = frozenset({"place_id"})
+
+    place_id: int = Field(ge=1, le=MAX_ID)
+    coord: CoordSystem = Field("wgs84", **_COORD)
+
+
+async def place_detail_params(request: Request) -> PlaceDetailParams:
+    return PlaceDetailParams.from_request(request)
+
+
+PlaceDetailDep = Annotated[PlaceDetailParams, Depends(place_detail_params)]

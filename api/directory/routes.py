@@ -12,6 +12,8 @@ from api.directory.params import (
     CategoryFilter,
     CoordParam,
     DistrictFilter,
+    PlaceDetailDep,
+    PlaceDetailParams,
     PlaceQueryDep,
     PlaceSearchParams,
     RadiusParam,
@@ -71,9 +73,10 @@ async def list_places(request: Request, public: PublicReadDep, query: PlaceQuery
     return _page(request, results.items, results.next_cursor, facets=results.facets)
 
 
-@router.get("/places/{place_id}", response_model=PlaceDetail)
-async def get_place(request: Request, public: PublicReadDep, place_id: PathId, coord: CoordParam = "wgs84") -> Response:
-    return json_with_etag(request, await places.place_detail(public.reader, place_id, public.language, coord))
+@router.get("/places/{place_id}", response_model=PlaceDetail, openapi_extra=PlaceDetailParams.openapi_extra())
+async def get_place(request: Request, public: PublicReadDep, params: PlaceDetailDep) -> Response:
+    detail = await places.place_detail(public.reader, params.place_id, public.language, params.coord)
+    return json_with_etag(request, detail)
 
 
 @router.get("/places/{place_id}/nearby", response_model=PlacePage)

@@ -162,9 +162,12 @@ async def test_drafts_archived_and_deleted_places_stay_private(
 
 async def test_missing_and_malformed_ids(client: httpx.AsyncClient) -> None:
     assert (await client.get("/v1/places/99999999")).status_code == 404
-    assert (await client.get("/v1/places/0")).status_code == 422
-    assert (await client.get("/v1/places/abc")).status_code == 422
-    assert (await client.get("/v1/places/99999999999999999999")).status_code == 422
+    for malformed in ("0", "abc", "99999999999999999999"):
+        response = await client.get(f"/v1/places/{malformed}")
+        assert response.status_code == 422 and response.json()["code"] == "validation_failed"
+        assert [error["loc"] for error in response.json()["errors"]] == [["path", "place_id"]]
+    both = await client.get("/v1/places/-1", params={"coord": "mars"})
+    assert sorted(error["loc"][0] for error in both.json()["errors"]) == ["path", "query"]
 
 
 async def test_a_listing_in_a_new_street_shows_its_name_at_once(
@@ -214,7 +217,13 @@ async def test_every_bad_search_parameter_is_named_at_once(client: httpx.AsyncCl
 
 
 async def test_the_place_search_parameters_are_documented(client: httpx.AsyncClient) -> None:
-    operation = (await client.get("/openapi.json")).json()["paths"]["/v1/places"]["get"]
+    paths = (await client.get("/openapi.json")).json()["paths"]
+    detail = paths["/v1/places/{place_id}"]["get"]["parameters"]
+    assert [(parameter["name"], parameter["in"], parameter["required"]) for parameter in detail] == [
+        ("place_id", "path", True),
+        ("coord", "query", False),
+    ]
+    operation = paths["/v1/places"]["get"]
     parameters = {parameter["name"]: parameter for parameter in operation["parameters"]}
 
     assert set(parameters) == {
