@@ -29,16 +29,22 @@ class _Compiled:
     parameter_order: tuple[str, ...]
     constants: dict[str, Any]
     row_type: Any  # namedtuple class of the selected column names
-    processors: tuple[Callable[[Any], Any] | None, ...]
+    # (position, processor) of the few columns whose driver values need converting (SQLite's booleans and times):
+    # a page is ~20 rows of ~20 columns, and walking every column of every row cost more than converting these.
+    processors: tuple[tuple[int, Callable[[Any], Any]], ...]
 
     def arguments(self, parameters: dict[str, Any]) -> list[Any]:
         return [parameters[name] if name in parameters else self.constants[name] for name in self.parameter_order]
 
     def row(self, values: Sequence[Any]) -> PreparedRow:
-        return self.row_type._make(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.processors, values, strict=True)
-        )
+        if not self.processors:
+            return self.row_type._make(values)
+        converted = list(values)
+        for position, process in self.processors:
+            value = converted[position]
+            if value is not None:
+                converted[position] = process(value)
+        return self.row_type._make(converted)
 
 
 def _result_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
@@ -125,7 +131,11 @@ class PreparedRead:
                 parameter_order=tuple(result.positiontup or ()),
                 constants={key: value for key, value in result.params.items() if value is not None},
                 row_type=namedtuple("PreparedRow", self.statement.selected_columns.keys()),  # noqa: PYI024
-                processors=tuple(_result_processor(column.type, dialect) for column in columns),
+                processors=tuple(
+                    (position, process)
+                    for position, column in enumerate(columns)
+                    if (process := _result_processor(column.type, dialect)) is not None
+                ),
             )
             self._by_dialect[dialect.name] = compiled
         return compiled
