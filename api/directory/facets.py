@@ -4,13 +4,13 @@ from collections.abc import Iterable
 from typing import Any
 
 from api.directory.reference import ReferenceNames
-from api.directory.schemas import FacetCount
 from api.http import Language, localized
 
+# FacetCount fields (api.directory.schemas) as a plain dict, serialised with the page as summaries are.
+FacetCounts = dict[str, list[dict[str, Any]]]
 
-def facet_counts(
-    rows: Iterable[Any], names: ReferenceNames, language: Language, facets: Iterable[str]
-) -> dict[str, list[FacetCount]]:
+
+def facet_counts(rows: Iterable[Any], names: ReferenceNames, language: Language, facets: Iterable[str]) -> FacetCounts:
     """`rows`: counts per (category_code, district_code) as `matches`; the largest count first, then by code."""
     totals: dict[str, dict[str, list]] = {"category": {}, "district": {}}
     for row in rows:
@@ -23,7 +23,7 @@ def facet_counts(
             entry[1] += row.matches
     return {
         facet: [
-            FacetCount(value=value, name=name, count=count)
+            {"value": value, "name": name, "count": count}
             for value, (name, count) in sorted(totals[facet].items(), key=lambda item: (-item[1][1], item[0]))
         ]
         for facet in facets

@@ -13,8 +13,9 @@ general path (`places._page_rows`), which returns the same rows and cursors.
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, bindparam, column, select, table, text
 
@@ -112,13 +113,9 @@ def hit_parameters(query: PlaceQuery, plan: QueryPlan, dialect: str, cells: list
     }
 
 
-class _Hit(NamedTuple):
-    place_id: int
-    category_code: str
-    district_code: str
-    schedule_id: int | None
-    distance_sq: float
-    name_hit: int
+# Positions in a record of the hits statement: the matches are read and filtered as the driver returns them, as
+# a named row each cost more than the read (there are tens to hundreds per request).
+_ID, _CATEGORY, _DISTRICT, _SCHEDULE, _DISTANCE_SQ, _NAME_HIT = range(6)
 
 
 @dataclass(frozen=True)
@@ -133,10 +130,6 @@ class LocalPage:
     rows: list[PreparedRow]  # summary rows of the page, in order
     next_cursor: str | None
     facet_rows: list[FacetRow]  # counts of every match, for the facets
-
-
-def _in_category(code: str, wanted: str) -> bool:
-    return code == wanted or code.startswith(wanted + ".")
 
 
 class LocalSearch:
@@ -160,19 +153,18 @@ class LocalSearch:
         dialect = reader.dialect.name
         hits_read, page_read = self._prepared(dialect)
         records = await hits_read.values(reader, **hit_parameters(query, plan, dialect, cells))
-        hits = [_Hit(*record[:5], int(record[5])) for record in records]
         open_ids: frozenset[int] = frozenset()
         if query.open_now:
-            if not schedules.knows({hit.schedule_id for hit in hits if hit.schedule_id is not None}):
+            if not schedules.knows({hit[_SCHEDULE] for hit in records if hit[_SCHEDULE] is not None}):
                 await schedules.refresh(reader)
             open_ids = schedules.open_ids()
-        hits = [hit for hit in hits if _kept(hit, query, open_ids)]
+        hits = _kept(records, query, open_ids)
         by_relevance = query.effective_sort == "relevance"
         hits.sort(key=_by_relevance if by_relevance else _by_distance)
         page = hits[: query.limit]
         rows: list[PreparedRow] = []
         if page:
-            ids = [hit.place_id for hit in page]
+            ids = [hit[_ID] for hit in page]
             found = await page_read.all(reader, page_ids=json.dumps(ids) if dialect == "sqlite" else ids)
             by_id = {row.id: row for row in found}
             rows = [by_id[place_id] for place_id in ids if place_id in by_id]
@@ -180,24 +172,29 @@ class LocalSearch:
         if len(hits) > query.limit:
             # The general path's cursor keys: (name hit, distance, id) by relevance, (distance, id) by distance.
             last = page[-1]
-            key = [last.name_hit, last.distance_sq, last.place_id] if by_relevance else list(_by_distance(last))
+            key = [int(last[_NAME_HIT]), last[_DISTANCE_SQ], last[_ID]] if by_relevance else list(_by_distance(last))
             next_cursor = encode_cursor(cursor_kind(query.effective_sort, len(key)), key)
-        counts = Counter((hit.category_code, hit.district_code) for hit in hits) if query.facets else Counter()
+        counts = Counter((hit[_CATEGORY], hit[_DISTRICT]) for hit in hits) if query.facets else Counter()
         facet_rows = [FacetRow(category, district, matches) for (category, district), matches in counts.items()]
         return LocalPage(rows, next_cursor, facet_rows)
 
 
-def _by_relevance(hit: _Hit) -> tuple[int, float, int]:
-    return -hit.name_hit, hit.distance_sq, hit.place_id
+def _kept(records: Sequence[Sequence[Any]], query: PlaceQuery, open_ids: frozenset[int]) -> list[Sequence[Any]]:
+    """The matches that pass the filters the grid does not apply itself: one pass for each filter asked for."""
+    kept = list(records)
+    if query.category is not None:
+        wanted, subtree = query.category, query.category + "."
+        kept = [hit for hit in kept if hit[_CATEGORY] == wanted or hit[_CATEGORY].startswith(subtree)]
+    if query.district is not None:
+        kept = [hit for hit in kept if hit[_DISTRICT] == query.district]
+    if query.open_now:
+        kept = [hit for hit in kept if hit[_SCHEDULE] in open_ids]
+    return kept
 
 
-def _by_distance(hit: _Hit) -> tuple[float, int]:
-    return hit.distance_sq, hit.place_id
+def _by_relevance(hit: Sequence[Any]) -> tuple[int, float, int]:
+    return -hit[_NAME_HIT], hit[_DISTANCE_SQ], hit[_ID]
 
 
-def _kept(hit: _Hit, query: PlaceQuery, open_ids: frozenset[int]) -> bool:
-    if query.category is not None and not _in_category(hit.category_code, query.category):
-        return False
-    if query.district is not None and hit.district_code != query.district:
-        return False
-    return not query.open_now or hit.schedule_id in open_ids
+def _by_distance(hit: Sequence[Any]) -> tuple[float, int]:
+    return hit[_DISTANCE_SQ], hit[_ID]

@@ -13,12 +13,11 @@ from sqlalchemy import Integer, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory import local_search, nearest
-from api.directory.facets import facet_counts
+from api.directory.facets import FacetCounts, facet_counts
 from api.directory.open_now import OpenSchedules, open_schedules
 from api.directory.place_query import PlacePlan, PlaceQuery, cursor_kind, page_key
 from api.directory.queries import after, order_by, publicly_visible, to_local
 from api.directory.reference import ReferenceNames, reference_names
-from api.directory.schemas import FacetCount
 from api.errors import NotFound
 from api.geo import CoordSystem, from_wgs84, haversine_m
 from api.http import Language, localized
@@ -34,7 +33,7 @@ from models import Place
 class PlaceResults:
     items: list[dict[str, Any]]  # PlaceSummary fields
     next_cursor: str | None
-    facets: dict[str, list[FacetCount]] | None = field(default=None)
+    facets: FacetCounts | None = field(default=None)
 
 
 _SUMMARY_COLUMNS = (
@@ -239,7 +238,7 @@ def _index_first_page(dialect: str, *, in_district: bool) -> PreparedRead:
     return PreparedRead(statement)
 
 
-async def _facets(session: AsyncSession, plan: PlacePlan, language: Language) -> dict[str, list[FacetCount]]:
+async def _facets(session: AsyncSession, plan: PlacePlan, language: Language) -> FacetCounts:
     """Counts per category and per district of every match, from one grouped query."""
     statement = (
         plan.joined(select(Place.category_code, Place.district_code, func.count().label("matches")).select_from(Place))

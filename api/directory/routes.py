@@ -4,10 +4,10 @@ from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.encoders import jsonable_encoder
 
 from api.db import PublicReadDep, ReadSessionDep
 from api.directory import bundles, catalogue, content, places, sync
+from api.directory.facets import FacetCounts
 from api.directory.params import (
     CategoryFilter,
     CoordParam,
@@ -44,14 +44,13 @@ router = APIRouter(prefix="/v1", tags=["directory"])
 DistrictCode = Annotated[str, Path(pattern=r"^\d{6}$", examples=["310104"])]
 
 
-def _page(request: Request, items: list, next_cursor: str | None, **extra: Any) -> Response:
+def _page(request: Request, items: list, next_cursor: str | None, facets: FacetCounts | None = None) -> Response:
     payload: dict[str, Any] = {
         "items": [plain(item) for item in items],
         "next_cursor": next_cursor,
     }
-    for name, value in extra.items():
-        if value is not None:
-            payload[name] = jsonable_encoder(value)
+    if facets is not None:
+        payload["facets"] = facets
     return json_with_etag(request, payload)
 
 
