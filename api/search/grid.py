@@ -14,7 +14,7 @@ those from `place` by rowid, which costs it less than FTS5's own content table.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from api.geo import bounding_box
 from api.search.tokens import QueryPlan, to_fts5, to_tsquery
@@ -54,11 +54,26 @@ def match_parameters(plan: QueryPlan, dialect: str, cells: list[Cell]) -> dict[s
     an array the GIN index takes one element at a time (one large OR costs every candidate a test of all of
     it), on SQLite one FTS5 expression. Name matches: on SQLite the plan per cell in the names' scope (FTS5
     answers it from its index); on PostgreSQL the plain plan, tested on the few matching rows' names."""
-    words = [plan.scoped(_scope(cell, "w")) for cell in cells]
+    render = to_fts5 if dialect == "sqlite" else to_tsquery
+    words = _per_cell(plan, render, [_scope(cell, "w") for cell in cells])
     if dialect == "sqlite":
-        names = [plan.scoped(_scope(cell, "n")) for cell in cells]
+        names = _per_cell(plan, render, [_scope(cell, "n") for cell in cells])
         return {
-            "grid_words": " OR ".join(f"({to_fts5(scoped)})" for scoped in words),
-            "grid_names": " OR ".join(f"({to_fts5(scoped)})" for scoped in names),
+            "grid_words": " OR ".join(f"({expression})" for expression in words),
+            "grid_names": " OR ".join(f"({expression})" for expression in names),
         }
-    return {"grid_words": [to_tsquery(scoped) for scoped in words], "grid_names": to_tsquery(plan)}
+    return {"grid_words": words, "grid_names": to_tsquery(plan)}
+
+
+# Stands for a cell's scope in a plan rendered once: no token holds it (NUL cannot reach the databases' text).
+_SCOPE_MARK = "\x00"
+
+
+def _per_cell(plan: QueryPlan, render: Callable[[QueryPlan], str], scopes: list[str]) -> list[str]:
+    """The plan rendered in each scope. A scope is a prefix of every token, so the plan is rendered once with a
+    mark for it and the mark replaced per cell: rendering it anew for each of up to 64 cells cost more than the
+    rest of the request's search logic."""
+    template = render(plan.scoped(_SCOPE_MARK))
+    if template.count(_SCOPE_MARK) != sum(len(term.tokens) for alternatives in plan.words for term in alternatives):
+        return [render(plan.scoped(scope)) for scope in scopes]
+    return [template.replace(_SCOPE_MARK, scope) for scope in scopes]

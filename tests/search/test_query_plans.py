@@ -1,6 +1,7 @@
 """What a query asks of the index: no spelling that could add a match is lost, none that cannot is sent."""
 
-from api.search.tokens import Term, parse_query, to_fts5, to_tsquery
+from api.search import grid
+from api.search.tokens import QueryPlan, Term, parse_query, to_fts5, to_tsquery
 
 
 def test_longer_spellings_that_add_no_match_are_left_out() -> None:
@@ -16,3 +17,18 @@ def test_a_prefix_never_stands_in_for_whole_words() -> None:
     assert Term(("yanglao",), prefix=True) in elderly and Term(("养老",)) in elderly
     (toilet,) = parse_query("厕所").words
     assert Term(("卫生", "生间")) in toilet and Term(("洗手", "手间")) in toilet
+
+
+def test_words_near_a_point_ask_each_cell_for_exactly_the_plan() -> None:
+    cells = grid.cells_around(31.2304, 121.4737, 3000)
+    for text in ("厕所", "老人 吃饭", "yanglao", "toilet"):
+        plan = parse_query(text)
+        asked = grid.match_parameters(plan, "postgresql", cells)["grid_words"]
+        assert asked == [to_tsquery(plan.scoped(f"g{row}x{column}w")) for row, column in cells]
+        sqlite = grid.match_parameters(plan, "sqlite", cells)["grid_words"]
+        assert sqlite == " OR ".join(f"({to_fts5(plan.scoped(f'g{row}x{column}w'))})" for row, column in cells)
+    # A token that holds the character standing for the cell is still asked for as it is.
+    odd = QueryPlan(((Term(("a\x00b",)),),))
+    assert grid.match_parameters(odd, "postgresql", cells[:2])["grid_words"] == [
+        to_tsquery(odd.scoped(f"g{row}x{column}w")) for row, column in cells[:2]
+    ]
