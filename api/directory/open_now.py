@@ -7,6 +7,7 @@ out once a minute and lets "open now" be an SQL filter (`schedule_id IN …`) an
 import math
 import time
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select
@@ -56,9 +57,19 @@ class OpenSchedules:
         return self._open
 
     def is_open(self, schedule_id: int | None, now: datetime | None = None) -> bool | None:
-        if schedule_id is None or schedule_id not in self._hours or schedule_id in self._unknown:
-            return None
-        return schedule_id in self.open_ids(now)
+        return self.open_state(now)(schedule_id)
+
+    def open_state(self, now: datetime | None = None) -> Callable[[int | None], bool | None]:
+        """Whether a schedule is open at `now` (None: unknown schedule, or no hours to tell), for the many rows of
+        a page: the open set is looked up once, not once per row."""
+        open_ids, hours, unknown = self.open_ids(now), self._hours, self._unknown
+
+        def state(schedule_id: int | None) -> bool | None:
+            if schedule_id is None or schedule_id not in hours or schedule_id in unknown:
+                return None
+            return schedule_id in open_ids
+
+        return state
 
     def knows(self, schedule_ids: set[int]) -> bool:
         return schedule_ids <= self._hours.keys()

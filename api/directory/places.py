@@ -4,7 +4,7 @@ Hot paths select columns rather than ORM objects and build each summary once.
 """
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -62,7 +62,11 @@ async def _core(session: AsyncSession, statement: Any, parameters: dict[str, Any
 
 
 def _summary(
-    row: Any, language: Language, now: datetime, query: PlaceQuery, schedules: OpenSchedules, names: ReferenceNames
+    row: Any,
+    language: Language,
+    query: PlaceQuery,
+    open_state: Callable[[int | None], bool | None],
+    names: ReferenceNames,
 ) -> dict[str, Any]:
     """A PlaceSummary as a plain dict: built once and serialised by orjson, with no model in between."""
     lat, lng = from_wgs84(row.lat, row.lng, query.coord)
@@ -79,7 +83,7 @@ def _summary(
         "street_name": names.streets.get(row.street_code) if row.street_code else None,
         "address": localized(language, row.address, row.address_en),
         "location": {"lat": round(lat, 6), "lng": round(lng, 6)},
-        "open_now": schedules.is_open(row.schedule_id, now),
+        "open_now": open_state(row.schedule_id),
         "sample": row.is_sample,
     }
     if category.live_capacity_unit:
@@ -161,8 +165,8 @@ async def _summaries(
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(source)
     names = await reference_names(source, rows)
-    now = datetime.now(UTC)
-    return [_summary(row, language, now, query, schedules, names) for row in rows]
+    open_state = schedules.open_state(datetime.now(UTC))
+    return [_summary(row, language, query, open_state, names) for row in rows]
 
 
 async def _results(
