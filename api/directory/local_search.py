@@ -26,6 +26,7 @@ from api.geo import METRES_PER_DEGREE, bounding_box
 from api.pagination import encode_cursor
 from api.prepared import PreparedRead, PreparedRow, Reader
 from api.search import grid
+from api.search.query import tsquery_parameter
 from api.search.tokens import QueryPlan
 from models import Place
 
@@ -67,7 +68,7 @@ def hits_statement(dialect: str) -> Select:
         words = _grid.c.grid_doc.op("@@")(text("ANY(CAST(:grid_words AS tsquery[]))"))
         # Tested on the matching rows only: a subquery's list of name matches could be planned as a scan of the
         # whole table, as the planner guesses scoped words to be far commoner than they are.
-        name_hit = _grid.c.name_doc.op("@@")(text("CAST(:grid_names AS tsquery)"))
+        name_hit = _grid.c.name_doc.op("@@")(tsquery_parameter("grid_names"))
     lat, lng = columns.lat, columns.lng
     distance_sq = flat_distance_sq(
         bindparam("lat", type_=Float), bindparam("lng", type_=Float), bindparam("lng_scale", type_=Float), of=(lat, lng)

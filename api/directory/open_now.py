@@ -56,9 +56,6 @@ class OpenSchedules:
             self._minute = minute
         return self._open
 
-    def is_open(self, schedule_id: int | None, now: datetime | None = None) -> bool | None:
-        return self.open_state(now)(schedule_id)
-
     def open_state(self, now: datetime | None = None) -> Callable[[int | None], bool | None]:
         """Whether a schedule is open at `now` (None: unknown schedule, or no hours to tell), for the many rows of
         a page: the open set is looked up once, not once per row."""
