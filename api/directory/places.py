@@ -9,7 +9,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Integer, bindparam, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory import local_search, nearest
@@ -24,7 +24,7 @@ from api.http import Language, localized
 from api.pagination import encode_cursor
 from api.prepared import PreparedRead, Reader, request_reader
 from api.search.grid import Cell
-from api.search.query import best_plan, indexed_match
+from api.search.query import best_plan, indexed_first_page
 from api.search.tokens import QueryPlan
 from models import Place
 
@@ -223,17 +223,7 @@ _LOCAL = local_search.LocalSearch(select(*_SUMMARY_COLUMNS))
 
 @functools.cache
 def _index_first_page(dialect: str, *, in_district: bool) -> PreparedRead:
-    match = indexed_match(dialect, in_district)
-    # Ordering by the label, not the expression again: SQLite would otherwise run the name match twice.
-    name_hit = match.name_hit.label("order_0")
-    page = (
-        select(match.id_column.label("page_id"), name_hit, match.id_column.label("order_1"))
-        .select_from(match.source)
-        .where(match.condition)
-        .order_by(name_hit.desc(), match.id_column.asc())
-        .limit(bindparam("page_limit", type_=Integer))
-        .subquery("page")
-    )
+    page = indexed_first_page(dialect, in_district).subquery("page")
     statement = (
         select(*_SUMMARY_COLUMNS, *page.c)
         .join(page, page.c.page_id == Place.id)

@@ -69,7 +69,8 @@ def _flat_strings(values: Iterable[Any]) -> list[str]:
     return strings
 
 
-def place_document(place: Any, names: dict) -> PlaceDocument:
+def place_document(place: Any, names: dict, *, area_names: bool = True) -> PlaceDocument:
+    """`area_names=False`: the area field before migration 0010, without the name's words."""
     district = names.get(place.district_code, (None, None))
     street = names.get(place.street_code, (None, None)) if place.street_code else (None, None)
     body = [
@@ -87,10 +88,12 @@ def place_document(place: Any, names: dict) -> PlaceDocument:
     places_pinyin, _ = document([district[0], street[0]], [])
     pinyin_only = " ".join(token for token in places_pinyin.split() if token.isascii())
     filters = " ".join(place_filter_tokens(place.category_code, place.district_code))
-    # The area field: every word scoped to the district, and the filter tokens again, so that a search within a
-    # district is answered by this field alone (its own index on PostgreSQL: the city-wide `doc` stays small).
+    # The area field: every word scoped to the district, the name's words again, and the filter tokens, so that a
+    # search within a district is answered by this field alone, name matches included (its own index on
+    # PostgreSQL: the city-wide `doc` stays small).
     words = dict.fromkeys(f"{name} {body_tokens} {pinyin_only}".split())
-    area = " ".join((*district_scoped(place.district_code, list(words)), filters))
+    name_words = district_scoped(place.district_code, name.split(), "n") if area_names else []
+    area = " ".join((*district_scoped(place.district_code, list(words)), *name_words, filters))
     body = f"{body_tokens} {pinyin_only} {filters}".strip()
     # The grid holds exactly the tokens of `doc` (name and body), so it finds exactly what `doc` finds.
     grid_words = scoped_tokens(place.lat, place.lng, dict.fromkeys(f"{name} {body}".split()), "w")
@@ -289,11 +292,13 @@ def _index_after_flush(session: Session, _context: Any) -> None:
     write_content_documents(connection, _content_documents(connection, written, names))
 
 
-def rebuild(connection: Connection, *, with_area: bool = True, with_grid: bool = True) -> dict[str, int]:
+def rebuild(
+    connection: Connection, *, with_area: bool = True, with_grid: bool = True, area_names: bool = True
+) -> dict[str, int]:
     """Re-tokenize everything (`svcdir reindex`): after a tokenizer or vocabulary change.
 
-    `with_area=False` and `with_grid=False` write the layouts before migrations 0008 and 0009, for the
-    migrations before them."""
+    `with_area=False`, `with_grid=False` and `area_names=False` write the layouts before migrations 0008, 0009
+    and 0010, for the migrations before them."""
     names = reference_names(connection)
     connection.execute(text("DELETE FROM search_place"))
     if with_grid:
@@ -306,7 +311,7 @@ def rebuild(connection: Connection, *, with_area: bool = True, with_grid: bool =
         if not batch:
             break
         visible = [place for place in batch if is_visible(place)]
-        documents = [place_document(place, names) for place in visible]
+        documents = [place_document(place, names, area_names=area_names) for place in visible]
         write_place_documents(connection, documents, with_area=with_area, with_grid=with_grid)
         counts["place"] += len(visible)
         last_id = batch[-1].id

@@ -121,18 +121,20 @@ def filter_token(kind: str, value: str) -> str:
     return "zz" + kind + re.sub(r"[^a-z0-9]", "", value.lower().replace(".", "9"))
 
 
-def district_scoped(district_code: str, tokens: list[str]) -> list[str]:
-    """Each token as found in one district's listings (`zzd310104w公园`).
+def district_scoped(district_code: str, tokens: list[str], field: str = "w") -> list[str]:
+    """Each token as found in one district's listings: their words (`zzd310104w公园`) or their names'
+    (`zzd310104n公园`).
 
     A search narrowed to a district then reads the short posting lists of its words in that district instead of
     intersecting the city-wide lists with the district's thousands of listings (PostgreSQL: half the time of
-    a q + district search; prefix terms keep working, as the scope is a prefix)."""
-    scope = district_scope(district_code)
+    a q + district search; prefix terms keep working, as the scope is a prefix). The names' words tell its name
+    matches from the same index, with no test of each match's name."""
+    scope = district_scope(district_code, field)
     return [scope + token for token in tokens]
 
 
-def district_scope(district_code: str) -> str:
-    return filter_token("d", district_code) + "w"
+def district_scope(district_code: str, field: str = "w") -> str:
+    return filter_token("d", district_code) + field
 
 
 def place_filter_tokens(category_code: str, district_code: str) -> list[str]:
@@ -159,10 +161,10 @@ class QueryPlan:
     def empty(self) -> bool:
         return not self.words
 
-    def narrowed(self, tokens: list[str], district: str | None = None) -> "QueryPlan":
+    def narrowed(self, tokens: list[str], district: str | None = None, field: str = "w") -> "QueryPlan":
         """The same plan, also requiring these exact tokens (structured filters) and, with `district`, its words
-        as found in that district (`district_scoped`)."""
-        words = self.scoped(district_scope(district)).words if district else self.words
+        as found in that district's listings (`district_scoped`; `field="n"`: in their names)."""
+        words = self.scoped(district_scope(district, field)).words if district else self.words
         return QueryPlan((*words, *((Term((token,)),) for token in tokens)))
 
     def scoped(self, scope: str) -> "QueryPlan":

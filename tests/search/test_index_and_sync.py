@@ -184,3 +184,37 @@ async def test_a_listing_moved_to_another_district_is_found_there_at_once(
     place.district_code, place.street_code = "310101", None
     await session.commit()
     assert await found_in("310101") and not await found_in("310104")
+
+
+async def test_within_a_district_name_matches_come_first_and_follow_renames(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    """The first page within a district tells name matches from the index itself: a listing whose name gains the
+    word joins them at once, and later pages (from `place`) carry on in the same order."""
+    in_description, in_name = (
+        await session.scalars(
+            select(Place).where(Place.status == "published", Place.district_code == "310105").order_by(Place.id.desc())
+        )
+    ).all()[:2]
+    in_description.name, in_description.description = "长宁区仙霞路睦邻小厨", "招牌杏花酥每日现做,老人凭卡九折"
+    in_name.name = "长宁区杏花酥铺"
+    await session.commit()
+
+    async def pages(**params: str) -> list[list[int]]:
+        found, cursor = [], None
+        while True:
+            answer = await client.get(
+                "/v1/places", params={"q": "杏花酥", **params, **({"cursor": cursor} if cursor else {})}
+            )
+            found.append([item["id"] for item in answer.json()["items"]])
+            if (cursor := answer.json()["next_cursor"]) is None:
+                return found
+
+    assert await pages(district="310105") == [[in_name.id, in_description.id]] == await pages()
+    assert await pages(district="310105", limit="1") == [[in_name.id], [in_description.id]]
+    in_description.name = "长宁区杏花酥小站"
+    await session.commit()
+    by_id = sorted([in_name.id, in_description.id])
+    assert await pages(district="310105") == [by_id] == await pages()
+    assert await pages(district="310105", limit="1") == [[by_id[0]], [by_id[1]]]
+    assert await pages(district="310101") == [[]]
