@@ -29,6 +29,8 @@ async def test_words_in_a_district_start_from_the_index_under_a_reused_plan(sess
     # A prepared statement run often gets a generic plan: a word parameter sent as text and cast to tsquery in SQL
     # was then cast again for every matching row (2.5 times the work for a district's 1,400 matches).
     await driver.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+    # As the read pool runs it (`api.readers`): the seed is small enough for a scan of the whole table to look
+    # cheaper here.
     await driver.execute(f"SET LOCAL enable_seqscan = {POSTGRES_READ_SETTINGS['enable_seqscan']}")
     await driver.execute("PREPARE district_words AS " + compiled.sql)
     try:
@@ -36,8 +38,6 @@ async def test_words_in_a_district_start_from_the_index_under_a_reused_plan(sess
         plan = "\n".join(row[0] for row in await driver.fetch(f"EXPLAIN EXECUTE district_words({arguments})"))
     finally:
         await driver.execute("DEALLOCATE district_words")
-    # As the read pool runs it (`api.readers`): the seed is small enough for a scan of the whole table to look
-    # cheaper here.
     assert plan.count("Bitmap Index Scan on ix_search_place_area_doc") == 2  # the name matches, then the others
     assert "::tsquery" not in plan and "area_doc @@ $" in plan
     # Not the primary key walked in order with every row's words tested (hundreds of ms for a rare word).
