@@ -13,6 +13,7 @@ category, district, opening schedule), so a search reads `place` only for the pa
 those from `place` by rowid, which costs it less than FTS5's own content table.
 """
 
+import functools
 import math
 from collections.abc import Callable, Iterable
 
@@ -73,7 +74,17 @@ def _per_cell(plan: QueryPlan, render: Callable[[QueryPlan], str], scopes: list[
     """The plan rendered in each scope. A scope is a prefix of every token, so the plan is rendered once with a
     mark for it and the mark replaced per cell: rendering it anew for each of up to 64 cells cost more than the
     rest of the request's search logic."""
-    template = render(plan.scoped(_SCOPE_MARK))
-    if template.count(_SCOPE_MARK) != sum(len(term.tokens) for alternatives in plan.words for term in alternatives):
+    template = _template(plan, render)
+    if template is None:
         return [render(plan.scoped(scope)) for scope in scopes]
     return [template.replace(_SCOPE_MARK, scope) for scope in scopes]
+
+
+# Residents search for the same few words again and again.
+@functools.lru_cache(maxsize=4096)
+def _template(plan: QueryPlan, render: Callable[[QueryPlan], str]) -> str | None:
+    """The plan rendered with the mark for its scope, or None when a token holds the mark itself."""
+    template = render(plan.scoped(_SCOPE_MARK))
+    if template.count(_SCOPE_MARK) != sum(len(term.tokens) for alternatives in plan.words for term in alternatives):
+        return None
+    return template
