@@ -33,6 +33,7 @@ def request_language(request: Request) -> Language:
 
 
 async def preferred_language(request: Request) -> Language:
+    # A coroutine: FastAPI would run a plain function dependency in a worker thread.
     return request_language(request)
 
 

@@ -88,9 +88,8 @@ async def place_query(request: Request) -> PlaceQuery:
     wgs_near = parse_near(params.near, params.coord)
     if params.sort == "distance" and wgs_near is None:
         raise _problem("sort", "sort=distance needs `near`")
-    q = params.q.strip() if params.q else None
     return PlaceQuery(
-        q=q or None,
+        q=(params.q or "").strip() or None,
         category=params.category,
         district=params.district,
         street=params.street,

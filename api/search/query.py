@@ -122,18 +122,12 @@ def indexed_match(dialect: str, in_district: bool = False) -> IndexedMatch:
 def indexed_match_parameters(
     plan: QueryPlan, dialect: str, filters: list[str], district: str | None = None
 ) -> dict[str, str]:
-    return dict(_rendered_match_parameters(plan, dialect, tuple(filters), district))
+    return dict(_match_parameters(plan, dialect, tuple(filters), district))  # a copy: the cached one is shared
 
 
 # Residents search for the same few words again and again: rendering them, scoped, cost ~25 µs a search.
 @functools.lru_cache(maxsize=4096)
-def _rendered_match_parameters(
-    plan: QueryPlan, dialect: str, filters: tuple[str, ...], district: str | None
-) -> tuple[tuple[str, str], ...]:
-    return tuple(_match_parameters(plan, dialect, list(filters), district).items())
-
-
-def _match_parameters(plan: QueryPlan, dialect: str, filters: list[str], district: str | None) -> dict[str, str]:
+def _match_parameters(plan: QueryPlan, dialect: str, filters: tuple[str, ...], district: str | None) -> dict[str, str]:
     narrowed = plan.narrowed(filters, district)
     if dialect == "sqlite":
         # Name hits are only ever asked of the page's matches: narrowing them by the same filters keeps the

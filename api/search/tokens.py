@@ -9,6 +9,7 @@ Query: jieba splits Chinese into words, stop words go, each word is widened by t
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from pathlib import Path
@@ -161,7 +162,7 @@ class QueryPlan:
     def empty(self) -> bool:
         return not self.words
 
-    def narrowed(self, tokens: list[str], district: str | None = None, field: str = "w") -> "QueryPlan":
+    def narrowed(self, tokens: Sequence[str], district: str | None = None, field: str = "w") -> "QueryPlan":
         """The same plan, also requiring these exact tokens (structured filters) and, with `district`, its words
         as found in that district's listings (`district_scoped`; `field="n"`: in their names)."""
         words = self.scoped(district_scope(district, field)).words if district else self.words
