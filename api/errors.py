@@ -1,5 +1,6 @@
 """One error hierarchy, rendered by one handler as RFC 9457 problem+json with a stable `code`."""
 
+import json
 from http import HTTPStatus
 from typing import Any
 
@@ -100,6 +101,16 @@ _STATUS_CODES = {
 }
 
 
+class ProblemResponse(JSONResponse):
+    media_type = PROBLEM_JSON
+
+    def render(self, content: Any) -> bytes:
+        # A problem may repeat the client's own text (a field name in `errors`), and JSON lets a client send a lone
+        # surrogate ("\ud800"), which has no UTF-8 form: it goes back as "?" rather than failing the answer.
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", errors="replace")
+
+
 def problem_response(
     status: int,
     code: str,
@@ -109,7 +120,7 @@ def problem_response(
     instance: str | None = None,
     errors: list[dict[str, Any]] | None = None,
     headers: dict[str, str] | None = None,
-) -> JSONResponse:
+) -> ProblemResponse:
     body: dict[str, Any] = {
         "type": PROBLEM_TYPE_BASE + code,
         "title": title,
@@ -121,7 +132,7 @@ def problem_response(
         body["instance"] = instance
     if errors:
         body["errors"] = errors
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    return ProblemResponse(body, status_code=status, headers=headers)
 
 
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

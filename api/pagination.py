@@ -1,6 +1,7 @@
 """Opaque keyset cursors: the last item's sort key, so pages never repeat or skip rows as the table changes."""
 
 import base64
+from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -28,28 +29,66 @@ def encode_cursor(kind: str, key: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
 
 
-def decode_cursor(cursor: str | None, kind: str, arity: int) -> list[Any] | None:
-    """The key stored in `cursor`, checked to belong to this list and ordering."""
+# The types a cursor's key parts may have: each list states its own, in order.
+KeyPart = type[int] | type[float] | type[str] | type[datetime]
+
+_UNREADABLE = "the cursor could not be read; start again without it"
+# Ids and counts are 64-bit integers in both databases: a larger number could not even be bound to a statement.
+_INT64 = range(-(2**63), 2**63)
+
+
+def decode_cursor(
+    cursor: str | None, kind: str, shape: tuple[KeyPart, ...], *, unreadable: str = _UNREADABLE
+) -> list[Any] | None:
+    """The key stored in `cursor`, checked to belong to this list and ordering, each part of the type `shape`
+    gives it (times come back as aware datetimes).
+
+    A cursor comes back from the client and may have been edited: anything a page of this list could not have
+    written is a 400, never a value the database would refuse."""
     if cursor is None:
         return None
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         data = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, orjson.JSONDecodeError) as exc:
-        raise InvalidCursor("the cursor could not be read; start again without it") from exc
+        raise InvalidCursor(unreadable) from exc
     if not isinstance(data, dict) or data.get("k") != kind:
         raise InvalidCursor("the cursor belongs to another list or ordering")
     key = data.get("v")
-    if not isinstance(key, list) or len(key) != arity:
-        raise InvalidCursor("the cursor could not be read; start again without it")
-    if not all(isinstance(part, str | int | float) and not isinstance(part, bool) for part in key):
-        raise InvalidCursor("the cursor could not be read; start again without it")
-    return key
+    if not isinstance(key, list) or len(key) != len(shape):
+        raise InvalidCursor(unreadable)
+    try:
+        return [_key_part(part, expected) for part, expected in zip(key, shape, strict=True)]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidCursor(unreadable) from exc
+
+
+def _key_part(value: Any, expected: KeyPart) -> Any:
+    if isinstance(value, bool):
+        raise TypeError("not a key part")
+    if expected is int:
+        if not isinstance(value, int) or value not in _INT64:
+            raise TypeError("not a 64-bit integer")
+        return value
+    if expected is float:
+        if not isinstance(value, int | float):
+            raise TypeError("not a number")
+        return float(value)
+    if not isinstance(value, str) or "\x00" in value:
+        # PostgreSQL's text holds no NUL character.
+        raise TypeError("not text")
+    if expected is str:
+        return value
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None:
+        raise ValueError("a time without its offset")
+    moment.astimezone(UTC)  # OverflowError when it lies outside the years 1–9999 in UTC
+    return moment
 
 
 def page_in_memory(items: list[ItemT], key: Any, *, kind: str, limit: int, cursor: str | None) -> Page[ItemT]:
-    """Keyset paging over a short list already in memory, ordered by the attribute `key`."""
-    after = decode_cursor(cursor, kind, 1)
+    """Keyset paging over a short list already in memory, ordered by its text attribute `key` (a code)."""
+    after = decode_cursor(cursor, kind, (str,))
     ordered = sorted(items, key=lambda item: getattr(item, key))
     remaining = [item for item in ordered if after is None or getattr(item, key) > after[0]]
     page = remaining[:limit]
@@ -68,10 +107,8 @@ async def rows_by_id(
     newest_first: bool = False,
 ) -> tuple[list[Any], str | None]:
     """One keyset page of an ORM select ordered by its integer id (ascending, or descending when newest first)."""
-    key = decode_cursor(cursor, kind, 1)
+    key = decode_cursor(cursor, kind, (int,))
     if key is not None:
-        if not isinstance(key[0], int):
-            raise InvalidCursor("the cursor could not be read; start again without it")
         statement = statement.where(id_column < key[0] if newest_first else id_column > key[0])
     ordering = id_column.desc() if newest_first else id_column.asc()
     rows = list((await session.execute(statement.order_by(ordering).limit(limit + 1))).scalars())

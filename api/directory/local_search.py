@@ -49,8 +49,7 @@ def cells_for(query: PlaceQuery) -> list[grid.Cell] | None:
     others = (query.street, query.accessibility, query.available, query.exclude_id is not None, query.cursor)
     if not query.q or query.near is None or query.effective_sort not in ("relevance", "distance") or any(others):
         return None
-    cells = grid.cells_around(query.near[0], query.near[1], float(query.radius_m))
-    return cells if len(cells) <= grid.MAX_CELLS else None
+    return grid.cells_around(query.near[0], query.near[1], float(query.radius_m))
 
 
 def hits_statement(dialect: str) -> Select:

@@ -1,9 +1,11 @@
 """Parsing the place search parameters (shared by /v1/places, /nearby and /v1/search) into a PlaceQuery."""
 
+import re
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.directory.place_query import PlaceQuery, PlaceSort
@@ -32,6 +34,26 @@ RadiusParam = Annotated[int, Query(**_RADIUS)]
 CoordParam = Annotated[CoordSystem, Query(**_COORD)]
 CategoryFilter = Annotated[str | None, Query(**_CATEGORY)]
 DistrictFilter = Annotated[str | None, Query(**_DISTRICT)]
+
+
+# Days are Shanghai days, turned into UTC instants: the calendar's extremes (0001-01-01, 9999-12-31) could not be.
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def _day_text(value: object) -> object:
+    # pydantic would also take a number of seconds since 1970 ("0") as a day.
+    if isinstance(value, str) and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+        raise ValueError("a day is written YYYY-MM-DD")
+    return value
+
+
+def _within_calendar(day: date | None) -> date | None:
+    if day is not None and not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise ValueError(f"a day from {EARLIEST_DAY} to {LATEST_DAY}")
+    return day
+
+
+DayParam = Annotated[date | None, BeforeValidator(_day_text), AfterValidator(_within_calendar)]
 
 
 def _problem(name: str, message: str) -> ValidationFailed:

@@ -9,9 +9,8 @@ from sqlalchemy import ColumnElement, Select, literal
 
 from api.directory.derived import accessibility_mask
 from api.directory.queries import OrderKey, in_category, publicly_visible
-from api.errors import InvalidCursor
 from api.geo import METRES_PER_DEGREE, CoordSystem, bounding_box
-from api.pagination import decode_cursor
+from api.pagination import KeyPart, decode_cursor
 from api.search.query import indexed_match, indexed_match_parameters, place_match
 from api.search.tokens import QueryPlan, filter_token
 from models import Place
@@ -162,18 +161,19 @@ class PlacePlan:
         return cursor_kind(self.sort, len(self.order))
 
     def decode(self, cursor: str | None) -> list[Any] | None:
-        key = decode_cursor(cursor, self.cursor_kind(), len(self.order))
-        if key is None:
-            return None
-        try:
-            if self.sort == "updated":
-                return [datetime.fromisoformat(str(key[0])), int(key[1])]
-            return [*key[:-1], int(key[-1])]
-        except (TypeError, ValueError) as exc:
-            raise InvalidCursor("the cursor could not be read; start again without it") from exc
+        return decode_cursor(cursor, self.cursor_kind(), self._key_types())
+
+    def _key_types(self) -> tuple[KeyPart, ...]:
+        """The types of `order`'s values: the name hit and the id are integers, a squared distance a number."""
+        if self.sort == "relevance":
+            return (int, float, int) if self.distance_sq is not None else (int, int)
+        return _KEY_TYPES.get(self.sort, (int,))
 
     def key_of(self, row: Any) -> list[Any]:
         return page_key(row, len(self.order))
+
+
+_KEY_TYPES: dict[str, tuple[KeyPart, ...]] = {"distance": (float, int), "name": (str, int), "updated": (datetime, int)}
 
 
 def cursor_kind(sort: str, keys: int) -> str:

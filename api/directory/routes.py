@@ -1,6 +1,5 @@
 """Public directory routes (no sign-in): thin — parse, call the service, serialise once with an ETag."""
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -11,6 +10,7 @@ from api.directory.facets import FacetCounts
 from api.directory.params import (
     CategoryFilter,
     CoordParam,
+    DayParam,
     DistrictFilter,
     PlaceDetailDep,
     PlaceDetailParams,
@@ -145,8 +145,8 @@ async def list_events(
     request: Request,
     session: ReadSessionDep,
     language: LanguageDep,
-    starts_from: Annotated[date | None, Query(alias="from", description="First day (Shanghai); default today.")] = None,
-    ends_by: Annotated[date | None, Query(alias="to", description="Last day (Shanghai), inclusive.")] = None,
+    starts_from: Annotated[DayParam, Query(alias="from", description="First day (Shanghai); default today.")] = None,
+    ends_by: Annotated[DayParam, Query(alias="to", description="Last day (Shanghai), inclusive.")] = None,
     category: CategoryFilter = None,
     district: DistrictFilter = None,
     limit: LimitParam = 20,

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.directory import mixed
 from api.directory.mixed import KINDS, Ref
 from api.directory.queries import after, order_by, publicly_visible
-from api.errors import InvalidCursor
 from api.http import Language
 from api.pagination import decode_cursor, encode_cursor
 from models import Article, Bundle, Event, Place
@@ -53,13 +52,8 @@ def _changes(dialect: str) -> Any:
 
 
 def _decode_since(since: str | None) -> list[Any] | None:
-    key = decode_cursor(since, "sync", 4)
-    if key is None:
-        return None
-    try:
-        return [datetime.fromisoformat(str(key[0])), int(key[1]), int(key[2]), str(key[3])]
-    except (TypeError, ValueError) as exc:
-        raise InvalidCursor("the sync token could not be read; sync again from the start") from exc
+    unreadable = "the sync token could not be read; sync again from the start"
+    return decode_cursor(since, "sync", (datetime, int, int, str), unreadable=unreadable)
 
 
 def _ref(row: Any) -> Ref:

@@ -31,11 +31,18 @@ def cell_of(lat: float, lng: float) -> Cell:
     return math.floor(lat * CELLS_PER_DEGREE), math.floor(lng * CELLS_PER_DEGREE)
 
 
-def cells_around(lat: float, lng: float, radius_m: float) -> list[Cell]:
-    """Every cell the circle's bounding box touches: any listing within the radius stands in one of them."""
+def cells_around(lat: float, lng: float, radius_m: float) -> list[Cell] | None:
+    """Every cell the circle's bounding box touches (any listing within the radius stands in one of them), or None
+    when they are more than `MAX_CELLS`.
+
+    Counted before they are listed: towards a pole a degree of longitude shrinks to nothing, and at 90° the box
+    is ~10¹⁷ cells wide."""
     south, north, west, east = bounding_box(lat, lng, radius_m)
     (low_row, low_column), (high_row, high_column) = cell_of(south, west), cell_of(north, east)
-    return [(row, column) for row in range(low_row, high_row + 1) for column in range(low_column, high_column + 1)]
+    rows, columns = range(low_row, high_row + 1), range(low_column, high_column + 1)
+    if len(rows) * len(columns) > MAX_CELLS:
+        return None
+    return [(row, column) for row in rows for column in columns]
 
 
 def _scope(cell: Cell, field: str) -> str:

@@ -9,7 +9,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.directory import mixed
 from api.directory.mixed import KINDS, Ref
 from api.directory.queries import after, order_by, publicly_visible
-from api.errors import InvalidCursor
 from api.http import Language
 from api.pagination import decode_cursor, encode_cursor
 from api.search.query import best_plan, content_matching, place_match
@@ -63,10 +62,8 @@ async def search_everything(
     found = _matches(plan, session.get_bind().dialect.name, kinds)
     order = [(found.c.hit, True), (found.c.kind_rank, False), (found.c.item_id, False), (found.c.item_key, False)]
     statement = select(found)
-    key = decode_cursor(cursor, "search:" + ",".join(kinds), 4)
+    key = decode_cursor(cursor, "search:" + ",".join(kinds), (int, int, int, str))
     if key is not None:
-        if not all(isinstance(part, int) for part in key[:3]) or not isinstance(key[3], str):
-            raise InvalidCursor("the cursor could not be read; start again without it")
         statement = statement.where(after(order, key))
     rows = (await session.execute(statement.order_by(*order_by(order)).limit(limit + 1))).all()
     page = rows[:limit]

@@ -21,6 +21,7 @@ def test_a_prefix_never_stands_in_for_whole_words() -> None:
 
 def test_words_near_a_point_ask_each_cell_for_exactly_the_plan() -> None:
     cells = grid.cells_around(31.2304, 121.4737, 3000)
+    assert cells is not None
     for text in ("厕所", "老人 吃饭", "yanglao", "toilet"):
         plan = parse_query(text)
         asked = grid.match_parameters(plan, "postgresql", cells)["grid_words"]
