@@ -6,7 +6,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 import orjson
 from fastapi import Depends, Path, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 Language = Literal["zh", "en"]
 
@@ -93,6 +93,30 @@ class RouteParams(BaseModel):
                 "422": {"description": "Validation Error", "content": {"application/json": {"schema": invalid}}}
             },
         }
+
+
+def _holds_nul(value: object) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return any(_holds_nul(item) for item in value)
+    return False  # numbers, and nested bodies, which check their own fields
+
+
+class RequestBody(BaseModel):
+    """Every JSON body a client sends: unknown fields refused, text trimmed, and no NUL character anywhere —
+    PostgreSQL's text and JSON cannot hold one (SQLite's can), so it is refused alike on both, as a 422."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*")
+    @classmethod
+    def _without_nul(cls, value: Any) -> Any:
+        if _holds_nul(value):
+            raise ValueError("text may not hold the NUL character (\\u0000)")
+        return value
 
 
 def localized(language: Language, zh: str | None, en: str | None) -> str | None:

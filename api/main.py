@@ -13,7 +13,6 @@ from fastapi.routing import APIRoute
 from api.accounts.admin_routes import router as admin_router
 from api.accounts.routes import router as accounts_router
 from api.accounts.runtime import AccountsRuntime
-from api.body_limit import BodyLimitMiddleware
 from api.config import Settings, get_settings
 from api.curation.routes import router as curation_router
 from api.db import Database
@@ -26,6 +25,7 @@ from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search
 
@@ -96,6 +96,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         default_bytes=MAX_JSON_BODY_BYTES,
         per_path=[(r"/v1/feedback/\d+/photos", photos.MAX_BYTES + photos.MULTIPART_OVERHEAD_BYTES)],
     )
+    app.add_middleware(QueryTextMiddleware)
     app.add_middleware(ObservabilityMiddleware)
 
     @app.get("/healthz", tags=["operations"])

@@ -3,17 +3,15 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from api.http import RequestBody
 
 StaffRole = Literal["operator", "reviewer", "admin"]
 Role = Literal["resident", "operator", "reviewer", "admin"]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class OtpRequest(_Strict):
+class OtpRequest(RequestBody):
     phone: str = Field(min_length=11, max_length=20, examples=["13800000000"])
 
 
@@ -22,17 +20,17 @@ class OtpChallengePublic(BaseModel):
     expires_in: int = Field(description="Seconds the code stays valid.")
 
 
-class OtpVerify(_Strict):
+class OtpVerify(RequestBody):
     challenge_id: str = Field(min_length=1, max_length=64)
     code: str = Field(pattern=r"^\d{6}$", examples=["123456"])
 
 
-class LoginRequest(_Strict):
+class LoginRequest(RequestBody):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=128)
 
 
-class RefreshRequest(_Strict):
+class RefreshRequest(RequestBody):
     refresh_token: str = Field(min_length=1, max_length=128)
 
 
@@ -61,7 +59,7 @@ class AccountPage(BaseModel):
     next_cursor: str | None
 
 
-class StaffCreate(_Strict):
+class StaffCreate(RequestBody):
     username: str = Field(min_length=3, max_length=64)
     password: str = Field(min_length=8, max_length=128)
     role: StaffRole
@@ -69,7 +67,7 @@ class StaffCreate(_Strict):
     display_name: str | None = Field(default=None, max_length=64)
 
 
-class AccountUpdate(_Strict):
+class AccountUpdate(RequestBody):
     role: Role | None = None
     districts: list[str] | None = Field(default=None, max_length=16)
     active: bool | None = None

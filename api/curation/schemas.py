@@ -2,12 +2,12 @@
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from api.http import RequestBody
 
 
-class AvailabilityUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class AvailabilityUpdate(RequestBody):
     available: int = Field(ge=0, le=1_000_000, description="Free places now (beds, spaces, seats).")
     capacity: int | None = Field(default=None, ge=0, le=1_000_000, description="Total, when it changed too.")
 

@@ -5,6 +5,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.http import RequestBody
+
 
 class LatLng(BaseModel):
     lat: float
@@ -190,7 +192,7 @@ class BundleDetail(BundleSummary):
     version: int
 
 
-class GuideRequest(BaseModel):
+class GuideRequest(RequestBody):
     answers: dict[str, bool | str] = Field(default_factory=dict, max_length=50)
 
 

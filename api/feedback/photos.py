@@ -10,8 +10,8 @@ from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from api.body_limit import PayloadTooLarge
 from api.errors import AppError
+from api.request_guards import PayloadTooLarge
 
 MAX_BYTES = 5 * 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries and part headers around the file

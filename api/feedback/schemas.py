@@ -3,10 +3,11 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 
 from api.feedback.targets import CORRECTABLE_FIELDS
 from api.geo import CoordSystem
+from api.http import RequestBody
 
 Kind = Literal["complaint", "suggestion", "correction", "praise"]
 Status = Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "duplicate", "reopened"]
@@ -14,26 +15,22 @@ TargetKind = Literal["place", "event", "article", "bundle"]
 CorrectableField = Literal[CORRECTABLE_FIELDS]  # type: ignore[valid-type]
 
 
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-
-class TargetRef(_Strict):
+class TargetRef(RequestBody):
     kind: TargetKind
     id: str | int = Field(description="A place, event or article id, or a bundle code.")
 
 
-class Location(_Strict):
+class Location(RequestBody):
     lat: float = Field(ge=-90, le=90)
     lng: float = Field(ge=-180, le=180)
 
 
-class Correction(_Strict):
+class Correction(RequestBody):
     field: CorrectableField
     suggested_value: str = Field(min_length=1, max_length=500)
 
 
-class FeedbackCreate(_Strict):
+class FeedbackCreate(RequestBody):
     kind: Kind
     target: TargetRef | None = None
     location: Location | None = None
@@ -99,12 +96,12 @@ class FeedbackPage(BaseModel):
     next_cursor: str | None
 
 
-class RatingCreate(_Strict):
+class RatingCreate(RequestBody):
     score: int = Field(ge=1, le=5)
     comment: str | None = Field(default=None, max_length=500)
 
 
-class ReopenRequest(_Strict):
+class ReopenRequest(RequestBody):
     reason: str = Field(min_length=2, max_length=500)
 
 
@@ -142,18 +139,18 @@ class TriagePage(BaseModel):
     next_cursor: str | None
 
 
-class TransitionRequest(_Strict):
+class TransitionRequest(RequestBody):
     to: Status
     public_reply: str | None = Field(default=None, min_length=2, max_length=2000)
     note: str | None = Field(default=None, min_length=1, max_length=2000)
     duplicate_of: int | None = Field(default=None, ge=1, description="id of the original, when `to` is duplicate")
 
 
-class AssignRequest(_Strict):
+class AssignRequest(RequestBody):
     user_id: int | None = Field(ge=1, description="A reviewer or admin; null to unassign.")
 
 
-class ReplyRequest(_Strict):
+class ReplyRequest(RequestBody):
     message: str | None = Field(default=None, min_length=1, max_length=2000)
     template_id: int | None = Field(default=None, ge=1)
     public: bool = Field(default=True, description="false: an internal note the resident never sees")
@@ -165,7 +162,7 @@ class ReplyRequest(_Strict):
         return self
 
 
-class RevealRequest(_Strict):
+class RevealRequest(RequestBody):
     reason: str = Field(min_length=5, max_length=500, description="Why the number is needed; kept in the audit trail.")
 
 
@@ -179,13 +176,13 @@ class DuplicateCandidate(FeedbackSummary):
     same_target: bool
 
 
-class TemplateCreate(_Strict):
+class TemplateCreate(RequestBody):
     name: str = Field(min_length=2, max_length=80)
     kind: Kind | None = None
     body: str = Field(min_length=2, max_length=2000)
 
 
-class TemplateUpdate(_Strict):
+class TemplateUpdate(RequestBody):
     name: str | None = Field(default=None, min_length=2, max_length=80)
     kind: Kind | None = None
     body: str | None = Field(default=None, min_length=2, max_length=2000)

@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
+from api.errors import problem_response
 from api.pagination import encode_cursor
 
 TOO_BIG = 2**64 - 1
@@ -104,4 +105,25 @@ async def test_a_lone_surrogate_in_a_guide_answer_is_a_clear_422(client: httpx.A
     )
     assert response.status_code == 422, response.text
     problem = json.loads(response.content.decode("utf-8"))
-    assert problem["code"] == "validation_failed" and problem["errors"][0]["loc"][-1] == "?"
+    assert problem["code"] == "validation_failed" and problem["errors"][0]["loc"][:2] == ["body", "answers"]
+
+
+def test_a_problem_repeating_a_lone_surrogate_is_still_sent() -> None:
+    # The last line of defence for any client text a problem repeats: "?" in its place, not a failed answer.
+    response = problem_response(422, "validation_failed", "The request is not valid", errors=[{"loc": ["\ud800"]}])
+    assert json.loads(response.body.decode("utf-8"))["errors"] == [{"loc": ["?"]}]
+
+
+@pytest.mark.parametrize(
+    ("path", "query", "name"),
+    [("/v1/places", "q=%E5%85%AC%E5%9B%AD%00", "q"), ("/v1/search", "q=park&kinds=place%00", "kinds")],
+)
+async def test_a_nul_character_in_a_parameter_is_a_clear_422(
+    client: httpx.AsyncClient, path: str, query: str, name: str
+) -> None:
+    # PostgreSQL's text cannot hold one: refused alike on both databases, before any statement runs.
+    response = await client.get(f"{path}?{query}")
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"loc": ["query", name], "msg": "may not hold the NUL character", "type": "nul"}
+    ]

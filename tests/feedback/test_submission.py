@@ -105,6 +105,25 @@ async def test_targets_must_exist_and_something_must_be_named(
         assert refused.status_code == 422, body
 
 
+async def test_text_holding_a_nul_character_is_refused_on_both_databases(
+    client: httpx.AsyncClient,
+    resident_headers,
+    session: AsyncSession,  # noqa: ANN001
+) -> None:
+    # PostgreSQL's text cannot hold NUL (SQLite's can): a 422 on both, and nothing stored.
+    place = await place_in(session, "310104")
+    headers = await resident_headers()
+    before = (await session.execute(select(func.count()).select_from(Feedback))).scalar_one()
+    for body in (
+        complaint_about(place.id, body="东门公厕连续三天没有手纸\u0000洗手液也用完了"),
+        complaint_about(place.id, kind="correction", correction={"field": "phones", "suggested_value": "\u0000"}),
+    ):
+        refused = await submit(client, headers, body)
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["code"] == "validation_failed"
+    assert (await session.execute(select(func.count()).select_from(Feedback))).scalar_one() == before
+
+
 async def test_the_same_key_and_body_replay_the_answer_without_a_new_row(
     client: httpx.AsyncClient,
     resident_headers,

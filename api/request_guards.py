@@ -1,11 +1,15 @@
-"""Request bodies have a size limit, per path: small for JSON, larger for photo uploads.
+"""Checks on a request as it arrives, before any route reads it.
 
-A body announced as too large is refused before anything is read; one that grows too large while it streams
-(no Content-Length) is cut off where it passes the limit. Both answer 413 problem+json.
+Request bodies have a size limit, per path: small for JSON, larger for photo uploads. A body announced as too
+large is refused before anything is read; one that grows too large while it streams (no Content-Length) is cut
+off where it passes the limit. Both answer 413 problem+json.
+
+No query parameter may hold the NUL character (JSON bodies are checked by `api.http.RequestBody`).
 """
 
 import re
 from collections.abc import Sequence
+from urllib.parse import parse_qsl
 
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -61,3 +65,35 @@ async def _refuse(scope: Scope, receive: Receive, send: Send, limit: int) -> Non
         headers={"connection": "close"},
     )
     await response(scope, receive, send)
+
+
+def _parameters_holding_nul(query_string: bytes) -> list[str]:
+    pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)
+    return list(dict.fromkeys(name for name, value in pairs if "\x00" in name + value))
+
+
+class QueryTextMiddleware:
+    """A NUL character (`%00`) in a query parameter is a 422: PostgreSQL's text cannot hold one, so a filter or a
+    search word holding it would fail the statement (SQLite's would only match nothing)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # A NUL can only arrive percent-encoded: the request line cannot carry the byte itself.
+        if scope["type"] == "http" and b"%00" in scope["query_string"]:
+            errors = [
+                {"loc": ["query", name], "msg": "may not hold the NUL character", "type": "nul"}
+                for name in _parameters_holding_nul(scope["query_string"])
+            ]
+            response = problem_response(
+                422,
+                "validation_failed",
+                "The request is not valid",
+                "One or more parameters are not valid; see `errors`.",
+                instance=scope["path"],
+                errors=errors,
+            )
+            await response(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
