@@ -47,10 +47,6 @@ def _event_select():  # noqa: ANN202
     )
 
 
-def _decode_id_and_time(cursor: str | None, kind: str) -> list[Any] | None:
-    return decode_cursor(cursor, kind, (datetime, int))
-
-
 async def list_events(
     session: AsyncSession,
     language: Language,
@@ -72,7 +68,7 @@ async def list_events(
         statement = statement.where(in_category(Event.category_code, category))
     if district:
         statement = statement.where(Event.district_code == district)
-    key = _decode_id_and_time(cursor, "events")
+    key = decode_cursor(cursor, "events", (datetime, int))
     if key is not None:
         statement = statement.where(after_key([Event.starts_at, Event.id], key))
     rows = (await session.execute(statement.order_by(Event.starts_at, Event.id).limit(limit + 1))).all()
@@ -137,7 +133,7 @@ async def list_articles(
         statement = statement.where(Article.topic == topic)
     if audience:
         statement = statement.where(Article.audience == audience)
-    key = _decode_id_and_time(cursor, "articles")
+    key = decode_cursor(cursor, "articles", (datetime, int))
     if key is not None:
         statement = statement.where(after_key([Article.published_at, Article.id], key, descending=True))
     statement = statement.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
