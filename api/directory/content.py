@@ -1,17 +1,21 @@
 """Event and health-article reads."""
 
+import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Integer, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.hours import SHANGHAI
+from api.directory.place_query import flat_distance_sq
 from api.directory.queries import after_key, in_category, publicly_visible, to_local
 from api.directory.schemas import ArticleDetail, ArticleSummary, EventDetail, EventSummary, Expert, LatLng
 from api.errors import NotFound
+from api.geo import METRES_PER_DEGREE, CoordSystem, bounding_box, from_wgs84, haversine_m
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
+from api.search.query import best_plan, content_matching
 from models import Article, Category, District, Event
 
 
@@ -19,7 +23,19 @@ def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
 
 
-def _event_fields(event: Event, category: Category, district: District | None, language: Language) -> dict:
+async def _matching(session: AsyncSession, q: str, kind: str, id_column: Any) -> ColumnElement[bool]:
+    """Entries of `kind` (event, article) whose words match `q`, from the search index, read as /v1/search reads
+    it."""
+    plan = await best_plan(session, q, kinds=(kind,))
+    if plan.empty:
+        return id_column.in_([])
+    found = content_matching(plan, session.get_bind().dialect.name, kind).subquery()
+    return id_column.in_(select(cast(found.c.key, Integer)))
+
+
+def _event_fields(
+    event: Event, category: Category, district: District | None, language: Language, coord: CoordSystem = "wgs84"
+) -> dict:
     has_location = event.lat is not None and event.lng is not None
     return {
         "id": event.id,
@@ -32,10 +48,15 @@ def _event_fields(event: Event, category: Category, district: District | None, l
         "address": event.address,
         "district": event.district_code,
         "district_name": localized(language, district.name, district.name_en) if district else None,
-        "location": LatLng(lat=event.lat, lng=event.lng) if has_location else None,
+        "location": LatLng(**_located(event.lat, event.lng, coord)) if has_location else None,
         "registration_required": bool((event.registration or {}).get("required")),
         "sample": event.is_sample,
     }
+
+
+def _located(lat: float, lng: float, coord: CoordSystem) -> dict[str, float]:
+    lat, lng = from_wgs84(lat, lng, coord)
+    return {"lat": round(lat, 6), "lng": round(lng, 6)}
 
 
 def _event_select():  # noqa: ANN202
@@ -55,10 +76,15 @@ async def list_events(
     ends_by: date | None,
     category: str | None = None,
     district: str | None = None,
+    q: str | None = None,
+    near: tuple[float, float] | None = None,
+    radius_m: int = 3000,
+    coord: CoordSystem = "wgs84",
     limit: int = 20,
     cursor: str | None = None,
 ) -> tuple[list[EventSummary], str | None]:
-    """Events that overlap [from, to] (Shanghai dates); without `from`, those not yet over."""
+    """Events that overlap [from, to] (Shanghai dates), soonest first; without `from`, those not yet over. `q`
+    keeps those whose words match; `near` (WGS-84) those held within `radius_m` of it, each with its distance."""
     statement = _event_select()
     window_start = _start_of(starts_from) if starts_from else datetime.now(SHANGHAI)
     statement = statement.where(Event.ends_at >= window_start)
@@ -68,16 +94,33 @@ async def list_events(
         statement = statement.where(in_category(Event.category_code, category))
     if district:
         statement = statement.where(Event.district_code == district)
+    if q:
+        statement = statement.where(await _matching(session, q, "event", Event.id))
+    if near:
+        statement = statement.where(*_within(near, radius_m))
     key = decode_cursor(cursor, "events", (datetime, int))
     if key is not None:
         statement = statement.where(after_key([Event.starts_at, Event.id], key))
     rows = (await session.execute(statement.order_by(Event.starts_at, Event.id).limit(limit + 1))).all()
-    items = [EventSummary(**_event_fields(e, c, d, language)) for e, c, d in rows[:limit]]
+    items = []
+    for event, category_row, district_row in rows[:limit]:
+        fields = _event_fields(event, category_row, district_row, language, coord)
+        if near:
+            fields["distance_m"] = round(haversine_m(near[0], near[1], event.lat, event.lng), 1)
+        items.append(EventSummary(**fields))
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1][0]
         next_cursor = encode_cursor("events", [last.starts_at.isoformat(), last.id])
     return items, next_cursor
+
+
+def _within(near: tuple[float, float], radius_m: int) -> list[ColumnElement[bool]]:
+    """Events held within the radius (by the same flat-earth measure as places); those with no location are not."""
+    lat, lng = near
+    south, north, west, east = bounding_box(lat, lng, float(radius_m))
+    distance_sq = flat_distance_sq(lat, lng, METRES_PER_DEGREE * math.cos(math.radians(lat)), of=(Event.lat, Event.lng))
+    return [Event.lat.between(south, north), Event.lng.between(west, east), distance_sq <= float(radius_m) ** 2]
 
 
 async def event_detail(session: AsyncSession, event_id: int, language: Language) -> EventDetail:
@@ -124,11 +167,14 @@ async def list_articles(
     *,
     topic: str | None = None,
     audience: str | None = None,
+    q: str | None = None,
     limit: int = 20,
     cursor: str | None = None,
 ) -> tuple[list[ArticleSummary], str | None]:
-    """Newest first."""
+    """Newest first; `q` keeps those whose words match."""
     statement = select(Article).where(publicly_visible(Article), Article.published_at.is_not(None))
+    if q:
+        statement = statement.where(await _matching(session, q, "article", Article.id))
     if topic:
         statement = statement.where(Article.topic == topic)
     if audience:

@@ -28,12 +28,18 @@ _CATEGORY: dict[str, Any] = {
     "description": "Category code; a parent code (e.g. `elder_care`) includes its children.",
 }
 _DISTRICT: dict[str, Any] = {"pattern": r"^\d{6}$", "description": "District code, e.g. 310104."}
+_NEAR: dict[str, Any] = {
+    "max_length": 64,
+    "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$",
+    "description": "`lat,lng` (in `coord`)",
+}
 
 QParam = Annotated[str | None, Query(**_Q)]
 RadiusParam = Annotated[int, Query(**_RADIUS)]
 CoordParam = Annotated[CoordSystem, Query(**_COORD)]
 CategoryFilter = Annotated[str | None, Query(**_CATEGORY)]
 DistrictFilter = Annotated[str | None, Query(**_DISTRICT)]
+NearParam = Annotated[str | None, Query(**_NEAR)]
 
 
 # Days are Shanghai days, turned into UTC instants: the calendar's extremes (0001-01-01, 9999-12-31) could not be.
@@ -87,9 +93,7 @@ class PlaceSearchParams(RouteParams):
     category: str | None = Field(None, **_CATEGORY)
     district: str | None = Field(None, **_DISTRICT)
     street: str | None = Field(None, pattern=r"^\d{9}$", description="Street/town code, 9 digits.")
-    near: str | None = Field(
-        None, max_length=64, pattern=r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$", description="`lat,lng`"
-    )
+    near: str | None = Field(None, **_NEAR)
     radius_m: int = Field(3000, **_RADIUS)
     open_now: bool = Field(False, description="Only places open now (Shanghai time, holidays honoured).")
     accessibility: str | None = Field(

@@ -12,11 +12,14 @@ from api.directory.params import (
     CoordParam,
     DayParam,
     DistrictFilter,
+    NearParam,
     PlaceDetailDep,
     PlaceDetailParams,
     PlaceQueryDep,
     PlaceSearchParams,
+    QParam,
     RadiusParam,
+    parse_near,
 )
 from api.directory.place_query import PlaceQuery
 from api.directory.schemas import (
@@ -149,9 +152,14 @@ async def list_events(
     ends_by: Annotated[DayParam, Query(alias="to", description="Last day (Shanghai), inclusive.")] = None,
     category: CategoryFilter = None,
     district: DistrictFilter = None,
+    q: QParam = None,
+    near: NearParam = None,
+    radius_m: RadiusParam = 3000,
+    coord: CoordParam = "wgs84",
     limit: LimitParam = 20,
     cursor: CursorParam = None,
 ) -> Response:
+    """Soonest first. `q` and `near` narrow the list; with `near`, each event carries `distance_m`."""
     if starts_from and ends_by and ends_by < starts_from:
         raise ValidationFailed(
             "`to` is before `from`",
@@ -165,6 +173,10 @@ async def list_events(
         ends_by=ends_by,
         category=category,
         district=district,
+        q=(q or "").strip() or None,
+        near=parse_near(near, coord),
+        radius_m=radius_m,
+        coord=coord,
         limit=limit,
         cursor=cursor,
     )
@@ -184,11 +196,12 @@ async def list_articles(
     language: LanguageDep,
     topic: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
     audience: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
+    q: QParam = None,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
 ) -> Response:
     items, next_cursor = await content.list_articles(
-        session, language, topic=topic, audience=audience, limit=limit, cursor=cursor
+        session, language, topic=topic, audience=audience, q=(q or "").strip() or None, limit=limit, cursor=cursor
     )
     return _page(request, items, next_cursor)
 

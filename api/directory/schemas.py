@@ -102,6 +102,7 @@ class EventSummary(BaseModel):
     location: LatLng | None
     registration_required: bool
     sample: bool
+    distance_m: float | None = Field(default=None, description="Metres from `near`, when it is given.")
 
 
 class EventDetail(EventSummary):

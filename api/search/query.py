@@ -241,8 +241,10 @@ def _probe_statement(dialect: str, kind: str) -> Select:
     return statement.where(_pg_content.c.kind == kind).limit(1)
 
 
-async def best_plan(source: AsyncSession | Reader, text_query: str, *, content_too: bool = False) -> QueryPlan:
-    """The phrase reading of the query when anything matches it, else the word-by-word reading.
+async def best_plan(
+    source: AsyncSession | Reader, text_query: str, *, kinds: tuple[str, ...] = ("place",)
+) -> QueryPlan:
+    """The phrase reading of the query when anything of `kinds` matches it, else the word-by-word reading.
 
     人民公园 then finds 人民公园 alone rather than every park on 人民路, while 徐汇养老 (no such phrase)
     still finds the elder-care listings of 徐汇. The probes are prepared reads: `source` may be a reader that
@@ -255,7 +257,6 @@ async def best_plan(source: AsyncSession | Reader, text_query: str, *, content_t
     reader = as_reader(source)
     dialect = reader.dialect.name
     probe = to_fts5(phrase) if dialect == "sqlite" else to_tsquery(phrase)
-    kinds = ("place", "event", "article", "bundle") if content_too else ("place",)
     for kind in kinds:
         if await _probe(dialect, kind).first(reader, probe=probe) is not None:
             return phrase

@@ -56,7 +56,7 @@ def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
 async def search_everything(
     session: AsyncSession, language: Language, q: str, kinds: tuple[str, ...], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    plan = await best_plan(session, q, content_too=True)
+    plan = await best_plan(session, q, kinds=KINDS)
     if plan.empty:
         return [], None
     found = _matches(plan, session.get_bind().dialect.name, kinds)

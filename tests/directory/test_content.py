@@ -3,8 +3,18 @@
 from datetime import date, datetime, timedelta
 
 import httpx
+import pytest
 
+from api.geo import from_wgs84, haversine_m
 from tests.directory.test_places import collect
+
+EVERY_DAY = {"from": "1900-01-01", "to": "2999-12-31"}
+
+
+async def searched(client: httpx.AsyncClient, q: str, kind: str) -> set[int]:
+    """The ids /v1/search finds for `q` among one kind."""
+    items = await collect(client, "/v1/search", q=q, kinds=kind)
+    return {item["id"] for item in items}
 
 
 def day_of(moment: str) -> date:
@@ -81,3 +91,64 @@ async def test_unpublished_events_and_articles_stay_private(client: httpx.AsyncC
     everything = await collect(client, "/v1/events", **{"from": "2020-01-01"})
     assert event_id not in {event["id"] for event in everything}
     assert article_id not in {article["id"] for article in await collect(client, "/v1/articles")}
+
+
+@pytest.mark.parametrize("q", ["五五购物节", "高血压", "马拉松", "wuwu", "量子引力"])
+async def test_events_are_found_by_their_words_as_the_search_finds_them(client: httpx.AsyncClient, q: str) -> None:
+    found = await collect(client, "/v1/events", q=q, **EVERY_DAY)
+    assert {event["id"] for event in found} == await searched(client, q, "event")
+    starts = [datetime.fromisoformat(event["starts_at"]) for event in found]
+    assert starts == sorted(starts)
+    if q == "量子引力":
+        assert found == []
+    if q == "五五购物节":
+        assert found and all("五五购物节" in event["title"] for event in found)
+
+
+async def test_events_found_by_words_page_one_at_a_time_without_repeats(client: httpx.AsyncClient) -> None:
+    expected = [event["id"] for event in await collect(client, "/v1/events", q="上海", **EVERY_DAY)]
+    assert len(expected) > 3
+    seen, cursor = [], None
+    while True:
+        params = {"q": "上海", "limit": 1, **EVERY_DAY, **({"cursor": cursor} if cursor else {})}
+        page = (await client.get("/v1/events", params=params)).json()
+        seen += [event["id"] for event in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == expected
+
+
+async def test_events_near_a_point_carry_their_distance(client: httpx.AsyncClient) -> None:
+    everything = await collect(client, "/v1/events", **EVERY_DAY)
+    located = [event for event in everything if event["location"]]
+    venue = next(event for event in located if event["district"] == "310101")
+    point = (venue["location"]["lat"], venue["location"]["lng"])
+    radius = 2000
+    near = await collect(client, "/v1/events", near=f"{point[0]},{point[1]}", radius_m=radius, **EVERY_DAY)
+    distances = {event["id"]: haversine_m(*point, *event["location"].values()) for event in located}
+    clearly_in = {event_id for event_id, metres in distances.items() if metres < radius - 5}
+    clearly_out = {event_id for event_id, metres in distances.items() if metres > radius + 5}
+    ids = {event["id"] for event in near}
+    assert venue["id"] in ids and clearly_in <= ids and not ids & clearly_out
+    assert all(event["distance_m"] == pytest.approx(distances[event["id"]], abs=0.1) for event in near)
+    assert "distance_m" not in everything[0]
+
+
+async def test_events_near_a_point_given_in_gcj02_answer_in_gcj02(client: httpx.AsyncClient) -> None:
+    everything = await collect(client, "/v1/events", **EVERY_DAY)
+    venue = next(event for event in everything if event["location"])
+    lat, lng = from_wgs84(venue["location"]["lat"], venue["location"]["lng"], "gcj02")
+    near = await collect(client, "/v1/events", near=f"{lat},{lng}", radius_m=300, coord="gcj02", **EVERY_DAY)
+    same = next(event for event in near if event["id"] == venue["id"])
+    assert same["distance_m"] < 1
+    assert same["location"] == {"lat": pytest.approx(lat, abs=1e-6), "lng": pytest.approx(lng, abs=1e-6)}
+
+
+@pytest.mark.parametrize("q", ["高血压", "疫苗", "yimiao", "量子引力"])
+async def test_articles_are_found_by_their_words_newest_first(client: httpx.AsyncClient, q: str) -> None:
+    found = await collect(client, "/v1/articles", q=q)
+    assert {article["id"] for article in found} == await searched(client, q, "article")
+    published = [datetime.fromisoformat(article["published_at"]) for article in found]
+    assert published == sorted(published, reverse=True)
+    assert (found == []) == (q == "量子引力")
