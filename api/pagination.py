@@ -33,8 +33,9 @@ def encode_cursor(kind: str, key: list[Any]) -> str:
 KeyPart = type[int] | type[float] | type[str] | type[datetime]
 
 _UNREADABLE = "the cursor could not be read; start again without it"
-# Ids and counts are 64-bit integers in both databases: a larger number could not even be bound to a statement.
-_INT64 = range(-(2**63), 2**63)
+# Every integer a cursor holds (ids, ranks) is a 32-bit `integer` column on PostgreSQL, which refuses to bind a
+# larger number (SQLite would take one).
+_INT32 = range(-(2**31), 2**31)
 
 
 def decode_cursor(
@@ -67,8 +68,8 @@ def _key_part(value: Any, expected: KeyPart) -> Any:
     if isinstance(value, bool):
         raise TypeError("not a key part")
     if expected is int:
-        if not isinstance(value, int) or value not in _INT64:
-            raise TypeError("not a 64-bit integer")
+        if not isinstance(value, int) or value not in _INT32:
+            raise TypeError("not a 32-bit integer")
         return value
     if expected is float:
         if not isinstance(value, int | float):

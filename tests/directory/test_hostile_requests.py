@@ -11,12 +11,15 @@ from api.errors import problem_response
 from api.pagination import encode_cursor
 
 TOO_BIG = 2**64 - 1
+BEYOND_INT32 = 2**31  # ids are PostgreSQL `integer` columns
 PEOPLES_SQUARE = "31.2304,121.4737"
 
 # (path, query, the cursor's list and key): each key is one a page of that list could never have written.
 EDITED_CURSORS: list[tuple[str, dict[str, str], str, list[Any]]] = [
     ("/v1/places", {}, "places:id:1", [TOO_BIG]),
     ("/v1/places", {}, "places:id:1", [1e300]),
+    ("/v1/places", {}, "places:id:1", [BEYOND_INT32]),
+    ("/v1/places", {}, "places:id:1", [-BEYOND_INT32 - 1]),
     ("/v1/places", {}, "places:id:1", ["12"]),
     ("/v1/places", {"q": "公园"}, "places:relevance:2", [1, 2**63]),
     ("/v1/places", {"sort": "name"}, "places:name:2", [5, 1]),
@@ -27,9 +30,11 @@ EDITED_CURSORS: list[tuple[str, dict[str, str], str, list[Any]]] = [
     ("/v1/places", {"near": PEOPLES_SQUARE, "q": "公园"}, "places:relevance:3", [1, 10.0, TOO_BIG]),
     ("/v1/events", {}, "events", ["2026-01-01T00:00:00+00:00", TOO_BIG]),
     ("/v1/events", {}, "events", ["2026-01-01T00:00:00", 1]),
+    ("/v1/events", {}, "events", ["2026-01-01T00:00:00+00:00", BEYOND_INT32]),
     ("/v1/articles", {}, "articles", ["2026-01-01T00:00:00", 1]),
     ("/v1/articles", {}, "articles", ["9999-12-31T23:00:00-08:00", 1]),
     ("/v1/search", {"q": "公园"}, "search:place,event,article,bundle", [1, 0, TOO_BIG, ""]),
+    ("/v1/search", {"q": "公园"}, "search:place,event,article,bundle", [1, 0, BEYOND_INT32, ""]),
     ("/v1/districts", {}, "districts", [1]),
     ("/v1/bundles", {}, "bundles", [1]),
     ("/v1/categories", {}, "categories:None", [1]),
@@ -58,6 +63,7 @@ async def test_an_edited_cursor_of_nearby_places_is_refused(client: httpx.AsyncC
     "key",
     [
         ["2026-01-01T00:00:00+00:00", 0, TOO_BIG, ""],
+        ["2026-01-01T00:00:00+00:00", 0, BEYOND_INT32, ""],
         ["2026-01-01T00:00:00", 0, 0, ""],
         ["0001-01-01T00:00:00+08:00", 0, 0, ""],
         ["2026-01-01T00:00:00+00:00", 0, 0, 7],

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.geo import from_wgs84
+from api.pagination import encode_cursor
 from models import Bundle, Feedback
 from tests.feedback.conftest import complaint_about, place_in, submit
 
@@ -122,6 +123,15 @@ async def test_text_holding_a_nul_character_is_refused_on_both_databases(
         assert refused.status_code == 422, refused.text
         assert refused.json()["code"] == "validation_failed"
     assert (await session.execute(select(func.count()).select_from(Feedback))).scalar_one() == before
+
+
+async def test_an_edited_cursor_of_ones_own_feedback_is_refused(client: httpx.AsyncClient, resident_headers) -> None:  # noqa: ANN001
+    headers = await resident_headers()
+    for key in ([2**31], [-(2**31) - 1], ["7"], [True]):
+        response = await client.get(
+            "/v1/me/feedback", params={"cursor": encode_cursor("my-feedback", key)}, headers=headers
+        )
+        assert response.status_code == 400 and response.json()["code"] == "invalid_cursor", key
 
 
 async def test_the_same_key_and_body_replay_the_answer_without_a_new_row(
