@@ -8,6 +8,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -99,6 +100,18 @@ _STATUS_CODES = {
     500: "internal_error",
     503: "service_unavailable",
 }
+
+
+class Problem(BaseModel):
+    """An error answer (RFC 9457), as documented in the OpenAPI document."""
+
+    type: str = Field(examples=[PROBLEM_TYPE_BASE + "not_found"])
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable and machine-readable: `not_found`, `validation_failed`, …")
+    instance: str | None = Field(default=None, description="The path asked for.")
+    errors: list[dict[str, Any]] | None = Field(default=None, description="Each bad field: `loc`, `msg`, `type`.")
 
 
 class ProblemResponse(JSONResponse):

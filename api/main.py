@@ -25,6 +25,7 @@ from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from api.openapi import document_problems
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search
@@ -120,4 +121,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_router)
     app.include_router(feedback_stats_router)
     app.include_router(triage_router)
+    document_problems(app)
     return app

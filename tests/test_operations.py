@@ -70,6 +70,22 @@ async def test_openapi_documents_every_route_with_a_readable_operation_id(client
     assert docs.status_code == 200 and "swagger" in docs.text.lower()
 
 
+async def test_openapi_documents_every_error_as_the_problem_json_it_is(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/openapi.json")).json()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for path, path_item in spec["paths"].items():
+        for method, operation in path_item.items():
+            errors = {status: answer for status, answer in operation["responses"].items() if status[0] in "45"}
+            assert operation["responses"]["default"]["content"] == problem, (method, path)
+            assert all(answer["content"] == problem for answer in errors.values()), (method, path)
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    # What is sent matches what is documented.
+    sent = await client.get("/v1/places", params={"limit": 0})
+    assert sent.headers["content-type"] == "application/problem+json"
+    documented = spec["components"]["schemas"]["Problem"]
+    assert set(documented["required"]) <= set(sent.json()) <= set(documented["properties"])
+
+
 async def test_unexpected_failure_is_a_problem_without_internals(app) -> None:  # noqa: ANN001
     @app.get("/boom")
     async def boom() -> None:
