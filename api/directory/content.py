@@ -123,13 +123,15 @@ def _within(near: tuple[float, float], radius_m: int) -> list[ColumnElement[bool
     return [Event.lat.between(south, north), Event.lng.between(west, east), distance_sq <= float(radius_m) ** 2]
 
 
-async def event_detail(session: AsyncSession, event_id: int, language: Language) -> EventDetail:
+async def event_detail(
+    session: AsyncSession, event_id: int, language: Language, coord: CoordSystem = "wgs84"
+) -> EventDetail:
     row = (await session.execute(_event_select().where(Event.id == event_id))).first()
     if row is None:
         raise NotFound(f"there is no published event {event_id}")
     event, category, district = row
     return EventDetail(
-        **_event_fields(event, category, district, language),
+        **_event_fields(event, category, district, language, coord),
         title_zh=event.title,
         title_en=event.title_en,
         summary=event.summary,

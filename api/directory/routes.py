@@ -184,8 +184,10 @@ async def list_events(
 
 
 @router.get("/events/{event_id}", response_model=EventDetail)
-async def get_event(request: Request, session: ReadSessionDep, language: LanguageDep, event_id: PathId) -> Response:
-    event = await content.event_detail(session, event_id, language)
+async def get_event(
+    request: Request, session: ReadSessionDep, language: LanguageDep, event_id: PathId, coord: CoordParam = "wgs84"
+) -> Response:
+    event = await content.event_detail(session, event_id, language, coord)
     return json_with_etag(request, plain(event))
 
 

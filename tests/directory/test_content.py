@@ -135,7 +135,7 @@ async def test_events_near_a_point_carry_their_distance(client: httpx.AsyncClien
     assert "distance_m" not in everything[0]
 
 
-async def test_events_near_a_point_given_in_gcj02_answer_in_gcj02(client: httpx.AsyncClient) -> None:
+async def test_events_near_a_point_in_gcj02_answer_in_gcj02_as_their_details_do(client: httpx.AsyncClient) -> None:
     everything = await collect(client, "/v1/events", **EVERY_DAY)
     venue = next(event for event in everything if event["location"])
     lat, lng = from_wgs84(venue["location"]["lat"], venue["location"]["lng"], "gcj02")
@@ -143,6 +143,8 @@ async def test_events_near_a_point_given_in_gcj02_answer_in_gcj02(client: httpx.
     same = next(event for event in near if event["id"] == venue["id"])
     assert same["distance_m"] < 1
     assert same["location"] == {"lat": pytest.approx(lat, abs=1e-6), "lng": pytest.approx(lng, abs=1e-6)}
+    detail = (await client.get(f"/v1/events/{venue['id']}", params={"coord": "gcj02"})).json()
+    assert detail["location"] == same["location"]
 
 
 @pytest.mark.parametrize("q", ["高血压", "疫苗", "yimiao", "量子引力"])
