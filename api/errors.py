@@ -148,6 +148,18 @@ def problem_response(
     return ProblemResponse(body, status_code=status, headers=headers)
 
 
+def validation_problem(instance: str, errors: list[dict[str, Any]]) -> ProblemResponse:
+    """The 422 of parameters or a body that are not valid, each bad field named in `errors`."""
+    return problem_response(
+        422,
+        ValidationFailed.code,
+        ValidationFailed.title,
+        "One or more parameters are not valid; see `errors`.",
+        instance=instance,
+        errors=errors,
+    )
+
+
 def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     return [
         {"loc": [str(part) for part in error.get("loc", ())], "msg": error.get("msg"), "type": error.get("type")}
@@ -170,14 +182,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return problem_response(
-            422,
-            "validation_failed",
-            "The request is not valid",
-            "One or more parameters are not valid; see `errors`.",
-            instance=request.url.path,
-            errors=_validation_errors(exc),
-        )
+        return validation_problem(request.url.path, _validation_errors(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

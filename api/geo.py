@@ -111,3 +111,9 @@ def bounding_box(lat: float, lng: float, radius_m: float) -> tuple[float, float,
     d_lat = radius_m / METRES_PER_DEGREE
     d_lng = radius_m / (METRES_PER_DEGREE * math.cos(math.radians(lat)))
     return lat - d_lat, lat + d_lat, lng - d_lng, lng + d_lng
+
+
+def shown_point(lat: float, lng: float, coord: CoordSystem) -> dict[str, float]:
+    """A stored WGS-84 point as an answer gives it: in the asked system, to six decimals (~0.1 m)."""
+    lat, lng = from_wgs84(lat, lng, coord)
+    return {"lat": round(lat, 6), "lng": round(lng, 6)}

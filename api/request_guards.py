@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api.errors import AppError, problem_response
+from api.errors import AppError, problem_response, validation_problem
 
 
 class PayloadTooLarge(AppError):
@@ -86,14 +86,6 @@ class QueryTextMiddleware:
                 {"loc": ["query", name], "msg": "may not hold the NUL character", "type": "nul"}
                 for name in _parameters_holding_nul(scope["query_string"])
             ]
-            response = problem_response(
-                422,
-                "validation_failed",
-                "The request is not valid",
-                "One or more parameters are not valid; see `errors`.",
-                instance=scope["path"],
-                errors=errors,
-            )
-            await response(scope, receive, send)
+            await validation_problem(scope["path"], errors)(scope, receive, send)
             return
         await self.app(scope, receive, send)

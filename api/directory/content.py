@@ -1,6 +1,5 @@
 """Event and health-article reads."""
 
-import math
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -8,11 +7,11 @@ from sqlalchemy import ColumnElement, Integer, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.hours import SHANGHAI
-from api.directory.place_query import flat_distance_sq
+from api.directory.place_query import within_radius
 from api.directory.queries import after_key, in_category, publicly_visible, to_local
 from api.directory.schemas import ArticleDetail, ArticleSummary, EventDetail, EventSummary, Expert, LatLng
 from api.errors import NotFound
-from api.geo import METRES_PER_DEGREE, CoordSystem, bounding_box, from_wgs84, haversine_m
+from api.geo import CoordSystem, haversine_m, shown_point
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
 from api.search.query import best_plan, content_matching
@@ -48,15 +47,10 @@ def _event_fields(
         "address": event.address,
         "district": event.district_code,
         "district_name": localized(language, district.name, district.name_en) if district else None,
-        "location": LatLng(**_located(event.lat, event.lng, coord)) if has_location else None,
+        "location": LatLng(**shown_point(event.lat, event.lng, coord)) if has_location else None,
         "registration_required": bool((event.registration or {}).get("required")),
         "sample": event.is_sample,
     }
-
-
-def _located(lat: float, lng: float, coord: CoordSystem) -> dict[str, float]:
-    lat, lng = from_wgs84(lat, lng, coord)
-    return {"lat": round(lat, 6), "lng": round(lng, 6)}
 
 
 def _event_select():  # noqa: ANN202
@@ -97,7 +91,8 @@ async def list_events(
     if q:
         statement = statement.where(await _matching(session, q, "event", Event.id))
     if near:
-        statement = statement.where(*_within(near, radius_m))
+        # Those with no location are not within any radius.
+        statement = statement.where(*within_radius(near, radius_m, of=(Event.lat, Event.lng))[1])
     key = decode_cursor(cursor, "events", (datetime, int))
     if key is not None:
         statement = statement.where(after_key([Event.starts_at, Event.id], key))
@@ -113,14 +108,6 @@ async def list_events(
         last = rows[limit - 1][0]
         next_cursor = encode_cursor("events", [last.starts_at.isoformat(), last.id])
     return items, next_cursor
-
-
-def _within(near: tuple[float, float], radius_m: int) -> list[ColumnElement[bool]]:
-    """Events held within the radius (by the same flat-earth measure as places); those with no location are not."""
-    lat, lng = near
-    south, north, west, east = bounding_box(lat, lng, float(radius_m))
-    distance_sq = flat_distance_sq(lat, lng, METRES_PER_DEGREE * math.cos(math.radians(lat)), of=(Event.lat, Event.lng))
-    return [Event.lat.between(south, north), Event.lng.between(west, east), distance_sq <= float(radius_m) ** 2]
 
 
 async def event_detail(

@@ -34,7 +34,13 @@ _NEAR: dict[str, Any] = {
     "description": "`lat,lng` (in `coord`)",
 }
 
-QParam = Annotated[str | None, Query(**_Q)]
+
+def _trimmed(text: str | None) -> str | None:
+    """Words as searched: spaces around them dropped, and nothing but spaces the same as no `q`."""
+    return (text or "").strip() or None
+
+
+QParam = Annotated[str | None, Query(**_Q), AfterValidator(_trimmed)]
 RadiusParam = Annotated[int, Query(**_RADIUS)]
 CoordParam = Annotated[CoordSystem, Query(**_COORD)]
 CategoryFilter = Annotated[str | None, Query(**_CATEGORY)]
@@ -89,7 +95,7 @@ def parse_list(name: str, value: str | None, allowed: tuple[str, ...]) -> tuple[
 class PlaceSearchParams(RouteParams):
     """The query string of a place search (/v1/places)."""
 
-    q: str | None = Field(None, **_Q)
+    q: Annotated[str | None, AfterValidator(_trimmed)] = Field(None, **_Q)
     category: str | None = Field(None, **_CATEGORY)
     district: str | None = Field(None, **_DISTRICT)
     street: str | None = Field(None, pattern=r"^\d{9}$", description="Street/town code, 9 digits.")
@@ -115,7 +121,7 @@ async def place_query(request: Request) -> PlaceQuery:
     if params.sort == "distance" and wgs_near is None:
         raise _problem("sort", "sort=distance needs `near`")
     return PlaceQuery(
-        q=(params.q or "").strip() or None,
+        q=params.q,
         category=params.category,
         district=params.district,
         street=params.street,

@@ -46,6 +46,19 @@ class PlaceQuery:
         return "distance" if self.near else "id"
 
 
+def within_radius(
+    near: tuple[float, float], radius_m: float, of: tuple[Any, Any] = (Place.lat, Place.lng)
+) -> tuple[ColumnElement[float], list[ColumnElement[bool]]]:
+    """The squared distance from `near` of the location columns `of`, and the conditions of lying within the
+    radius: the box the location index starts from, then the circle."""
+    lat, lng = near
+    radius = float(radius_m)
+    south, north, west, east = bounding_box(lat, lng, radius)
+    distance_sq = flat_distance_sq(lat, lng, METRES_PER_DEGREE * math.cos(math.radians(lat)), of=of)
+    row_lat, row_lng = of
+    return distance_sq, [row_lat.between(south, north), row_lng.between(west, east), distance_sq <= radius * radius]
+
+
 def flat_distance_sq(
     lat: Any, lng: Any, lng_scale: Any, of: tuple[Any, Any] = (Place.lat, Place.lng)
 ) -> ColumnElement[float]:
@@ -119,15 +132,8 @@ class PlacePlan:
         if query.street:
             self.conditions.append(Place.street_code == query.street)
         if query.near:
-            lat, lng = query.near
-            radius = float(query.radius_m)
-            south, north, west, east = bounding_box(lat, lng, radius)
-            self.distance_sq = flat_distance_sq(lat, lng, METRES_PER_DEGREE * math.cos(math.radians(lat)))
-            self.conditions += [
-                Place.lat.between(south, north),
-                Place.lng.between(west, east),
-                self.distance_sq <= radius * radius,
-            ]
+            self.distance_sq, within = within_radius(query.near, query.radius_m)
+            self.conditions += within
         if query.accessibility:
             mask = accessibility_mask(query.accessibility)
             self.conditions.append(Place.accessibility_mask.op("&")(mask) == mask)

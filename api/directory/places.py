@@ -19,7 +19,7 @@ from api.directory.place_query import PlacePlan, PlaceQuery, cursor_kind, page_k
 from api.directory.queries import after, order_by, publicly_visible, to_local
 from api.directory.reference import ReferenceNames, reference_names
 from api.errors import NotFound
-from api.geo import CoordSystem, from_wgs84, haversine_m
+from api.geo import CoordSystem, haversine_m, shown_point
 from api.http import Language, localized
 from api.pagination import encode_cursor
 from api.prepared import PreparedRead, Reader, request_reader
@@ -69,7 +69,6 @@ def _summary(
     names: ReferenceNames,
 ) -> dict[str, Any]:
     """A PlaceSummary as a plain dict: built once and serialised by orjson, with no model in between."""
-    lat, lng = from_wgs84(row.lat, row.lng, query.coord)
     category = names.categories[row.category_code]
     district = names.districts[row.district_code]
     fields: dict[str, Any] = {
@@ -82,7 +81,7 @@ def _summary(
         "street": row.street_code,
         "street_name": names.streets.get(row.street_code) if row.street_code else None,
         "address": localized(language, row.address, row.address_en),
-        "location": {"lat": round(lat, 6), "lng": round(lng, 6)},
+        "location": shown_point(row.lat, row.lng, query.coord),
         "open_now": open_state(row.schedule_id),
         "sample": row.is_sample,
     }

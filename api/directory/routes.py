@@ -173,7 +173,7 @@ async def list_events(
         ends_by=ends_by,
         category=category,
         district=district,
-        q=(q or "").strip() or None,
+        q=q,
         near=parse_near(near, coord),
         radius_m=radius_m,
         coord=coord,
@@ -203,7 +203,7 @@ async def list_articles(
     cursor: CursorParam = None,
 ) -> Response:
     items, next_cursor = await content.list_articles(
-        session, language, topic=topic, audience=audience, q=(q or "").strip() or None, limit=limit, cursor=cursor
+        session, language, topic=topic, audience=audience, q=q, limit=limit, cursor=cursor
     )
     return _page(request, items, next_cursor)
 

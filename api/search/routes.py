@@ -26,8 +26,8 @@ async def search(
     cursor: CursorParam = None,
 ) -> Response:
     """Items carry `kind` (place, event, article, bundle) and that kind's summary; name matches come first."""
-    if not q or not q.strip():
+    if not q:
         raise ValidationFailed("q is required", errors=[{"loc": ["query", "q"], "msg": "required", "type": "missing"}])
     chosen = parse_list("kinds", kinds, KINDS) or KINDS
-    items, next_cursor = await service.search_everything(session, language, q.strip(), chosen, limit, cursor)
+    items, next_cursor = await service.search_everything(session, language, q, chosen, limit, cursor)
     return json_with_etag(request, {"items": items, "next_cursor": next_cursor})
