@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_
+from sqlalchemy import ColumnElement, and_, literal_column, or_
 from sqlalchemy.orm import InstrumentedAttribute
 
 from api.directory.hours import SHANGHAI
@@ -11,8 +11,15 @@ from api.directory.hours import SHANGHAI
 OrderKey = list[tuple[Any, bool]]  # (expression, descending) from the most to the least significant
 
 
+# Written into the SQL, not bound: the partial indexes of visible listings (`WHERE status = 'published' AND
+# deleted_at IS NULL`) serve only statements whose condition implies theirs, and a parameter implies nothing. A
+# prepared read runs on PostgreSQL's generic plan after five executions, and with `status = $1` there the map's
+# nearest-first read walked the plain (lat, lng) index and each row's heap tuple: 0.8 ms instead of 0.2.
+_PUBLISHED = literal_column("'published'")
+
+
 def publicly_visible(model: Any) -> ColumnElement[bool]:
-    return and_(model.status == "published", model.deleted_at.is_(None))
+    return and_(model.status == _PUBLISHED, model.deleted_at.is_(None))
 
 
 def in_category(column: InstrumentedAttribute, code: str) -> ColumnElement[bool]:
