@@ -12,6 +12,7 @@ import asyncio
 import json
 import os
 import re
+import resource
 import secrets
 import shutil
 import subprocess
@@ -127,6 +128,42 @@ def _milliseconds(value: str) -> float:
     return float(number) * _UNITS[unit]
 
 
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _process_cpu() -> dict[int, tuple[int, str, float]]:
+    """(parent pid, command, CPU seconds so far) of every process, from /proc (Linux)."""
+    processes = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:  # ended while being listed
+            continue
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        # After the command: state, ppid, ..., utime and stime are the 12th and 13th fields.
+        processes[int(stat.parent.name)] = (int(fields[1]), command, (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS)
+    return processes
+
+
+def _cpu_by_role(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the app (the server and its workers), PostgreSQL's processes and wrk (waited-for
+    children of this process)."""
+    processes = _process_cpu()
+    app_pids, frontier = {server_pid}, [server_pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, (ppid, _, _) in processes.items() if ppid == parent]
+        app_pids.update(children)
+        frontier.extend(children)
+    return {
+        "app": sum(processes[pid][2] for pid in app_pids if pid in processes),
+        "database": sum(cpu for _, command, cpu in processes.values() if command.startswith("postgres")),
+        "load_generator": resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+        + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+    }
+
+
 def _wrk(port: int, paths: str, connections: int, duration: int) -> dict:
     command = [
         "wrk",
@@ -146,11 +183,24 @@ def _wrk(port: int, paths: str, connections: int, duration: int) -> dict:
         raise RuntimeError(f"wrk gave no latency distribution:\n{output}")
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     return {
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
         "requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
         "p50_ms": _milliseconds(percentiles["50"]),
         "p99_ms": _milliseconds(percentiles["99"]),
         "non_2xx": int(errors.group(1)) if errors else 0,
     }
+
+
+def _measured(server: subprocess.Popen, port: int, paths: str, connections: int, duration: int) -> dict:
+    """wrk's figures for one mix, and where a request's time went: the two cores are shared by the app's
+    workers, PostgreSQL's backends and wrk."""
+    before = _cpu_by_role(server.pid)
+    figures = _wrk(port, paths, connections, duration)
+    after = _cpu_by_role(server.pid)
+    figures["cpu_ms_per_request"] = {
+        role: round((after[role] - before[role]) * 1000 / max(1, figures["requests"]), 3) for role in after
+    }
+    return figures
 
 
 def run_database(kind: str, places: int, workers: int, connections: int, duration: int, port: int) -> dict:
@@ -166,10 +216,10 @@ def run_database(kind: str, places: int, workers: int, connections: int, duratio
         mixes = {}
         for mix in MIXES:
             _wrk(port, prepared["files"][mix], connections, WARM_UP_SECONDS)
-            mixes[mix] = _wrk(port, prepared["files"][mix], connections, duration)
+            mixes[mix] = _measured(server, port, prepared["files"][mix], connections, duration)
         # The ceiling again at the end: on a shared machine one window can be disturbed, and the ratios use the
         # better of the two (the stricter bar).
-        again = _wrk(port, prepared["files"]["ceiling"], connections, duration)
+        again = _measured(server, port, prepared["files"]["ceiling"], connections, duration)
         if again["requests_per_second"] > mixes["ceiling"]["requests_per_second"]:
             mixes["ceiling"] = again
     finally:
@@ -236,6 +286,14 @@ def main() -> None:
             print(
                 f"{result['database']:10} {mix:20} {figures['requests_per_second']:9.0f} {figures['p50_ms']:8.1f} "
                 f"{figures['p99_ms']:8.1f} {figures['ratio_to_ceiling']:10.2f} {figures['non_2xx']:7}"
+            )
+    print(f"\nCPU ms per request under load: {'app':>8} {'database':>9} {'wrk':>6}")
+    for result in results:
+        for mix, figures in result["mixes"].items():
+            cpu = figures["cpu_ms_per_request"]
+            print(
+                f"{result['database']:10} {mix:20} {cpu['app']:8.3f} {cpu['database']:9.3f} "
+                f"{cpu['load_generator']:6.3f}"
             )
     print(f"\nresults: {RESULTS / (stamp + '.json')} and .png")
 
