@@ -11,6 +11,7 @@ from sqlmodel import SQLModel
 
 from api.directory.attributes import validate_attributes
 from api.directory.hours import OpeningHours
+from api.search import index
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, SeedState, Street
 from models.base import utcnow
 from seed import content, samples
@@ -116,6 +117,8 @@ async def load_seed(session: AsyncSession, *, include_samples: bool = True, forc
     else:
         state.digest, state.loaded_at = digest, utcnow()
     await session.flush()
+    # The listings were indexed a flush at a time: their index entries are merged once, now.
+    await session.run_sync(lambda sync_session: index.compact(sync_session.connection()))
     return report
 
 

@@ -88,6 +88,7 @@ def load(connection: Connection, total: int, progress: Any = print) -> dict[str,
             flush()
     if batch:
         flush()
+    index.compact(connection)
     return {"seconds": time.perf_counter() - started, "tokenize_seconds": tokenize_seconds, "places": loaded}
 
 

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.geo import haversine_m
 from models import Article, Bundle, Category, District, Event, Place, Street
 from seed.loader import load_seed
+from tests.search.test_index_and_sync import unmerged_index_pieces
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -59,3 +60,13 @@ async def test_loading_the_seed_again_changes_nothing(session: AsyncSession) -> 
     after = (await session.execute(select(func.sum(Place.version), func.count()).select_from(Place))).one()
     assert before == after
     assert (await load_seed(session)).skipped
+
+
+async def test_loading_the_seed_leaves_the_search_index_merged(session: AsyncSession) -> None:
+    """The seed indexes its listings a flush at a time; searches then read each word from one piece."""
+    for place in (await session.scalars(select(Place).where(Place.is_sample.is_(False)).limit(3))).all():
+        place.name += "旧址"
+        await session.flush()
+    report = await load_seed(session, force=True)
+    assert report.updated.get("place") == 3
+    assert await unmerged_index_pieces(session) == 0

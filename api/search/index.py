@@ -321,4 +321,31 @@ def rebuild(
         content.append(bundle_document(bundle, _bundle_matters(connection, bundle.code)))
     write_content_documents(connection, content)
     counts["content"] = len(content)
+    compact(connection, with_grid=with_grid)
     return counts
+
+
+_SEARCH_TABLES = ("search_place", "search_content")
+
+
+def compact(connection: Connection, *, with_grid: bool = True) -> None:
+    """Merge what bulk writes left in pieces (after a rebuild, a seed, a bulk load), so that each word is read
+    from one place again.
+
+    SQLite: every transaction adds FTS5 segments, and a word is looked up in each of them. After loading 100,000
+    listings, words near a point took 2.8 ms a statement before the merge and 1.5 ms after, words within a
+    district 0.45 and 0.22 ms (bench/README.md). PostgreSQL: GIN puts new entries on a pending list that every
+    search reads through until it is merged; VACUUM would merge it too, but cannot run inside a transaction."""
+    tables = (*_SEARCH_TABLES, "search_place_grid") if with_grid else _SEARCH_TABLES
+    if connection.dialect.name == "sqlite":
+        for table in tables:
+            connection.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
+        return
+    connection.execute(
+        text(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_am a ON a.oid = c.relam "
+            "WHERE a.amname = 'gin' AND i.indrelid = ANY(CAST(:tables AS regclass[]))"
+        ),
+        {"tables": list(tables)},
+    )

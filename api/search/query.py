@@ -136,7 +136,12 @@ def _match_parameters(plan: QueryPlan, dialect: str, filters: tuple[str, ...], d
         # (`indexed_first_page`).
         if district:
             page, names = to_fts5(narrowed), to_fts5(plan.narrowed(filters, district, "n"))
-            return {"fts_page": page, "fts_names": names, "fts_area_names": names, "fts_area_others": f"({page}) NOT ({names})"}
+            return {
+                "fts_page": page,
+                "fts_names": names,
+                "fts_area_names": names,
+                "fts_area_others": f"({page}) NOT ({names})",
+            }
         names = to_fts5(plan, "name")
         if filters:
             names = f"{names} AND {to_fts5(QueryPlan(()).narrowed(filters))}"

@@ -6,12 +6,13 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory import sync
 from api.search import index
 from models import Article, Bundle, Event, Place
+from seed import synthetic
 from tests.directory.test_places import collect
 
 
@@ -52,6 +53,35 @@ async def test_rebuilding_the_index_gives_the_same_answers(client: httpx.AsyncCl
     await session.commit()
     assert counts["place"] == (await session.execute(select(func.count()).select_from(Place))).scalar_one()
     assert [item["id"] for item in await collect(client, "/v1/places", q="长者 食堂")] == before
+
+
+async def unmerged_index_pieces(session: AsyncSession) -> int:
+    """What a search still reads in pieces: FTS5 segments beyond one per table (SQLite), or pages on the GIN
+    indexes' pending lists (PostgreSQL: merging them again reports how many there were)."""
+    connection = await session.connection()
+    if connection.dialect.name == "sqlite":
+        tables = ("search_place", "search_place_grid", "search_content")
+        counts = [
+            (await session.execute(text(f"SELECT count(DISTINCT segid) FROM {t}_idx"))).scalar_one() for t in tables
+        ]
+        return sum(count - 1 for count in counts)
+    merged = await session.execute(
+        text(
+            "SELECT gin_clean_pending_list(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_am a ON a.oid = c.relam WHERE a.amname = 'gin' AND c.relname LIKE 'ix_search_%'"
+        )
+    )
+    return sum(merged.scalars())
+
+
+async def test_rebuilding_and_loading_leave_the_index_merged(session: AsyncSession) -> None:
+    """Searches read each word from one piece of the index after `svcdir reindex` or a bulk load, not from one
+    piece per batch written."""
+    connection = await session.connection()
+    await connection.run_sync(index.rebuild)
+    assert await unmerged_index_pieces(session) == 0
+    await connection.run_sync(lambda sync_connection: synthetic.load(sync_connection, 600, progress=lambda _: None))
+    assert await unmerged_index_pieces(session) == 0
 
 
 def test_jieba_and_pypinyin_load_at_start_up_not_on_first_request() -> None:
