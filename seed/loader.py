@@ -118,7 +118,7 @@ async def load_seed(session: AsyncSession, *, include_samples: bool = True, forc
         state.digest, state.loaded_at = digest, utcnow()
     await session.flush()
     # The listings were indexed a flush at a time: their index entries are merged once, now.
-    await session.run_sync(lambda sync_session: index.compact(sync_session.connection()))
+    await (await session.connection()).run_sync(index.compact)
     return report
 
 

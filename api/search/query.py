@@ -136,12 +136,7 @@ def _match_parameters(plan: QueryPlan, dialect: str, filters: tuple[str, ...], d
         # (`indexed_first_page`).
         if district:
             page, names = to_fts5(narrowed), to_fts5(plan.narrowed(filters, district, "n"))
-            return {
-                "fts_page": page,
-                "fts_names": names,
-                "fts_area_names": names,
-                "fts_area_others": f"({page}) NOT ({names})",
-            }
+            return {"fts_page": page, "fts_names": names, "fts_area_others": f"({page}) NOT ({names})"}
         names = to_fts5(plan, "name")
         if filters:
             names = f"{names} AND {to_fts5(QueryPlan(()).narrowed(filters))}"
@@ -188,7 +183,7 @@ def _names_first_in_district(dialect: str) -> Select:
         # FTS5 hands out rowids in order, so ordering by the rowid itself lets it stop at the limit.
         row = _fts_place
         page_id = by_id = row.c.rowid
-        names_match = text("search_place MATCH :fts_area_names")
+        names_match = text("search_place MATCH :fts_names")
         others_match = text("search_place MATCH :fts_area_others")
     else:
         row = _pg_place.alias("match")
@@ -211,7 +206,7 @@ def _names_first_in_district(dialect: str) -> Select:
         names.c.place_id.label("page_id"), literal_column("1").label("order_0"), names.c.place_id.label("order_1")
     )
     others = (
-        select(page_id, literal_column("0"), by_id)
+        select(page_id.label("page_id"), literal_column("0").label("order_0"), by_id.label("order_1"))
         .select_from(row)
         .where(others_match)
         .order_by(by_id)
@@ -219,10 +214,7 @@ def _names_first_in_district(dialect: str) -> Select:
     )
     if dialect == "sqlite":
         # SQLite takes no LIMIT on a member of a compound select, only on a subquery.
-        labelled = others.with_only_columns(
-            by_id.label("page_id"), literal_column("0").label("order_0"), by_id.label("order_1")
-        )
-        others = select(*labelled.subquery("others").c)
+        others = select(*others.subquery("others").c)
     both = union_all(name_matches, others).subquery("both")
     return select(*both.c).order_by(both.c.order_0.desc(), both.c.order_1.asc()).limit(page_limit)
 
