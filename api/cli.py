@@ -1,6 +1,7 @@
-"""The `svcdir` command: serve, migrate, seed, reindex, create-user, housekeeping."""
+"""The `svcdir` command: serve, migrate, seed, reindex, create-user, housekeeping, calendar."""
 
 import asyncio
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -107,6 +108,49 @@ def housekeeping() -> None:
     expired refresh tokens (each worker also does this every FEEDBACK_HOUSEKEEPING_SECONDS)."""
     counts = asyncio.run(lifecycle.housekeeping(get_settings()))
     typer.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
+
+
+calendar_app = typer.Typer(help="The statutory holiday calendar: load a year's schedule, show what is known.")
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("load")
+def calendar_load(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A .json or .csv schedule (README).")],
+    source: Annotated[
+        str | None, typer.Option(help="The notice the days come from (required for CSV; JSON names its own).")
+    ] = None,
+) -> None:
+    """Load (or replace) the years in FILE: checked, audited, provisional deadlines recomputed; running servers
+    use it within a minute."""
+    try:
+        loaded = asyncio.run(lifecycle.load_calendar(get_settings(), file, source=source))
+    except AppError as error:
+        typer.echo(f"error: {error.detail}", err=True)
+        for problem in error.errors or []:
+            typer.echo(f"  {'.'.join(str(part) for part in problem['loc'])}: {problem['msg']}", err=True)
+        raise typer.Exit(code=2) from error
+    for year in loaded:
+        verb = "replaced" if year.replaced else "loaded"
+        typer.echo(
+            f"{verb} {year.year}: {year.holidays} holidays, {year.workdays} make-up workdays; "
+            f"{year.deadlines_recomputed} provisional deadlines recomputed"
+        )
+
+
+@calendar_app.command("show")
+def calendar_show(year: Annotated[int | None, typer.Option(help="List this year's days.")] = None) -> None:
+    """The years known, how far ahead the calendar reaches, and (with --year) that year's days."""
+    answer = asyncio.run(lifecycle.show_calendar(get_settings(), year))
+    for known in answer["years"]:
+        typer.echo(
+            f"{known['year']}  {known['holidays']:3} holidays  {known['workdays']:2} make-up workdays  "
+            f"loaded {known['loaded_at']:%Y-%m-%d %H:%M}  {known['source']}"
+        )
+    typer.echo(f"covered until: {answer['covered_until'] or 'this year is unknown'}")
+    if year is not None:
+        for day in answer["days"]:
+            typer.echo(f"{day['date']}  {day['kind']:7}  {day['name'] or ''}")
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ import structlog
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.calendar import health as calendar_health
 from api.db import Database, unit_of_work
 from api.feedback import workflow
 from models import IdempotencyRecord, OtpChallenge, RefreshToken
@@ -26,6 +27,7 @@ EXPIRED_TOKENS_KEPT = timedelta(days=1)
 
 async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     now = now or datetime.now(UTC)
+    calendar_health.warn_if_running_out(now)
     counts = {"feedback_closed": await workflow.close_unrated(session, now)}
     for name, statement in (
         ("otp_challenges_deleted", delete(OtpChallenge).where(OtpChallenge.expires_at < now - OTP_KEPT)),

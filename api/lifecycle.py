@@ -2,6 +2,8 @@
 
 import asyncio
 import time
+from pathlib import Path
+from typing import Any
 
 import structlog
 from alembic import command
@@ -9,6 +11,10 @@ from alembic.config import Config
 
 from api.accounts import staff
 from api.accounts.passwords import PasswordHasher
+from api.calendar import days as calendar_days
+from api.calendar import service as calendar_service
+from api.calendar.files import read_schedules
+from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
 from api.db import Database, unit_of_work
 from api.housekeeping import run_round
@@ -86,7 +92,32 @@ async def housekeeping(settings: Settings) -> dict[str, int]:
     """One round of upkeep (see api/housekeeping.py), for a scheduler when the server's own loop is off."""
     database = Database(settings)
     try:
+        await calendar_days.reload(database)
         async with database.sessionmaker() as session, unit_of_work(session):
             return await run_round(session)
+    finally:
+        await database.dispose()
+
+
+async def load_calendar(settings: Settings, path: Path, *, source: str | None) -> list[YearLoaded]:
+    """`svcdir calendar load`: every year of the file in one transaction (all of them or none), as the admin
+    endpoint loads one: checked, audited, provisional deadlines recomputed."""
+    schedules = read_schedules(path, source=source)
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session, unit_of_work(session):
+            return [
+                await calendar_service.load_year(session, year, schedule, actor_id=None)
+                for year, schedule in sorted(schedules.items())
+            ]
+    finally:
+        await database.dispose()
+
+
+async def show_calendar(settings: Settings, year: int | None) -> dict[str, Any]:
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session:
+            return await calendar_service.calendar_answer(session, year, calendar_days.shanghai_today())
     finally:
         await database.dispose()

@@ -13,6 +13,9 @@ from fastapi.routing import APIRoute
 from api.accounts.admin_routes import router as admin_router
 from api.accounts.routes import router as accounts_router
 from api.accounts.runtime import AccountsRuntime
+from api.calendar import days as calendar_days
+from api.calendar import health as calendar_health
+from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
 from api.curation.routes import router as curation_router
 from api.db import Database
@@ -65,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # of them spends more time than it frees (measured in bench/).
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         app.state.database = Database(settings)
+        await calendar_days.refresh(app.state.database)
+        calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database))
         housekeeping = None
         if settings.feedback_housekeeping_seconds:
             housekeeping = asyncio.create_task(
@@ -75,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if housekeeping is not None:
                 housekeeping.cancel()
+            calendar_refresh.cancel()
             await app.state.database.dispose()
             await app.state.accounts.aclose()
 
@@ -110,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await request.app.state.database.ping()
         except Exception:  # noqa: BLE001  (any failure to reach the database means not ready)
             return problem_response(503, "database_unavailable", "The database does not answer")
-        return JSONResponse({"status": "ready"})
+        return JSONResponse({"status": "ready", "calendar": calendar_health.readiness()})
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(directory_router)
@@ -121,5 +127,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(feedback_router)
     app.include_router(feedback_stats_router)
     app.include_router(triage_router)
+    app.include_router(calendar_router)
     document_problems(app)
     return app

@@ -5,6 +5,7 @@ from models.article import Article
 from models.audit import AuditEntry
 from models.base import NAMING_CONVENTION, PUBLICATION_STATUSES
 from models.bundle import Bundle, BundleMatter
+from models.calendar import CALENDAR_DAY_KINDS, CalendarDay, CalendarYear
 from models.category import Category
 from models.event import Event
 from models.feedback import (
@@ -36,6 +37,9 @@ __all__ = [
     "UserAccount",
     "Bundle",
     "BundleMatter",
+    "CALENDAR_DAY_KINDS",
+    "CalendarDay",
+    "CalendarYear",
     "Category",
     "District",
     "Event",

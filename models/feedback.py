@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from models.base import json_column, timestamp_column
@@ -49,6 +49,8 @@ class Feedback(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")
     duplicate_of_id: int | None = Field(default=None, foreign_key="feedback.id", index=True)
     due_at: datetime = timestamp_column()
+    # The deadline counts through days of a year whose holidays are not published yet: recomputed when it is.
+    due_provisional: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     resolved_at: datetime | None = timestamp_column(nullable=True)
     closed_at: datetime | None = timestamp_column(nullable=True)
     rating: int | None = None

@@ -9,12 +9,16 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from api.calendar import days as calendar_days
+from api.calendar import service as calendar_service
+from api.calendar.files import read_schedules
 from api.directory.attributes import validate_attributes
 from api.directory.hours import OpeningHours
 from api.search import index
-from models import Article, Bundle, BundleMatter, Category, District, Event, Place, SeedState, Street
+from models import Article, Bundle, BundleMatter, CalendarYear, Category, District, Event, Place, SeedState, Street
 from models.base import utcnow
 from seed import content, samples
+from seed.calendar_source import CALENDAR_FILE
 from seed.reference import DATA_DIR, category_rows, district_rows, street_rows
 
 # Bump when the way files become rows changes, so that databases seeded before reload.
@@ -104,6 +108,7 @@ async def load_seed(session: AsyncSession, *, include_samples: bool = True, forc
     await upsert(session, District, ["code"], district_rows(), report)
     await upsert(session, Street, ["code"], street_rows(), report)
     await upsert(session, Category, ["code"], category_rows(), report)
+    await _load_calendar(session, report)
 
     place_rows = [checked_place(row) for row in content.landmark_place_rows()]
     if include_samples:
@@ -120,6 +125,20 @@ async def load_seed(session: AsyncSession, *, include_samples: bool = True, forc
     # The listings were indexed a flush at a time: their index entries are merged once, now.
     await (await session.connection()).run_sync(index.compact)
     return report
+
+
+async def _load_calendar(session: AsyncSession, report: SeedReport) -> None:
+    """The years of the calendar file that the database does not hold yet. A year already there is left as it is:
+    an admin may have loaded a corrected schedule since, and the seed must not undo it."""
+    loaded = set((await session.scalars(select(CalendarYear.year))).all())
+    added = 0
+    for year, schedule in read_schedules(CALENDAR_FILE).items():
+        if year not in loaded:
+            await calendar_service.store_year(session, year, schedule, actor_id=None)
+            added += 1
+    if added:
+        await calendar_service.recompute_provisional_deadlines(session, await calendar_days.read(session))
+    report.count(CalendarYear.__tablename__, added, 0)
 
 
 async def _load_sample_content(session: AsyncSession, places: dict[tuple, Place], report: SeedReport) -> None:

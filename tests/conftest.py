@@ -16,6 +16,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from api.calendar import days as holiday_calendar
 from api.config import Settings
 from api.db import (
     Database,
@@ -65,6 +66,8 @@ async def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -
         database = Database(Settings(database_url=url, app_env="test"))
         async with database.sessionmaker() as session, session.begin():
             await load_seed(session)
+        # The process serves the holiday calendar it read from its database, as the app does when it starts.
+        await holiday_calendar.reload(database)
         await database.dispose()
         yield url
 
@@ -97,6 +100,15 @@ async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
             # Opening schedules are learnt once per id, for good; on SQLite a rolled-back id is given again to the
             # next test's new schedule, which must not inherit the hours learnt for this one.
             open_now.forget_schedules(engine)
+
+
+@pytest.fixture
+async def calendar_of_database(database: Database) -> AsyncIterator[None]:
+    """The seeded database's holiday calendar, served again after a test that loaded a year (its rows are rolled
+    back with the test; what the process serves is not)."""
+    await holiday_calendar.reload(database)
+    yield
+    await holiday_calendar.reload(database)
 
 
 AppFactory = Callable[..., FastAPI]

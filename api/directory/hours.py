@@ -8,8 +8,9 @@ from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from api.calendar import days
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HoursText = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
@@ -66,14 +67,9 @@ def _weekly_intervals(hours: OpeningHours, weekday: int) -> list[Interval]:
 
 
 def _calendar_day(day: date) -> tuple[bool, bool]:
-    """(statutory holiday, make-up workday); unknown years count as ordinary days."""
-    try:
-        on_holiday, holiday_name = chinese_calendar.get_holiday_detail(day)
-    except NotImplementedError:
-        return False, False
-    statutory_holiday = on_holiday and holiday_name is not None
-    make_up_workday = not on_holiday and day.isoweekday() >= 6
-    return statutory_holiday, make_up_workday
+    """(statutory holiday, make-up workday); an unknown year's days count as ordinary days (see is_certain_at)."""
+    calendar = days.current()
+    return calendar.is_holiday(day), calendar.is_make_up_workday(day)
 
 
 def intervals_on(hours: OpeningHours, day: date) -> list[Interval]:
@@ -91,6 +87,30 @@ def intervals_on(hours: OpeningHours, day: date) -> list[Interval]:
         if make_up_workday:
             return _weekly_intervals(hours, MONDAY)
     return _weekly_intervals(hours, weekday)
+
+
+HOLIDAY_SCHEDULE_UNKNOWN = "holiday_schedule_unknown"
+
+
+def _follows_calendar_on(hours: OpeningHours, day: date) -> bool:
+    """Whether the hours of `day` depend on the holiday calendar (no dated exception settles them)."""
+    return hours.on_holidays != "as_usual" and all(exception.date != day for exception in hours.exceptions)
+
+
+def hours_note_at(hours: OpeningHours, moment: datetime) -> str | None:
+    """`holiday_schedule_unknown` when whether the place is open at `moment` depends on a day of a year whose
+    holidays are not published yet (open_now is then read from the weekly hours, as on an ordinary day)."""
+    if not hours.weekly and not hours.exceptions:
+        return None
+    calendar = days.current()
+    today = moment.astimezone(SHANGHAI).date()
+    if not calendar.knows(today) and _follows_calendar_on(hours, today):
+        return HOLIDAY_SCHEDULE_UNKNOWN
+    yesterday = today - timedelta(days=1)
+    past_midnight = any(end > 1440 for weekday in range(1, 8) for _, end in _weekly_intervals(hours, weekday))
+    if past_midnight and not calendar.knows(yesterday) and _follows_calendar_on(hours, yesterday):
+        return HOLIDAY_SCHEDULE_UNKNOWN
+    return None
 
 
 def is_open_at(hours: OpeningHours | dict | None, moment: datetime) -> bool | None:

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from api.directory.hours import OpeningHours, is_open_at
+from api.calendar import days
+from api.directory.hours import OpeningHours, hours_note_at, is_open_at
 from api.prepared import PreparedRead, Reader, as_reader
 from models import OpeningSchedule
 
@@ -29,7 +30,10 @@ class OpenSchedules:
         self._unknown: set[int] = set()  # schedules with no rules at all: open or not cannot be said
         self._max_id = 0
         self._minute: datetime | None = None
+        self._calendar: days.HolidayCalendar | None = None
         self._open: frozenset[int] = frozenset()
+        # Schedules whose answer this minute depends on a year with no published holidays.
+        self._notes: dict[int, str] = {}
         self._checked_at = -math.inf
 
     async def refresh(self, source: AsyncSession | Reader, *, max_age_seconds: float = 0.0) -> None:
@@ -51,20 +55,24 @@ class OpenSchedules:
     def open_ids(self, now: datetime | None = None) -> frozenset[int]:
         now = now or datetime.now(UTC)
         minute = now.replace(second=0, microsecond=0)
-        if minute != self._minute:
+        calendar = days.current()
+        if minute != self._minute or calendar is not self._calendar:
             self._open = frozenset(i for i, hours in self._hours.items() if is_open_at(hours, minute))
-            self._minute = minute
+            self._notes = {
+                i: note for i, hours in self._hours.items() if (note := hours_note_at(hours, minute)) is not None
+            }
+            self._minute, self._calendar = minute, calendar
         return self._open
 
-    def open_state(self, now: datetime | None = None) -> Callable[[int | None], bool | None]:
-        """Whether a schedule is open at `now` (None: unknown schedule, or no hours to tell), for the many rows of
-        a page: the open set is looked up once, not once per row."""
-        open_ids, hours, unknown = self.open_ids(now), self._hours, self._unknown
+    def open_state(self, now: datetime | None = None) -> Callable[[int | None], tuple[bool | None, str | None]]:
+        """Whether a schedule is open at `now` (None: unknown schedule, or no hours to tell) and its hours note,
+        for the many rows of a page: the open set is looked up once, not once per row."""
+        open_ids, hours, unknown, notes = self.open_ids(now), self._hours, self._unknown, self._notes
 
-        def state(schedule_id: int | None) -> bool | None:
+        def state(schedule_id: int | None) -> tuple[bool | None, str | None]:
             if schedule_id is None or schedule_id not in hours or schedule_id in unknown:
-                return None
-            return schedule_id in open_ids
+                return None, None
+            return schedule_id in open_ids, notes.get(schedule_id)
 
         return state
 

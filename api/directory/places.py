@@ -65,12 +65,13 @@ def _summary(
     row: Any,
     language: Language,
     query: PlaceQuery,
-    open_state: Callable[[int | None], bool | None],
+    open_state: Callable[[int | None], tuple[bool | None, str | None]],
     names: ReferenceNames,
 ) -> dict[str, Any]:
     """A PlaceSummary as a plain dict: built once and serialised by orjson, with no model in between."""
     category = names.categories[row.category_code]
     district = names.districts[row.district_code]
+    open_now, hours_note = open_state(row.schedule_id)
     fields: dict[str, Any] = {
         "id": row.id,
         "name": localized(language, row.name, row.name_en),
@@ -82,7 +83,8 @@ def _summary(
         "street_name": names.streets.get(row.street_code) if row.street_code else None,
         "address": localized(language, row.address, row.address_en),
         "location": shown_point(row.lat, row.lng, query.coord),
-        "open_now": open_state(row.schedule_id),
+        "open_now": open_now,
+        "hours_note": hours_note,
         "sample": row.is_sample,
     }
     if category.live_capacity_unit:

@@ -1,7 +1,7 @@
 """Public read models of the directory (what the mobile client receives)."""
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
@@ -50,6 +50,11 @@ class PlaceSummary(BaseModel):
     address: str
     location: LatLng
     open_now: bool | None = Field(description="null when the listing has no opening hours")
+    hours_note: Literal["holiday_schedule_unknown"] | None = Field(
+        default=None,
+        description="`holiday_schedule_unknown`: the hours depend on statutory holidays and this day's year has no "
+        "published schedule yet, so `open_now` is read from the weekly hours as on an ordinary day",
+    )
     capacity: int | None = Field(default=None, description="Only for categories with live figures.")
     available: int | None = None
     available_updated_at: datetime | None = None

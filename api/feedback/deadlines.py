@@ -1,9 +1,14 @@
-"""Deadlines in Chinese working days: statutory holidays and make-up workdays come from chinese-calendar."""
+"""Deadlines in Chinese working days, from the holiday calendar the project keeps (api/calendar).
 
+A deadline whose counting passes through a year with no published holidays is provisional: its days are counted
+as Monday to Friday, and it is recomputed when that year is loaded (api.calendar.service).
+"""
+
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
-import chinese_calendar
-
+from api.calendar import days as calendar_days
 from api.directory.hours import SHANGHAI
 
 # Working days the team has to answer, by kind (a complaint is the most urgent).
@@ -11,27 +16,45 @@ WORKING_DAYS_BY_KIND = {"complaint": 5, "correction": 3, "suggestion": 10, "prai
 END_OF_WORKING_DAY = time(18, 0)
 
 
-def _is_workday(day: date) -> bool:
-    try:
-        return chinese_calendar.is_workday(day)
-    except NotImplementedError:
-        # Years the calendar does not know yet: Monday to Friday.
-        return day.weekday() < 5
+@dataclass(frozen=True)
+class Deadline:
+    due_at: datetime
+    provisional: bool
+
+
+def _count(start: date, days: int, calendar: calendar_days.HolidayCalendar) -> tuple[date, bool]:
+    day, remaining, certain = start, days, True
+    while remaining:
+        day += timedelta(days=1)
+        certain = certain and calendar.knows(day)
+        if calendar.is_workday(day):
+            remaining -= 1
+    return day, not certain
 
 
 def add_working_days(start: date, days: int) -> date:
     """The `days`-th working day after `start` (the day of submission itself does not count)."""
-    day = start
-    remaining = days
-    while remaining:
-        day += timedelta(days=1)
-        if _is_workday(day):
-            remaining -= 1
-    return day
+    return _count(start, days, calendar_days.current())[0]
+
+
+def deadline(kind: str, received: datetime, calendar: calendar_days.HolidayCalendar | None = None) -> Deadline:
+    """End of the last working day the team has for this kind of feedback, received at `received`."""
+    local_day = received.astimezone(SHANGHAI).date()
+    last_day, provisional = _count(local_day, WORKING_DAYS_BY_KIND[kind], calendar or calendar_days.current())
+    return Deadline(datetime.combine(last_day, END_OF_WORKING_DAY, tzinfo=SHANGHAI).astimezone(UTC), provisional)
 
 
 def due_at(kind: str, received: datetime) -> datetime:
-    """End of the last working day the team has for this kind of feedback, received at `received`."""
-    local_day = received.astimezone(SHANGHAI).date()
-    last_day = add_working_days(local_day, WORKING_DAYS_BY_KIND[kind])
-    return datetime.combine(last_day, END_OF_WORKING_DAY, tzinfo=SHANGHAI).astimezone(UTC)
+    return deadline(kind, received).due_at
+
+
+def due_fields(kind: str, received: datetime) -> dict[str, Any]:
+    """The feedback columns of a deadline counted from `received`."""
+    counted = deadline(kind, received)
+    return {"due_at": counted.due_at, "due_provisional": counted.provisional}
+
+
+def set_due(feedback: Any, received: datetime, calendar: calendar_days.HolidayCalendar | None = None) -> None:
+    """Give `feedback` (a models.Feedback) the deadline of its kind counted from `received`."""
+    counted = deadline(feedback.kind, received, calendar)
+    feedback.due_at, feedback.due_provisional = counted.due_at, counted.provisional

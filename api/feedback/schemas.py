@@ -73,6 +73,10 @@ class FeedbackSummary(BaseModel):
     title: str
     district: str | None
     due_at: datetime
+    due_provisional: bool = Field(
+        description="true when the deadline counts days of a year whose statutory holidays are not published yet "
+        "(counted as Monday to Friday); it is recomputed, and this turns false, when that year's schedule is loaded"
+    )
     created_at: datetime
     updated_at: datetime
 

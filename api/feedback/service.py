@@ -65,7 +65,7 @@ async def submit(session: AsyncSession, author: Principal, body: FeedbackCreate)
         body=body.body,
         correction_field=body.correction.field if body.correction else None,
         correction_value=body.correction.suggested_value if body.correction else None,
-        due_at=deadlines.due_at(body.kind, now),
+        **deadlines.due_fields(body.kind, now),
         created_at=now,
         updated_at=now,
     )

@@ -20,6 +20,7 @@ def summary(feedback: Feedback) -> dict:
         "title": feedback.title,
         "district": feedback.district_code,
         "due_at": to_local(feedback.due_at),
+        "due_provisional": feedback.due_provisional,
         "created_at": to_local(feedback.created_at),
         "updated_at": to_local(feedback.updated_at),
     }

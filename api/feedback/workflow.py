@@ -67,7 +67,7 @@ async def move(
         feedback.closed_at = now
     elif target == "in_progress" and origin == "reopened":
         # A reopened case gets a fresh deadline of its kind from today.
-        feedback.due_at = deadlines.due_at(feedback.kind, now)
+        deadlines.set_due(feedback, now)
         feedback.resolved_at = None
     record_event(
         session,

@@ -17,6 +17,9 @@ CLINIC = {
 PARK = {"weekly": [{"days": [1, 2, 3, 4, 5, 6, 7], "opens": "06:00", "closes": "18:00"}]}
 LATE_BAR_STREET = {"weekly": [{"days": [5, 6], "opens": "18:00", "closes": "02:00"}]}
 
+# Read from the seeded database, as the app reads it when it starts.
+pytestmark = pytest.mark.usefixtures("calendar_of_database")
+
 
 def at(*parts: int) -> datetime:
     return datetime(*parts, tzinfo=SHANGHAI)
