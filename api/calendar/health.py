@@ -8,8 +8,6 @@ from prometheus_client import Gauge
 
 from api.calendar import days
 
-logger = structlog.get_logger(__name__)
-
 # The State Council publishes the next year's schedule in the autumn; with under two months left someone must load it.
 WARN_BELOW_DAYS = 60
 
@@ -41,7 +39,8 @@ def warn_if_running_out(now: datetime | None = None) -> bool:
         return False
     _warned_on = today
     last = calendar.covered_until(today)
-    logger.warning(
+    # A logger made per call (once a day): it logs through whatever structlog is configured with now.
+    structlog.get_logger(__name__).warning(
         "holiday_calendar_running_out",
         days_ahead=ahead,
         covered_until=last.isoformat() if last else None,

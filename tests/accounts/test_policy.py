@@ -60,6 +60,8 @@ POLICY: dict[str, dict[str, object]] = {
     "GET /v1/admin/users/{user_id}": ADMINS,
     "PATCH /v1/admin/users/{user_id}": ADMINS,
     "GET /v1/admin/audit": ADMINS,
+    "GET /v1/calendar": PUBLIC,
+    "PUT /v1/admin/calendar/{year}": ADMINS,
     "GET /v1/manage/places/{place_id}": OPERATORS,
     "PUT /v1/manage/places/{place_id}/availability": OPERATORS,
     "POST /v1/feedback": RESIDENTS,
@@ -145,6 +147,7 @@ async def test_each_role_gets_what_the_policy_says(
         "photo_id": "1",
         "notification_id": "1",
         "template_id": "1",
+        "year": "2027",
     }
     # Deleting the resident's own account comes last, as it ends the resident's access.
     ordered = sorted(POLICY.items(), key=lambda item: item[0] == "DELETE /v1/me")

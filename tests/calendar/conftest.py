@@ -1,0 +1,42 @@
+"""The test schedule of 2027 (made up, see data/README.md) and admins' tokens."""
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.accounts import staff
+from tests.accounts.conftest import STAFF_PASSWORD, bearer
+
+DATA = Path(__file__).parent / "data"
+TEST_2027_JSON = DATA / "test-2027-not-official.json"
+TEST_2027_CSV = DATA / "test-2027-not-official.csv"
+
+Headers = dict[str, str]
+
+
+def schedule_2027_body() -> dict:
+    """The body of PUT /v1/admin/calendar/2027 with the test schedule."""
+    (entry,) = json.loads(TEST_2027_JSON.read_text(encoding="utf-8"))["years"]
+    return {key: value for key, value in entry.items() if key != "year"}
+
+
+@pytest.fixture
+def staff_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awaitable[tuple[int, Headers]]]:
+    async def make(role: str = "admin") -> tuple[int, Headers]:
+        account = await staff.create_staff(
+            session,
+            app.state.accounts.hasher,
+            username=f"{role}-{uuid.uuid4().hex[:8]}",
+            password=STAFF_PASSWORD,
+            role=role,
+            districts=("310104",) if role == "operator" else (),
+        )
+        await session.commit()
+        return account.id, bearer(app, account.id)
+
+    return make
