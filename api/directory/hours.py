@@ -100,13 +100,15 @@ def _follows_calendar_on(hours: OpeningHours, day: date) -> bool:
 def hours_note_at(hours: OpeningHours, moment: datetime) -> str | None:
     """`holiday_schedule_unknown` when whether the place is open at `moment` depends on a day of a year whose
     holidays are not published yet (open_now is then read from the weekly hours, as on an ordinary day)."""
-    if not hours.weekly and not hours.exceptions:
-        return None
     calendar = days.current()
     today = moment.astimezone(SHANGHAI).date()
+    yesterday = today - timedelta(days=1)
+    if hours.on_holidays == "as_usual" or (calendar.knows(today) and calendar.knows(yesterday)):
+        return None
+    if not hours.weekly and not hours.exceptions:
+        return None
     if not calendar.knows(today) and _follows_calendar_on(hours, today):
         return HOLIDAY_SCHEDULE_UNKNOWN
-    yesterday = today - timedelta(days=1)
     past_midnight = any(end > 1440 for weekday in range(1, 8) for _, end in _weekly_intervals(hours, weekday))
     if past_midnight and not calendar.knows(yesterday) and _follows_calendar_on(hours, yesterday):
         return HOLIDAY_SCHEDULE_UNKNOWN

@@ -259,3 +259,25 @@ async def test_a_warning_is_logged_once_a_day_while_fewer_than_60_days_are_cover
         # 1 November 2026: 60 days ahead, no warning.
         await run_round(session, datetime(2026, 11, 1, 9, 0, tzinfo=SHANGHAI).astimezone(UTC))
     assert _warnings(logs) == []
+
+
+def test_the_note_names_only_answers_that_depend_on_an_unknown_day() -> None:
+    from api.directory.hours import OpeningHours, hours_note_at
+
+    days.install(days.HolidayCalendar(years=frozenset({2026, 2028})))
+    clinic = OpeningHours.model_validate(ROUND_THE_CLOCK_CLOSED_ON_HOLIDAYS)
+    settled = OpeningHours.model_validate(
+        {**ROUND_THE_CLOCK_CLOSED_ON_HOLIDAYS, "exceptions": [{"date": "2027-01-04", "closed": True}]}
+    )
+    park = OpeningHours.model_validate({**ROUND_THE_CLOCK_CLOSED_ON_HOLIDAYS, "on_holidays": "as_usual"})
+    late = OpeningHours.model_validate(
+        {"weekly": [{"days": [5, 6], "opens": "18:00", "closes": "02:00"}], "on_holidays": "closed"}
+    )
+    unknown_day = datetime(2027, 1, 4, 10, 0, tzinfo=SHANGHAI)
+    assert hours_note_at(clinic, unknown_day) == "holiday_schedule_unknown"
+    assert hours_note_at(settled, unknown_day) is None  # a dated exception decides that day
+    assert hours_note_at(park, unknown_day) is None
+    assert hours_note_at(clinic, datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)) is None
+    # Early on 1 January 2028 the late hours began on 31 December 2027, a day of the unknown year.
+    assert hours_note_at(late, datetime(2028, 1, 1, 1, 0, tzinfo=SHANGHAI)) == "holiday_schedule_unknown"
+    assert hours_note_at(clinic, datetime(2028, 1, 1, 10, 0, tzinfo=SHANGHAI)) is None
