@@ -4,8 +4,8 @@ could mistake for a real contact or a real live reading.
 Everything is drawn from a seeded random generator, so the same seed always yields the same rows and loading
 twice changes nothing. Each listing belongs to one anchor of seed/data/district_geo.json (a real place with its
 real street and coordinates): it lies inside the anchor's circle, carries the anchor's street, and its name and
-address name only that street, the anchor and the roads the anchor itself is named after. A sample has no phone
-number, no house number and no live figures (free beds, spaces, connectors), since any of them would be invented.
+address name only that street and the roads the anchor itself is named after. A sample has no phone number, no
+house number and no live figures (free beds, spaces, connectors), since any of them would be invented.
 """
 
 import math
@@ -57,14 +57,9 @@ def _short_street(name: str) -> str:
     return name.removesuffix("街道")
 
 
-def _short_anchor(anchor: dict) -> str:
-    """人民广场, 瑞金二路 (of 瑞金二路(永嘉路)): the anchor's name without its parenthesised landmark."""
-    return anchor["name"].partition("(")[0]
-
-
-def sample_address(district_name: str, anchor: dict) -> str:
-    """District, street and anchor: as precise as the data is, and saying that it is a sample."""
-    return f"上海市{district_name}{anchor['street']}{anchor['name']}一带{SAMPLE_ADDRESS_NOTE}"
+def sample_address(district_name: str, street: str, road: str | None) -> str:
+    """District, street and the road the name gives (if any): as precise as the data is, saying it is a sample."""
+    return f"上海市{district_name}{street}{f'{road}一带' if road else ''}{SAMPLE_ADDRESS_NOTE}"
 
 
 def _weekday_hours(opens: str, closes: str, saturday_until: str | None = None) -> dict[str, Any]:
@@ -77,8 +72,9 @@ def _weekday_hours(opens: str, closes: str, saturday_until: str | None = None) -
 def _listing(rng: random.Random, category: str, anchor: dict, district_name: str) -> dict[str, Any]:
     """Name, hours, attributes and live figures for one sample listing of `category`."""
     street = anchor["street"]
-    area = _short_anchor(anchor)
-    # A road only where the anchor is named after it; elsewhere the anchor itself.
+    # Names say where a listing is by its street (田林, 七宝镇) and, where the anchor is named after roads, by one of
+    # them. Not by the anchor itself: 中山公园 or 中山医院 in a toilet's name would make it a park or a hospital.
+    area = _short_street(street)
     road = rng.choice(anchor["roads"]) if anchor["roads"] else area
     place: dict[str, Any] = {"accessibility": [], "languages": ["zh"], "tags": []}
     if category == "elder_care.service_center":
@@ -98,7 +94,7 @@ def _listing(rng: random.Random, category: str, anchor: dict, district_name: str
         if style == 0:
             place["name"] = f"{area}长者食堂"
         elif style == 1:
-            place["name"] = f"{_short_street(street)}社区食堂（{road}店）"
+            place["name"] = f"{area}社区食堂（{road}店）" if road != area else f"{area}社区食堂"
         else:
             place["name"] = f"{area}老年助餐点"
         place["opening_hours"] = {
@@ -121,7 +117,7 @@ def _listing(rng: random.Random, category: str, anchor: dict, district_name: str
         place["accessibility"] = ["wheelchair"]
         place["tags"] = ["助餐", "老年餐"]
     elif category == "elder_care.sport_health_home":
-        place["name"] = f"{_short_street(street)}长者运动健康之家"
+        place["name"] = f"{area}长者运动健康之家"
         place["opening_hours"] = _weekday_hours("08:30", "16:30", saturday_until="11:30")
         place["attributes"] = {
             "equipment": rng.sample(
@@ -195,12 +191,12 @@ def _listing(rng: random.Random, category: str, anchor: dict, district_name: str
         place["tags"] = ["厕所", "卫生间"]
     elif category == "convenience.parcel_locker":
         operator = rng.choice(LOCKER_OPERATORS)
-        place["name"] = f"{operator}智能快递柜（{area}{rng.randrange(1, 6)}号柜）"
+        place["name"] = f"{operator}智能快递柜（{road}{rng.randrange(1, 6)}号柜）"
         place["opening_hours"] = ROUND_THE_CLOCK
         place["attributes"] = {"operator": operator, "compartments": rng.randrange(60, 241, 12)}
         place["tags"] = ["快递"]
     elif category == "health.community_center":
-        place["name"] = f"{_short_street(street)}社区卫生服务中心{area}服务站"
+        place["name"] = f"{area}社区卫生服务中心{road if road != area else ''}服务站"
         place["opening_hours"] = _weekday_hours("08:00", "16:30", saturday_until="11:30")
         place["attributes"] = {
             "services": rng.sample(
@@ -212,7 +208,8 @@ def _listing(rng: random.Random, category: str, anchor: dict, district_name: str
         place["tags"] = ["家庭医生", "配药"]
     else:
         raise ValueError(f"no sample template for {category}")
-    place["address"] = sample_address(district_name, anchor)
+    named_road = next((road for road in anchor["roads"] if road in place["name"] and road != area), None)
+    place["address"] = sample_address(district_name, street, named_road)
     if rng.random() < 0.15 and "wheelchair" in place["accessibility"]:
         place["accessibility"] = [*place["accessibility"], rng.choice(ACCESSIBILITY[3:])]
     return place
