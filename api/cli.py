@@ -1,4 +1,4 @@
-"""The `svcdir` command: serve, migrate, seed, reindex, create-user, housekeeping."""
+"""The `svcdir` command: serve, migrate, seed, withdraw-samples, reindex, create-user, housekeeping."""
 
 import asyncio
 from typing import Annotated
