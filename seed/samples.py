@@ -70,7 +70,7 @@ def _weekday_hours(opens: str, closes: str, saturday_until: str | None = None) -
 
 
 def _listing(rng: random.Random, category: str, anchor: dict, district_name: str) -> dict[str, Any]:
-    """Name, hours, attributes and live figures for one sample listing of `category`."""
+    """Name, hours and attributes of one sample listing of `category` (a sample has no live figures)."""
     street = anchor["street"]
     # Names say where a listing is by its street (田林, 七宝镇) and, where the anchor is named after roads, by one of
     # them. Not by the anchor itself: 中山公园 or 中山医院 in a toilet's name would make it a park or a hospital.
