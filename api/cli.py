@@ -1,4 +1,4 @@
-"""The `svcdir` command: serve, migrate, seed, reindex, create-user, housekeeping, calendar."""
+"""The `svcdir` command: serve, migrate, seed, withdraw-samples, reindex, create-user, housekeeping, calendar."""
 
 import asyncio
 from pathlib import Path
@@ -11,6 +11,7 @@ from api import lifecycle
 from api.config import get_settings
 from api.errors import AppError
 from api.observability import configure_logging
+from api.samples import SampleDataInProduction
 
 app = typer.Typer(help="Shanghai Service Directory", no_args_is_help=True, add_completion=False)
 
@@ -24,7 +25,11 @@ def serve(
     """Migrate and seed the database (unless AUTO_MIGRATE/AUTO_SEED are off), then serve the API."""
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
-    lifecycle.prepare_database(settings)
+    try:
+        lifecycle.prepare_database(settings)
+    except SampleDataInProduction as refusal:
+        typer.echo(f"error: {refusal}", err=True)
+        raise typer.Exit(code=2) from refusal
     uvicorn.run(
         "api.main:create_app",
         factory=True,
@@ -54,6 +59,13 @@ def seed(force: Annotated[bool, typer.Option(help="Reload even when this seed is
         return
     for table in report.inserted:
         typer.echo(f"{table:15} inserted {report.inserted[table]:5}  updated {report.updated[table]:5}")
+
+
+@app.command("withdraw-samples")
+def withdraw_samples() -> None:
+    """Delete every sample listing, event, article and bundle residents can see (before serving production)."""
+    counts = asyncio.run(lifecycle.withdraw_sample_data(get_settings()))
+    typer.echo("withdrawn: " + ", ".join(f"{count} {kind}" for kind, count in counts.items()))
 
 
 @app.command()

@@ -10,12 +10,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SQLITE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'svcdir.sqlite3'}"
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"
+# Deployments residents use: the production safeguards hold in both; only "demo" may show sample data.
+PUBLIC_ENVIRONMENTS = frozenset({"demo", "production"})
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
-    app_env: Literal["development", "test", "production"] = "development"
+    # "demo": a public deployment that shows the sample data (marked `sample: true`) on purpose, with every other
+    # safeguard of "production"; "production" serves no sample at all (api.lifecycle refuses to start with any).
+    app_env: Literal["development", "test", "demo", "production"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
     database_read_url: str | None = None
     database_pool_size: int = Field(default=10, ge=1, le=200)
@@ -31,9 +35,9 @@ class Settings(BaseSettings):
     # production deployments run `svcdir migrate` as a release step instead.
     auto_migrate: bool = True
     auto_seed: bool = True
-    # Realistic sample listings, events, articles and bundles (all marked `sample`) on top of the real
-    # reference data; a production directory with its own curated listings turns them off.
-    seed_samples: bool = True
+    # Sample listings, events, articles and bundles (all marked `sample`) on top of the real reference data.
+    # Unset: on everywhere but in production, which refuses them (set explicitly there, it refuses to start).
+    seed_samples: bool | None = None
 
     jwt_secret: str = DEVELOPMENT_JWT_SECRET
     jwt_issuer: str = "https://svcdir.sh.cn"
@@ -72,8 +76,15 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> "Settings":
         weak_secret = self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret.encode()) < 32
         self.otp_test_codes  # noqa: B018  (a malformed OTP_TEST_NUMBERS refuses to start, in every environment)
-        if self.app_env != "production":
+        if self.seed_samples is None:
+            self.seed_samples = self.app_env != "production"
+        if self.app_env not in PUBLIC_ENVIRONMENTS:
             return self
+        if self.app_env == "production" and self.seed_samples:
+            raise ValueError(
+                "SEED_SAMPLES is on: production serves no sample data (unset it, or set APP_ENV=demo for a "
+                "deployment that shows samples on purpose)"
+            )
         if weak_secret:
             raise ValueError("JWT_SECRET must be set to a secret of at least 32 bytes in production")
         if self.otp_test_numbers.strip():

@@ -18,6 +18,7 @@ from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
 from api.db import Database, unit_of_work
 from api.housekeeping import run_round
+from api.samples import SampleDataInProduction, visible_sample_counts, withdraw_samples
 from api.search import index
 from seed.loader import SeedReport, load_seed
 
@@ -47,14 +48,38 @@ async def seed(settings: Settings, *, force: bool = False) -> SeedReport:
 
 
 def prepare_database(settings: Settings) -> None:
-    """What `svcdir serve` does before it listens: migrate and seed, as the settings allow."""
+    """What `svcdir serve` does before it listens: migrate and seed, as the settings allow; then, in production,
+    refuse to go on while residents would see sample data (SampleDataInProduction)."""
     started = time.perf_counter()
     if settings.auto_migrate:
         migrate(settings.database_url)
     if settings.auto_seed:
         report = asyncio.run(seed(settings))
         logger.info("seed", skipped=report.skipped, inserted=report.inserted, updated=report.updated)
+    if settings.app_env == "production":
+        asyncio.run(refuse_sample_data(settings))
     logger.info("database_ready", seconds=round(time.perf_counter() - started, 2))
+
+
+async def refuse_sample_data(settings: Settings) -> None:
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session:
+            counts = await visible_sample_counts(session)
+    finally:
+        await database.dispose()
+    if any(counts.values()):
+        raise SampleDataInProduction(counts)
+
+
+async def withdraw_sample_data(settings: Settings) -> dict[str, int]:
+    """`svcdir withdraw-samples`: every sample row residents could see is deleted (softly, as the directory does)."""
+    database = Database(settings)
+    try:
+        async with database.sessionmaker() as session, unit_of_work(session):
+            return await withdraw_samples(session)
+    finally:
+        await database.dispose()
 
 
 async def reindex(settings: Settings) -> dict[str, int]:

@@ -1,15 +1,16 @@
-"""Realistic SAMPLE listings: Chinese names and addresses inside the right district, marked `is_sample`.
+"""SAMPLE listings: Chinese names in every category and district, marked `is_sample`, with nothing a resident
+could mistake for a real contact or a real live reading.
 
 Everything is drawn from a seeded random generator, so the same seed always yields the same rows and loading
-twice changes nothing. Names are built from real street (街道/镇) names, real roads and real residential
-communities of each district (seed/data/district_geo.json); coordinates fall inside an anchor circle that lies
-within the named street.
+twice changes nothing. Each listing belongs to one anchor of seed/data/district_geo.json (a real place with its
+real street and coordinates): it lies inside the anchor's circle, carries the anchor's street, and its name and
+address name only that street and the roads the anchor itself is named after. A sample has no phone number, no
+house number and no live figures (free beds, spaces, connectors), since any of them would be invented.
 """
 
 import math
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 from seed.reference import district_rows, read_json, street_codes_by_name
@@ -28,8 +29,8 @@ PER_DISTRICT = {
     "convenience.parcel_locker": 3,
     "health.community_center": 2,
 }
-# Live figures are as of this moment so that the seed is the same whenever it is loaded.
-SAMPLE_AS_OF = datetime(2026, 11, 28, 8, 0, tzinfo=UTC)
+# Says on every sample address that it is no postal address (it names an area, not a door).
+SAMPLE_ADDRESS_NOTE = "（示例地址）"
 
 EVERY_DAY = [1, 2, 3, 4, 5, 6, 7]
 WORKDAYS = [1, 2, 3, 4, 5]
@@ -52,12 +53,13 @@ def _point_in_circle(rng: random.Random, lat: float, lng: float, radius_m: float
     return round(lat + d_lat, 6), round(lng + d_lng, 6)
 
 
-def _phone(rng: random.Random) -> str:
-    return f"021-{rng.choice('3456')}{rng.randint(0, 9_999_999):07d}"
-
-
 def _short_street(name: str) -> str:
     return name.removesuffix("街道")
+
+
+def sample_address(district_name: str, street: str, road: str | None) -> str:
+    """District, street and the road the name gives (if any): as precise as the data is, saying it is a sample."""
+    return f"上海市{district_name}{street}{f'{road}一带' if road else ''}{SAMPLE_ADDRESS_NOTE}"
 
 
 def _weekday_hours(opens: str, closes: str, saturday_until: str | None = None) -> dict[str, Any]:
@@ -67,11 +69,13 @@ def _weekday_hours(opens: str, closes: str, saturday_until: str | None = None) -
     return {"weekly": weekly, "on_holidays": "closed"}
 
 
-def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, district_name: str) -> dict[str, Any]:
-    """Name, hours, attributes and live figures for one sample listing of `category`."""
+def _listing(rng: random.Random, category: str, anchor: dict, district_name: str) -> dict[str, Any]:
+    """Name, hours and attributes of one sample listing of `category` (a sample has no live figures)."""
     street = anchor["street"]
-    road = rng.choice(geo["roads"])
-    community = rng.choice(geo["communities"])
+    # Names say where a listing is by its street (田林, 七宝镇) and, where the anchor is named after roads, by one of
+    # them. Not by the anchor itself: 中山公园 or 中山医院 in a toilet's name would make it a park or a hospital.
+    area = _short_street(street)
+    road = rng.choice(anchor["roads"]) if anchor["roads"] else area
     place: dict[str, Any] = {"accessibility": [], "languages": ["zh"], "tags": []}
     if category == "elder_care.service_center":
         place["name"] = f"{street}社区综合为老服务中心"
@@ -88,11 +92,11 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
     elif category == "elder_care.meal_site":
         style = rng.randrange(3)
         if style == 0:
-            place["name"] = f"{community}长者食堂"
+            place["name"] = f"{area}长者食堂"
         elif style == 1:
-            place["name"] = f"{_short_street(street)}社区食堂（{road}店）"
+            place["name"] = f"{area}社区食堂（{road}店）" if road != area else f"{area}社区食堂"
         else:
-            place["name"] = f"{community}老年助餐点"
+            place["name"] = f"{area}老年助餐点"
         place["opening_hours"] = {
             "weekly": [
                 {"days": EVERY_DAY, "opens": "10:30", "closes": "13:00"},
@@ -113,7 +117,7 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         place["accessibility"] = ["wheelchair"]
         place["tags"] = ["助餐", "老年餐"]
     elif category == "elder_care.sport_health_home":
-        place["name"] = f"{_short_street(street)}长者运动健康之家"
+        place["name"] = f"{area}长者运动健康之家"
         place["opening_hours"] = _weekday_hours("08:30", "16:30", saturday_until="11:30")
         place["attributes"] = {
             "equipment": rng.sample(
@@ -134,22 +138,20 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
             "monthly_fee_yuan_from": rng.randrange(4500, 12001, 500),
             "accepts_long_term_care_insurance": rng.random() < 0.7,
         }
-        place["capacity"], place["available"] = beds, rng.randrange(0, max(beds // 10, 2))
         place["accessibility"] = ["wheelchair", "accessible_toilet", "elevator"]
         place["tags"] = ["养老床位", "认知症照护"]
     elif category == "park.city":
-        place["name"] = f"{anchor['name']}社区公园"
+        place["name"] = f"{area}社区公园"
         place["opening_hours"] = {"weekly": [{"days": EVERY_DAY, "opens": "05:00", "closes": "21:00"}]}
         place["attributes"] = {"park_type": "city", "area_ha": round(rng.uniform(2, 12), 1), "free_entry": True}
         place["accessibility"] = ["wheelchair", "accessible_toilet"]
     elif category == "park.pocket":
-        place["name"] = rng.choice([f"{road}口袋公园", f"{community}街心花园"])
+        place["name"] = rng.choice([f"{road}口袋公园", f"{area}街心花园"])
         place["opening_hours"] = ROUND_THE_CLOCK
         place["attributes"] = {"park_type": "pocket", "area_ha": round(rng.uniform(0.1, 0.9), 2), "free_entry": True}
         place["accessibility"] = ["wheelchair"]
     elif category == "transport.parking":
-        number = rng.randrange(1, 1200)
-        place["name"] = rng.choice([f"{community}公共停车场", f"{road}{number}号公共停车库"])
+        place["name"] = rng.choice([f"{area}公共停车场", f"{road}公共停车库"])
         place["opening_hours"] = ROUND_THE_CLOCK
         spaces = rng.randrange(40, 601, 10)
         place["attributes"] = {
@@ -159,7 +161,6 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
             ),
             "ev_spaces": rng.randrange(0, spaces // 10 + 1),
         }
-        place["capacity"], place["available"] = spaces, rng.randrange(0, spaces + 1)
         place["accessibility"] = ["accessible_parking"]
         place["tags"] = ["停车"]
     elif category == "transport.ev_charging":
@@ -173,10 +174,9 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
             "max_power_kw": rng.choice([60, 120, 160, 240]),
             "fee_rule": "电费+服务费，峰谷分时计价",
         }
-        place["capacity"], place["available"] = fast + slow, rng.randrange(0, fast + slow + 1)
         place["tags"] = ["新能源", "充电桩"]
     elif category == "convenience.toilet":
-        place["name"] = rng.choice([f"{road}公共厕所", f"{anchor['name']}公厕"])
+        place["name"] = rng.choice([f"{road}公共厕所", f"{area}公厕"])
         open_24h = rng.random() < 0.4
         place["opening_hours"] = (
             ROUND_THE_CLOCK if open_24h else {"weekly": [{"days": EVERY_DAY, "opens": "05:00", "closes": "22:00"}]}
@@ -191,12 +191,12 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         place["tags"] = ["厕所", "卫生间"]
     elif category == "convenience.parcel_locker":
         operator = rng.choice(LOCKER_OPERATORS)
-        place["name"] = f"{operator}智能快递柜（{community}{rng.randrange(1, 6)}号门）"
+        place["name"] = f"{operator}智能快递柜（{road}{rng.randrange(1, 6)}号柜）"
         place["opening_hours"] = ROUND_THE_CLOCK
         place["attributes"] = {"operator": operator, "compartments": rng.randrange(60, 241, 12)}
         place["tags"] = ["快递"]
     elif category == "health.community_center":
-        place["name"] = f"{_short_street(street)}社区卫生服务中心{community}服务站"
+        place["name"] = f"{area}社区卫生服务中心{road if road != area else ''}服务站"
         place["opening_hours"] = _weekday_hours("08:00", "16:30", saturday_until="11:30")
         place["attributes"] = {
             "services": rng.sample(
@@ -208,11 +208,8 @@ def _listing(rng: random.Random, category: str, anchor: dict, geo: dict, distric
         place["tags"] = ["家庭医生", "配药"]
     else:
         raise ValueError(f"no sample template for {category}")
-    place["address"] = f"上海市{district_name}{road}{rng.randrange(1, 1500)}号"
-    if category not in {"park.pocket", "convenience.parcel_locker", "transport.ev_charging"}:
-        place["phones"] = [_phone(rng)]
-    if place.get("capacity") is not None:
-        place["available_updated_at"] = SAMPLE_AS_OF
+    named_road = next((road for road in anchor["roads"] if road in place["name"] and road != area), None)
+    place["address"] = sample_address(district_name, street, named_road)
     if rng.random() < 0.15 and "wheelchair" in place["accessibility"]:
         place["accessibility"] = [*place["accessibility"], rng.choice(ACCESSIBILITY[3:])]
     return place
@@ -228,16 +225,20 @@ def generate_places(
     rng = random.Random(seed)
     for district in district_rows():
         code = district["code"]
-        geo = geography[code]
         district_name = district["name"]
-        anchors = geo["anchors"]
+        anchors = geography[code]["anchors"]
+        names_taken: dict[str, int] = {}
         for category, count in per_district.items():
             for index in range(count):
                 if category in ONE_PER_STREET:
                     anchor = anchors[index % len(anchors)]
                 else:
                     anchor = anchors[rng.randrange(len(anchors))]
-                place = _listing(rng, category, anchor, geo, district_name)
+                place = _listing(rng, category, anchor, district_name)
+                # Anchors are few: a name met again in the district is told apart by its number.
+                names_taken[place["name"]] = taken = names_taken.get(place["name"], 0) + 1
+                if taken > 1:
+                    place["name"] = f"{place['name']}（{taken}）"
                 lat, lng = _point_in_circle(rng, anchor["lat"], anchor["lng"], anchor["radius_m"])
                 yield {
                     "source_ref": f"{ref_prefix}:{code}:{category}:{index + 1}",

@@ -1,7 +1,8 @@
 """N realistic synthetic places for the benchmark, loaded in bulk (Core inserts, index documents in batches).
 
-The rows come from the same generator as the sample seed, scaled up, so names, addresses, hours and figures
-follow the same distributions; they are marked `is_sample` and their refs start with `synthetic:`.
+The rows come from the same generator as the sample seed, scaled up, so names, addresses and hours follow the
+same distributions (and, like samples, they have no phone numbers or live figures); they are marked `is_sample`
+and their refs start with `synthetic:`.
 """
 
 import math

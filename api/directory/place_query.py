@@ -138,7 +138,8 @@ class PlacePlan:
             mask = accessibility_mask(query.accessibility)
             self.conditions.append(Place.accessibility_mask.op("&")(mask) == mask)
         if query.available:
-            self.conditions.append(Place.available > 0)
+            # Samples show no live figures (api.directory.places), so none is "available" either.
+            self.conditions += [Place.available > 0, Place.is_sample.is_(False)]
         if query.open_now:
             self.conditions.append(Place.schedule_id.in_(sorted(open_ids)))
         if query.exclude_id is not None:

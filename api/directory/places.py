@@ -88,9 +88,12 @@ def _summary(
         "sample": row.is_sample,
     }
     if category.live_capacity_unit:
-        fields["capacity"] = row.capacity
-        fields["available"] = row.available
-        fields["available_updated_at"] = to_local(row.available_updated_at)
+        # A sample's figures, whoever wrote them, would read as a real count of free beds or spaces: none shown
+        # (and `available=true` never matches a sample, api.directory.place_query).
+        live = not row.is_sample
+        fields["capacity"] = row.capacity if live else None
+        fields["available"] = row.available if live else None
+        fields["available_updated_at"] = to_local(row.available_updated_at) if live else None
     if query.near:
         fields["distance_m"] = round(haversine_m(query.near[0], query.near[1], row.lat, row.lng), 1)
     return fields

@@ -55,9 +55,11 @@ class PlaceSummary(BaseModel):
         description="`holiday_schedule_unknown`: the hours depend on statutory holidays and this day's year has no "
         "published schedule yet, so `open_now` is read from the weekly hours as on an ordinary day",
     )
-    capacity: int | None = Field(default=None, description="Only for categories with live figures.")
-    available: int | None = None
-    available_updated_at: datetime | None = None
+    capacity: int | None = Field(
+        default=None, description="Only for categories with live figures; null for a sample (`sample: true`)."
+    )
+    available: int | None = Field(default=None, description="Free beds, spaces or connectors; null for a sample.")
+    available_updated_at: datetime | None = Field(default=None, description="When `available` was last reported.")
     sample: bool = Field(description="true for realistic sample data, not a real listing")
     distance_m: float | None = Field(default=None, description="Only with `near`: metres from that point.")
 

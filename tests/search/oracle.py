@@ -3,6 +3,7 @@
 A place is expected when it is published and every key of `expect` holds:
   category        list of codes; a parent code includes its children
   district        list of district codes
+  street          list of street (街道/镇) codes
   name_contains   list of substrings; the Chinese or English name contains at least one (case-insensitive)
   name_excludes   list of substrings; the name contains none of them
   attribute       {"key": value}: category attributes equal (a list attribute contains the value)
@@ -33,6 +34,7 @@ def expected(place: Place, expect: dict[str, Any]) -> bool:
     checks = {
         "category": lambda v: _in_category(place.category_code, v),
         "district": lambda v: place.district_code in v,
+        "street": lambda v: place.street_code in v,
         "name_contains": lambda v: any(s.lower() in n for s in v for n in names),
         "name_excludes": lambda v: not any(s.lower() in n for s in v for n in names),
         "attribute": lambda v: _attribute_holds(place.attributes or {}, v),
