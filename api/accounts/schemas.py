@@ -74,6 +74,11 @@ class AccountUpdate(RequestBody):
     reason: str | None = Field(default=None, max_length=500, description="Kept in the audit trail.")
 
 
+class PhoneSearch(RequestBody):
+    phone: str = Field(min_length=11, max_length=20, description="The whole number.", examples=["13800000000"])
+    reason: str = Field(min_length=5, max_length=500, description="Why it is needed; kept in the audit trail.")
+
+
 class AuditEntryPublic(BaseModel):
     id: int
     actor_id: int | None
