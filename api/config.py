@@ -106,9 +106,10 @@ class Settings(BaseSettings):
         codes: dict[str, str] = {}
         for pair in filter(None, (part.strip() for part in self.otp_test_numbers.split(","))):
             phone, _, code = pair.partition(":")
-            if not (phone.strip().isdigit() and len(code.strip()) == 6 and code.strip().isdigit()):
+            phone, code = phone.strip(), code.strip()
+            if not (phone.isascii() and phone.isdigit() and len(code) == 6 and code.isascii() and code.isdigit()):
                 raise ValueError(f"OTP_TEST_NUMBERS entry {pair!r} is not phone:6-digit-code")
-            codes[phone.strip()] = code.strip()
+            codes[phone] = code
         return codes
 
 

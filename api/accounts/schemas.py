@@ -22,7 +22,7 @@ class OtpChallengePublic(BaseModel):
 
 class OtpVerify(RequestBody):
     challenge_id: str = Field(min_length=1, max_length=64)
-    code: str = Field(pattern=r"^\d{6}$", examples=["123456"])
+    code: str = Field(pattern=r"^[0-9]{6}$", examples=["123456"])
 
 
 class LoginRequest(RequestBody):
