@@ -20,7 +20,7 @@ from api.accounts.schemas import (
 from api.accounts.views import account_public
 from api.db import ReadSessionDep, SessionDep
 from api.deps import Admin
-from api.http import PathId, no_store
+from api.http import MAX_ID, PathId, no_store
 
 router = APIRouter(prefix="/v1/admin", tags=["administration"], dependencies=[Depends(no_store)])
 
@@ -96,7 +96,7 @@ async def list_audit_entries(
     session: ReadSessionDep,
     object_type: Annotated[str | None, Query(max_length=30)] = None,
     object_id: Annotated[str | None, Query(max_length=40)] = None,
-    actor_id: Annotated[int | None, Query(ge=1)] = None,
+    actor_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> AuditPage:
