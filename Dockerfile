@@ -28,7 +28,10 @@ ENV PATH="/app/.venv/bin:${PATH}" \
     HOST=0.0.0.0 \
     PORT=8000 \
     LOG_JSON=true \
-    SEED_SAMPLES=false
+    SEED_SAMPLES=false \
+    TRUSTED_PROXIES=""
+# Behind a load balancer, set TRUSTED_PROXIES to its addresses or network (e.g. 10.0.0.0/8): only then does
+# X-Forwarded-For name each resident, and per-address limits apply per resident instead of to the whole city.
 USER 10001:10001
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=30s \

@@ -36,7 +36,9 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         workers=workers or settings.workers,
-        proxy_headers=True,
+        # The app applies X-Forwarded-For itself, from TRUSTED_PROXIES only (api.main); uvicorn's own would trust
+        # 127.0.0.1 (or FORWARDED_ALLOW_IPS) besides.
+        proxy_headers=False,
         log_level=settings.log_level.lower(),
     )
 

@@ -1,5 +1,6 @@
 """One Settings object for the whole service, read from the environment (and `.env`)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -27,6 +28,11 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Keys of the rate-limit counters in Redis start with this (several deployments may share one Redis).
     rate_limit_key_prefix: str = "svcdir"
+
+    # The proxies (addresses or CIDR networks, comma-separated) whose X-Forwarded-For and X-Forwarded-Proto are
+    # believed. Per-address rate limits count the resident's own address only when the load balancer in front is
+    # listed here; from any other client the headers are ignored, so they cannot be forged. Empty: trust none.
+    trusted_proxies: str = "127.0.0.1,::1"
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
@@ -76,6 +82,7 @@ class Settings(BaseSettings):
     def _refuse_unsafe_production(self) -> "Settings":
         weak_secret = self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret.encode()) < 32
         self.otp_test_codes  # noqa: B018  (a malformed OTP_TEST_NUMBERS refuses to start, in every environment)
+        self.trusted_proxy_networks  # noqa: B018  (so does a malformed TRUSTED_PROXIES)
         if self.seed_samples is None:
             self.seed_samples = self.app_env != "production"
         if self.app_env not in PUBLIC_ENVIRONMENTS:
@@ -94,14 +101,26 @@ class Settings(BaseSettings):
         return self
 
     @property
+    def trusted_proxy_networks(self) -> list[str]:
+        """TRUSTED_PROXIES as networks (a single address is a /32 or /128); a malformed entry is refused."""
+        networks = []
+        for entry in filter(None, (part.strip() for part in self.trusted_proxies.split(","))):
+            try:
+                networks.append(str(ipaddress.ip_network(entry, strict=False)))
+            except ValueError as error:
+                raise ValueError(f"TRUSTED_PROXIES entry {entry!r} is not an IP address or CIDR network") from error
+        return networks
+
+    @property
     def otp_test_codes(self) -> dict[str, str]:
         """Phone → fixed code, from OTP_TEST_NUMBERS."""
         codes: dict[str, str] = {}
         for pair in filter(None, (part.strip() for part in self.otp_test_numbers.split(","))):
             phone, _, code = pair.partition(":")
-            if not (phone.strip().isdigit() and len(code.strip()) == 6 and code.strip().isdigit()):
+            phone, code = phone.strip(), code.strip()
+            if not (phone.isascii() and phone.isdigit() and len(code) == 6 and code.isascii() and code.isdigit()):
                 raise ValueError(f"OTP_TEST_NUMBERS entry {pair!r} is not phone:6-digit-code")
-            codes[phone.strip()] = code.strip()
+            codes[phone] = code
         return codes
 
 

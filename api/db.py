@@ -2,7 +2,7 @@
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,19 +136,34 @@ class Database:
         await self.reader.close()
 
 
+_AFTER_COMMIT = "svcdir_after_commit"
+
+
+def after_commit(session: AsyncSession, action: Callable[[], Awaitable[None]]) -> None:
+    """Run `action` once the session's work is committed, outside any transaction: a call to another service (the
+    SMS gateway) must not hold the database's locks or a connection while it waits. Nothing runs when the work is
+    rolled back; an error the action raises is the request's answer (its own clean-up takes a unit of work)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
 @asynccontextmanager
 async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
-    """Commit when the work finishes, roll back when it raises: the only place requests commit."""
+    """Commit when the work finishes, roll back when it raises: the only place requests commit. Then the actions
+    registered with `after_commit` run, in order."""
     try:
         yield session
     except AppError as error:
+        session.info.pop(_AFTER_COMMIT, None)  # the work failed: what was to follow it does not happen
         await (session.commit() if error.keeps_changes else session.rollback())
         raise
     except Exception:
+        session.info.pop(_AFTER_COMMIT, None)
         await session.rollback()
         raise
     else:
         await session.commit()
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        await action()
 
 
 async def get_or_404(session: AsyncSession, model: type[ModelT], key: object, what: str) -> ModelT:

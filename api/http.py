@@ -44,6 +44,19 @@ LanguageDep = Annotated[Language, Depends(preferred_language)]
 MAX_ID = 2_147_483_647
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
+# Numbers a client writes (phone numbers, ids, codes) are ASCII digits only. Python reads every script's decimal
+# digits as numbers (int("１") == 1, "٣".isdigit()), and `\d` in `re` and in pydantic's patterns matches them, so
+# "1380000009９" would be another spelling of a phone number, with its own account and SMS budget. Patterns write
+# [0-9], never \d; code reads ids with `id_from_text`; pydantic's own int fields already refuse other digits.
+
+
+def id_from_text(text: str) -> int | None:
+    """The id a text names (ASCII digits, 1 to MAX_ID), or None."""
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(MAX_ID)):
+        return None
+    value = int(text)
+    return value if 1 <= value <= MAX_ID else None
+
 
 class RouteParams(BaseModel):
     """A hot route's path and query parameters, validated in one pydantic pass.

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from api.accounts.admin_routes import router as admin_router
 from api.accounts.routes import router as accounts_router
@@ -105,6 +106,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.add_middleware(QueryTextMiddleware)
     app.add_middleware(ObservabilityMiddleware)
+    # Outermost, so that everything inside sees the resident's address: from a trusted proxy, the nearest address
+    # in X-Forwarded-For that is not itself a trusted proxy; from anyone else, the connection's own address.
+    app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxy_networks)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -1,16 +1,19 @@
 """Residents' sign-in by SMS code: send a code, check it, and create the resident on first sign-in."""
 
+import functools
 import hashlib
 import hmac
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.phones import normalize_phone
 from api.accounts.runtime import AccountsRuntime
+from api.accounts.sms import SmsUnavailable
+from api.db import after_commit, unit_of_work
 from api.errors import Forbidden, Unauthorized, ValidationFailed
 from api.ratelimit import Rule
 from models import OtpChallenge, UserAccount
@@ -62,8 +65,19 @@ async def send_code(
     session.add(challenge)
     await session.flush()
     if fixed_code is None:
-        await runtime.sms.send_code(phone, code, CODE_VALID_MINUTES)
+        after_commit(session, functools.partial(_deliver, session, runtime, challenge_id, phone, code))
     return challenge
+
+
+async def _deliver(session: AsyncSession, runtime: AccountsRuntime, challenge_id: str, phone: str, code: str) -> None:
+    """Text the code once its challenge is committed, so that a slow gateway holds no transaction; a code that could
+    not be sent leaves no challenge behind to be guessed."""
+    try:
+        await runtime.sms.send_code(phone, code, CODE_VALID_MINUTES)
+    except SmsUnavailable:
+        async with unit_of_work(session):
+            await session.execute(delete(OtpChallenge).where(OtpChallenge.id == challenge_id))
+        raise
 
 
 async def verify_code(session: AsyncSession, secret: str, challenge_id: str, code: str) -> UserAccount:

@@ -13,6 +13,9 @@ MIN_LENGTH, MAX_LENGTH = 8, 128
 # zxcvbn's scale: 3 is "safely unguessable" — it turns away dictionary words, keyboard walks, dates, names,
 # the username itself and the passwords of public breach lists.
 MIN_STRENGTH = 3
+# zxcvbn refuses (raises on) longer text, as its work grows quickly with the length: a longer password is judged
+# by its first characters, which must be strong on their own.
+STRENGTH_CHECKED_CHARACTERS = 72
 
 
 class PasswordHasher:
@@ -47,7 +50,7 @@ def check_new_password(password: str, username: str) -> None:
             f"a password has {MIN_LENGTH} to {MAX_LENGTH} characters",
             errors=[{"loc": ["body", "password"], "msg": "wrong length", "type": "password_length"}],
         )
-    verdict = zxcvbn(password[:100], user_inputs=[username, "shanghai", "svcdir", "上海"])
+    verdict = zxcvbn(password[:STRENGTH_CHECKED_CHARACTERS], user_inputs=[username, "shanghai", "svcdir", "上海"])
     if verdict["score"] < MIN_STRENGTH:
         advice = verdict["feedback"].get("warning") or "it is too easy to guess"
         raise ValidationFailed(

@@ -22,7 +22,7 @@ class OtpChallengePublic(BaseModel):
 
 class OtpVerify(RequestBody):
     challenge_id: str = Field(min_length=1, max_length=64)
-    code: str = Field(pattern=r"^\d{6}$", examples=["123456"])
+    code: str = Field(pattern=r"^[0-9]{6}$", examples=["123456"])
 
 
 class LoginRequest(RequestBody):
@@ -72,6 +72,11 @@ class AccountUpdate(RequestBody):
     districts: list[str] | None = Field(default=None, max_length=16)
     active: bool | None = None
     reason: str | None = Field(default=None, max_length=500, description="Kept in the audit trail.")
+
+
+class PhoneSearch(RequestBody):
+    phone: str = Field(min_length=11, max_length=20, description="The whole number.", examples=["13800000000"])
+    reason: str = Field(min_length=5, max_length=500, description="Why it is needed; kept in the audit trail.")
 
 
 class AuditEntryPublic(BaseModel):

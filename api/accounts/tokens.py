@@ -14,6 +14,7 @@ import jwt
 
 from api.config import Settings
 from api.errors import Unauthorized
+from api.http import id_from_text
 
 ALGORITHM = "HS256"
 LEEWAY_SECONDS = 30
@@ -69,9 +70,10 @@ class TokenCodec:
             )
         except jwt.PyJWTError as exc:
             raise InvalidToken() from exc
-        if claims.get("typ") != ACCESS_TOKEN_TYPE or not str(claims["sub"]).isdigit():
+        user_id = id_from_text(str(claims["sub"]))
+        if claims.get("typ") != ACCESS_TOKEN_TYPE or user_id is None:
             raise InvalidToken()
-        return AccessClaims(int(claims["sub"]), str(claims["jti"]), datetime.fromtimestamp(claims["exp"], UTC))
+        return AccessClaims(user_id, str(claims["jti"]), datetime.fromtimestamp(claims["exp"], UTC))
 
 
 def new_refresh_token() -> str:

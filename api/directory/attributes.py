@@ -8,7 +8,7 @@ from api.errors import ValidationFailed
 
 Yuan = Annotated[float, Field(ge=0, le=100000)]
 Count = Annotated[int, Field(ge=0, le=100000)]
-ClockTime = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$")]
+ClockTime = Annotated[str, Field(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
 class _Attributes(BaseModel):

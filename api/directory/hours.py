@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from api.calendar import days
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-HoursText = Annotated[str, Field(pattern=r"^(([01]\d|2[0-3]):[0-5]\d|24:00)$")]
+HoursText = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 Weekday = Annotated[int, Field(ge=1, le=7)]
 MONDAY = 1
 SUNDAY = 7

@@ -27,10 +27,10 @@ _CATEGORY: dict[str, Any] = {
     "max_length": 60,
     "description": "Category code; a parent code (e.g. `elder_care`) includes its children.",
 }
-_DISTRICT: dict[str, Any] = {"pattern": r"^\d{6}$", "description": "District code, e.g. 310104."}
+_DISTRICT: dict[str, Any] = {"pattern": r"^[0-9]{6}$", "description": "District code, e.g. 310104."}
 _NEAR: dict[str, Any] = {
     "max_length": 64,
-    "pattern": r"^\s*-?\d+(\.\d+)?\s*,\s*-?\d+(\.\d+)?\s*$",
+    "pattern": r"^\s*-?[0-9]+(\.[0-9]+)?\s*,\s*-?[0-9]+(\.[0-9]+)?\s*$",
     "description": "`lat,lng` (in `coord`)",
 }
 
@@ -98,7 +98,7 @@ class PlaceSearchParams(RouteParams):
     q: Annotated[str | None, AfterValidator(_trimmed)] = Field(None, **_Q)
     category: str | None = Field(None, **_CATEGORY)
     district: str | None = Field(None, **_DISTRICT)
-    street: str | None = Field(None, pattern=r"^\d{9}$", description="Street/town code, 9 digits.")
+    street: str | None = Field(None, pattern=r"^[0-9]{9}$", description="Street/town code, 9 digits.")
     near: str | None = Field(None, **_NEAR)
     radius_m: int = Field(3000, **_RADIUS)
     open_now: bool = Field(False, description="Only places open now (Shanghai time, holidays honoured).")

@@ -44,7 +44,7 @@ from api.pagination import CursorParam, LimitParam, Page, page_in_memory
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 
-DistrictCode = Annotated[str, Path(pattern=r"^\d{6}$", examples=["310104"])]
+DistrictCode = Annotated[str, Path(pattern=r"^[0-9]{6}$", examples=["310104"])]
 
 
 def _page(request: Request, items: list, next_cursor: str | None, facets: FacetCounts | None = None) -> Response:

@@ -180,7 +180,7 @@ async def mark_all_notifications_read(resident: Resident, session: SessionDep) -
 
 @stats_router.get("/stats/feedback", response_model=FeedbackStats, tags=["feedback"])
 async def feedback_statistics(
-    session: ReadSessionDep, district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None
+    session: ReadSessionDep, district: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None
 ) -> dict:
     """How feedback is handled: counts by status and district, time to resolution, deadlines kept, ratings."""
     return await stats.feedback_stats(session, district)

@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
 from api.feedback.targets import CORRECTABLE_FIELDS
 from api.geo import CoordSystem
@@ -18,6 +18,13 @@ CorrectableField = Literal[CORRECTABLE_FIELDS]  # type: ignore[valid-type]
 class TargetRef(RequestBody):
     kind: TargetKind
     id: str | int = Field(description="A place, event or article id, or a bundle code.")
+
+    @field_validator("id")
+    @classmethod
+    def _ascii_only(cls, value: str | int) -> str | int:
+        if isinstance(value, str) and not value.isascii():
+            raise ValueError("an id is written with the digits 0-9, a bundle code with ASCII letters, digits and _")
+        return value
 
 
 class Location(RequestBody):
@@ -35,7 +42,7 @@ class FeedbackCreate(RequestBody):
     target: TargetRef | None = None
     location: Location | None = None
     coord: CoordSystem = "wgs84"
-    district: str | None = Field(default=None, pattern=r"^\d{6}$")
+    district: str | None = Field(default=None, pattern=r"^[0-9]{6}$")
     title: str = Field(min_length=2, max_length=100)
     body: str = Field(min_length=5, max_length=2000)
     correction: Correction | None = None

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.directory.queries import publicly_visible
 from api.errors import ValidationFailed
 from api.geo import CoordSystem, bounding_box, to_wgs84
+from api.http import id_from_text
 from models import Article, Bundle, District, Event, Place
 
 # A point is given the district of the nearest listing within this distance (listings lie inside districts).
@@ -74,7 +75,7 @@ async def _target_facts(
     session: AsyncSession, kind: str, key: str | None
 ) -> tuple[str | None, str | None, float | None, float | None]:
     """(category, district, lat, lng) of a published target; 422 when there is no such target."""
-    number = int(key) if key is not None and key.isdigit() and len(key) < 10 else None
+    number = id_from_text(key) if key is not None else None
     statements = {
         "place": select(Place.category_code, Place.district_code, Place.lat, Place.lng).where(
             Place.id == number, publicly_visible(Place)

@@ -48,11 +48,13 @@ async def triage_queue(
     reviewer: Reviewer,
     session: ReadSessionDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None,
     kind: Kind | None = None,
     category: Annotated[str | None, Query(max_length=60, description="Target category, parents included")] = None,
     overdue: bool = False,
-    assignee: Annotated[str | None, Query(pattern=r"^(me|none|\d{1,10})$", description="me, none or a user id")] = None,
+    assignee: Annotated[
+        str | None, Query(pattern=r"^(me|none|[0-9]{1,10})$", description="me, none or a user id")
+    ] = None,
     q: Annotated[
         str | None, Query(min_length=1, max_length=100, description="Words of the title or body, or a ref")
     ] = None,

@@ -16,12 +16,18 @@ from starlette.routing import Route
 class Gateway:
     def __init__(self) -> None:
         self.messages: list[dict] = []
-        self.mode = "ok"  # ok | fail | slow
+        self.mode = "ok"  # ok | fail | slow | hold
         self.authorization: str | None = None
+        # In "hold" mode a send waits, after `holding` is set, until the test sets `release`.
+        self.holding = threading.Event()
+        self.release = threading.Event()
 
     async def send(self, request: Request) -> JSONResponse:
         if self.mode == "slow":
             await asyncio.sleep(3)
+        if self.mode == "hold":
+            self.holding.set()
+            await asyncio.to_thread(self.release.wait, 60)
         if self.mode == "fail":
             return JSONResponse({"error": "upstream carrier down"}, status_code=502)
         self.authorization = request.headers.get("authorization")

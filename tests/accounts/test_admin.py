@@ -35,10 +35,9 @@ async def test_users_are_listed_with_masked_phones_and_filtered_by_role(
 ) -> None:
     admin_headers = bearer(app, (await make_staff("admin")).id)
     await make_resident("13812345678")
-    residents = (
-        await client.get("/v1/admin/users", params={"role": "resident", "q": "1381234"}, headers=admin_headers)
-    ).json()
-    assert [item["phone"] for item in residents["items"]] == ["138****5678"]
+    residents = (await client.get("/v1/admin/users", params={"role": "resident"}, headers=admin_headers)).json()
+    assert "138****5678" in [item["phone"] for item in residents["items"]]
+    assert all(item["role"] == "resident" for item in residents["items"])
     first = (await client.get("/v1/admin/users", params={"limit": 1}, headers=admin_headers)).json()
     second = (
         await client.get("/v1/admin/users", params={"limit": 1, "cursor": first["next_cursor"]}, headers=admin_headers)

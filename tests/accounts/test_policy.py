@@ -57,6 +57,7 @@ POLICY: dict[str, dict[str, object]] = {
     "DELETE /v1/me": RESIDENTS,
     "GET /v1/admin/users": ADMINS,
     "POST /v1/admin/users": ADMINS,
+    "POST /v1/admin/users/find-by-phone": ADMINS,
     "GET /v1/admin/users/{user_id}": ADMINS,
     "PATCH /v1/admin/users/{user_id}": ADMINS,
     "GET /v1/admin/audit": ADMINS,
