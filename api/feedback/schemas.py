@@ -1,6 +1,5 @@
 """Bodies of the feedback endpoints: residents' side and the feedback team's side."""
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field, model_validator
@@ -8,6 +7,7 @@ from pydantic import BaseModel, Field, model_validator
 from api.feedback.targets import CORRECTABLE_FIELDS
 from api.geo import CoordSystem
 from api.http import RequestBody
+from api.timestamps import ShanghaiTime
 
 Kind = Literal["complaint", "suggestion", "correction", "praise"]
 Status = Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "duplicate", "reopened"]
@@ -54,7 +54,7 @@ class HistoryEntry(BaseModel):
     to_status: str | None
     message: str | None
     public: bool
-    created_at: datetime
+    created_at: ShanghaiTime
 
 
 class PhotoPublic(BaseModel):
@@ -72,9 +72,9 @@ class FeedbackSummary(BaseModel):
     status: Status
     title: str
     district: str | None
-    due_at: datetime
-    created_at: datetime
-    updated_at: datetime
+    due_at: ShanghaiTime
+    created_at: ShanghaiTime
+    updated_at: ShanghaiTime
 
 
 class FeedbackPublic(FeedbackSummary):
@@ -82,8 +82,8 @@ class FeedbackPublic(FeedbackSummary):
     location: Location | None
     body: str
     correction: dict | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
+    resolved_at: ShanghaiTime | None
+    closed_at: ShanghaiTime | None
     rating: int | None
     rating_comment: str | None
     duplicate_of: str | None = Field(description="ref of the feedback this one was merged into")
@@ -111,7 +111,7 @@ class NotificationPublic(BaseModel):
     title: str
     body: str
     feedback_id: int | None
-    created_at: datetime
+    created_at: ShanghaiTime
     read: bool
 
 
@@ -193,7 +193,7 @@ class TemplatePublic(BaseModel):
     name: str
     kind: str | None
     body: str
-    updated_at: datetime
+    updated_at: ShanghaiTime
 
 
 class CountBy(BaseModel):
