@@ -26,6 +26,7 @@ from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.openapi import document_problems
+from api.outages import install_outage_handlers
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.accounts = AccountsRuntime.from_settings(settings)
     app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
     install_error_handlers(app)
+    install_outage_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     # JSON bodies are small; photo uploads have room for one photo. Bigger bodies are a 413 before they are read.
