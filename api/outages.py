@@ -7,6 +7,7 @@ connection found dead invalidates its pool (SQLAlchemy) or its slot (api.readers
 anew. Anything else these drivers raise is a bug, and stays a 500.
 """
 
+import asyncio
 import socket
 import sqlite3
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from api.errors import (
     app_error_response,
     unexpected_error_response,
 )
+from api.ratelimit import RateLimiter
 
 logger = structlog.get_logger(__name__)
 
@@ -105,3 +107,12 @@ def install_outage_handlers(app: FastAPI) -> None:
     """Driver errors are answered here: an outage as a 503, any other as the 500 of an unexpected error."""
     for error_type in _DRIVER_ERRORS:
         app.add_exception_handler(error_type, _outage_or_unexpected)
+
+
+async def rate_limits_answer(limiter: RateLimiter, timeout_seconds: float = 2.0) -> bool:
+    """Whether the rate-limit counters can be reached: with Redis down every sign-in fails, so the service is not
+    ready even though the database answers. (Counters in process memory always can.)"""
+    try:
+        return await asyncio.wait_for(limiter.storage.check(), timeout_seconds)
+    except TimeoutError:
+        return False

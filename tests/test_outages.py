@@ -23,8 +23,8 @@ from api.db import Database
 from api.lifecycle import migrate, seed
 from api.main import create_app
 from models import UserAccount
-from tests.conftest import app_settings
-from tests.databases import configured_backends
+from tests.conftest import AppFactory, app_settings
+from tests.databases import configured_backends, configured_redis
 from tests.private_postgres import PrivatePostgres, private_postgres
 
 PEOPLES_SQUARE = "31.2304,121.4737"
@@ -160,3 +160,20 @@ def _closed_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+async def test_redis_that_does_not_answer_makes_readyz_not_ready_and_sign_ins_503(make_app: AppFactory) -> None:
+    app = make_app(redis_url=f"redis://127.0.0.1:{_closed_port()}/0")
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        ready = await client.get("/readyz")
+        sign_in = await client.post("/v1/auth/otp", json={"phone": "13900001111"})
+    assert ready.status_code == 503 and ready.json()["code"] == "rate_limits_unavailable"
+    assert ready.headers["content-type"] == "application/problem+json"
+    assert_unavailable(sign_in, "rate_limits_unavailable")
+
+
+async def test_readyz_is_ready_with_the_configured_rate_limit_store(app: FastAPI, client: httpx.AsyncClient) -> None:
+    # The real Redis when TEST_REDIS_URL is set (CI), counters in process memory otherwise.
+    assert app.state.settings.redis_url == configured_redis()
+    ready = await client.get("/readyz")
+    assert ready.status_code == 200 and ready.json() == {"status": "ready"}
