@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.feedback.targets import CORRECTABLE_FIELDS
 from api.geo import CoordSystem
@@ -16,6 +16,10 @@ CorrectableField = Literal[CORRECTABLE_FIELDS]  # type: ignore[valid-type]
 
 
 class TargetRef(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"kind": "place", "id": 114}, {"kind": "bundle", "id": "residence_permit"}]}
+    )
+
     kind: TargetKind
     id: str | int = Field(description="A place, event or article id, or a bundle code.")
 
@@ -31,6 +35,42 @@ class Correction(RequestBody):
 
 
 class FeedbackCreate(RequestBody):
+    """About a listing, event, article or bundle (`target`), or about a point on the map (`location` and its
+    `coord` system, no `target`: the district is that of the nearest listing unless `district` is given)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "complaint",
+                    "target": {"kind": "place", "id": 114},
+                    "title": "公厕没有手纸",
+                    "body": "东门公厕连续三天没有手纸，洗手液也用完了。",
+                },
+                {
+                    "kind": "complaint",
+                    "location": {"lat": 31.2304, "lng": 121.4737},
+                    "coord": "gcj02",
+                    "title": "人行道路灯不亮",
+                    "body": "这一段人行道的路灯晚上一直不亮，老人走路看不清。",
+                },
+                {
+                    "kind": "suggestion",
+                    "target": {"kind": "bundle", "id": "residence_permit"},
+                    "title": "材料清单希望能打印",
+                    "body": "办理居住证的材料清单如果能一键打印就更方便了。",
+                },
+                {
+                    "kind": "correction",
+                    "target": {"kind": "place", "id": 114},
+                    "title": "开放时间有误",
+                    "body": "周末开放时间已经改了，请更新。",
+                    "correction": {"field": "opening_hours", "suggested_value": "周六日 08:00-17:00"},
+                },
+            ]
+        }
+    )
+
     kind: Kind
     target: TargetRef | None = None
     location: Location | None = None
@@ -147,10 +187,22 @@ class TransitionRequest(RequestBody):
 
 
 class AssignRequest(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"user_id": 7}]})
+
     user_id: int | None = Field(ge=1, description="A reviewer or admin; null to unassign.")
 
 
 class ReplyRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"message": "已安排保洁人员今天补充手纸和洗手液。"},
+                {"template_id": 3},
+                {"message": "已电话联系街道，等待回复。", "public": False},
+            ]
+        }
+    )
+
     message: str | None = Field(default=None, min_length=1, max_length=2000)
     template_id: int | None = Field(default=None, ge=1)
     public: bool = Field(default=True, description="false: an internal note the resident never sees")
