@@ -18,8 +18,9 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import text
 
-from api.db import Database
+from api.db import Database, SessionDep
 from api.lifecycle import migrate, seed
 from api.main import create_app
 from models import UserAccount
@@ -177,3 +178,17 @@ async def test_readyz_is_ready_with_the_configured_rate_limit_store(app: FastAPI
     assert app.state.settings.redis_url == configured_redis()
     ready = await client.get("/readyz")
     assert ready.status_code == 200 and ready.json() == {"status": "ready"}
+
+
+async def test_a_database_error_that_is_no_outage_stays_a_500(make_app: AppFactory) -> None:
+    # A statement the database refuses is a bug, not a reason to tell clients to come back later.
+    app = make_app()
+
+    @app.get("/broken")
+    async def broken(session: SessionDep) -> None:
+        await session.execute(text("SELECT no_such_column FROM district"))
+
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+        answer = await client.get("/broken")
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert "retry-after" not in answer.headers
