@@ -176,7 +176,17 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(AppError, app_error_response)  # type: ignore[arg-type]
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return problem_response(
+            exc.status,
+            exc.code,
+            exc.title,
+            exc.detail,
+            instance=request.url.path,
+            errors=exc.errors,
+            headers=exc.headers,
+        )
 
     @app.exception_handler(RequestValidationError)
     async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -191,21 +201,7 @@ def install_error_handlers(app: FastAPI) -> None:
             exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
         )
 
-    app.add_exception_handler(Exception, unexpected_error_response)
-
-
-async def app_error_response(request: Request, exc: AppError) -> JSONResponse:
-    return problem_response(
-        exc.status,
-        exc.code,
-        exc.title,
-        exc.detail,
-        instance=request.url.path,
-        errors=exc.errors,
-        headers=exc.headers,
-    )
-
-
-async def unexpected_error_response(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled_error", path=request.url.path)
-    return problem_response(500, "internal_error", "Internal server error", instance=request.url.path)
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception("unhandled_error", path=request.url.path)
+        return problem_response(500, "internal_error", "Internal server error", instance=request.url.path)

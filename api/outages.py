@@ -19,13 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DBAPIError
 
-from api.errors import (
-    DatabaseUnavailable,
-    RateLimitsUnavailable,
-    ServiceUnavailable,
-    app_error_response,
-    unexpected_error_response,
-)
+from api.errors import DatabaseUnavailable, RateLimitsUnavailable, ServiceUnavailable, problem_response
 from api.ratelimit import RateLimiter
 
 logger = structlog.get_logger(__name__)
@@ -98,13 +92,16 @@ def outage(error: BaseException) -> ServiceUnavailable | None:
 async def _outage_or_unexpected(request: Request, exc: Exception) -> JSONResponse:
     answer = outage(exc)
     if answer is None:
-        return await unexpected_error_response(request, exc)
+        raise exc  # not an outage: the 500 of any unexpected error (api.errors), logged there
     logger.warning("outage", code=answer.code, path=request.url.path, error=repr(exc))
-    return await app_error_response(request, answer)
+    return problem_response(
+        answer.status, answer.code, answer.title, answer.detail, instance=request.url.path, headers=answer.headers
+    )
 
 
 def install_outage_handlers(app: FastAPI) -> None:
-    """Driver errors are answered here: an outage as a 503, any other as the 500 of an unexpected error."""
+    """Driver errors are looked at here: an outage is a 503, any other goes on to be the 500 of an unexpected
+    error."""
     for error_type in _DRIVER_ERRORS:
         app.add_exception_handler(error_type, _outage_or_unexpected)
 
