@@ -85,6 +85,14 @@ class ServiceUnavailable(AppError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
 
+class DatabaseUnavailable(ServiceUnavailable):
+    code, title = "database_unavailable", "The database does not answer"
+
+
+class RateLimitsUnavailable(ServiceUnavailable):
+    code, title = "rate_limits_unavailable", "The rate-limit store (Redis) does not answer"
+
+
 _STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",

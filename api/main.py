@@ -21,7 +21,7 @@ from api.config import Settings, get_settings
 from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
-from api.errors import install_error_handlers, problem_response
+from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
 from api.feedback import photos
 from api.feedback.photos import LocalFolderStorage
 from api.feedback.routes import router as feedback_router
@@ -30,6 +30,7 @@ from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.openapi import document_problems
+from api.outages import install_outage_handlers, rate_limits_answer
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.accounts = AccountsRuntime.from_settings(settings)
     app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
     install_error_handlers(app)
+    install_outage_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)
     # JSON bodies are small; photo uploads have room for one photo. Bigger bodies are a 413 before they are read.
@@ -114,12 +116,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def healthz() -> dict[str, str]:
         return {"status": "ok"}
 
-    @app.get("/readyz", tags=["operations"], responses={503: {"description": "The database does not answer"}})
+    @app.get("/readyz", tags=["operations"], responses={503: {"description": "The database or Redis does not answer"}})
     async def readyz(request: Request) -> JSONResponse:
         try:
             await request.app.state.database.ping()
         except Exception:  # noqa: BLE001  (any failure to reach the database means not ready)
             return problem_response(503, "database_unavailable", "The database does not answer")
+        if not await rate_limits_answer(request.app.state.accounts.limiter):
+            return problem_response(503, RateLimitsUnavailable.code, RateLimitsUnavailable.title)
         return JSONResponse({"status": "ready", "calendar": calendar_health.readiness()})
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

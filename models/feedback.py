@@ -98,7 +98,7 @@ class Notification(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user_account.id", ondelete="CASCADE")
     feedback_id: int | None = Field(default=None, foreign_key="feedback.id", ondelete="CASCADE")
-    kind: str = Field(max_length=20)  # status, reply, duplicate
+    kind: str = Field(max_length=20)  # status, reply, duplicate, original_resolved
     title: str = Field(max_length=120)
     body: str = Field(sa_type=Text)
     created_at: datetime = timestamp_column()

@@ -1,11 +1,11 @@
 """Request and response bodies of sign-in, the caller's own account, and account administration."""
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
 from api.http import RequestBody
+from api.timestamps import ShanghaiTime
 
 StaffRole = Literal["operator", "reviewer", "admin"]
 Role = Literal["resident", "operator", "reviewer", "admin"]
@@ -50,8 +50,8 @@ class AccountPublic(BaseModel):
     display_name: str | None
     districts: list[str]
     active: bool
-    created_at: datetime
-    last_sign_in_at: datetime | None
+    created_at: ShanghaiTime
+    last_sign_in_at: ShanghaiTime | None
 
 
 class AccountPage(BaseModel):
@@ -87,7 +87,7 @@ class AuditEntryPublic(BaseModel):
     object_id: str
     reason: str | None
     details: dict
-    created_at: datetime
+    created_at: ShanghaiTime
 
 
 class AuditPage(BaseModel):

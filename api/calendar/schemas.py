@@ -6,6 +6,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from api.http import RequestBody
+from api.timestamps import ShanghaiTime
 
 # A year's schedule is published in the autumn before it; earlier or much later years are a typing mistake.
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -36,7 +37,7 @@ class CalendarDayOut(BaseModel):
 class CalendarYearOut(BaseModel):
     year: int
     source: str
-    loaded_at: dt.datetime
+    loaded_at: ShanghaiTime
     holidays: int = Field(description="Days off in the year")
     workdays: int = Field(description="Make-up workdays in the year")
 

@@ -155,7 +155,7 @@ async def calendar_answer(session: AsyncSession, year: int | None, today: dt.dat
             {
                 "year": row.year,
                 "source": row.source,
-                "loaded_at": row.loaded_at.astimezone(days.SHANGHAI),
+                "loaded_at": row.loaded_at,
                 "holidays": per_year.get((row.year, "holiday"), 0),
                 "workdays": per_year.get((row.year, "workday"), 0),
             }

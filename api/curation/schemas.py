@@ -1,10 +1,9 @@
 """What operators send and see when they curate a listing."""
 
-from datetime import datetime
-
 from pydantic import BaseModel, Field
 
 from api.http import RequestBody
+from api.timestamps import ShanghaiTime
 
 
 class AvailabilityUpdate(RequestBody):
@@ -20,6 +19,6 @@ class ManagedPlace(BaseModel):
     status: str
     capacity: int | None
     available: int | None
-    available_updated_at: datetime | None
+    available_updated_at: ShanghaiTime | None
     version: int
-    updated_at: datetime
+    updated_at: ShanghaiTime

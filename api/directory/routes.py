@@ -239,12 +239,11 @@ async def guide_bundle(
     return await bundles.guide(session, bundle_code, body.answers, language)
 
 
-@router.get("/sync", response_model=SyncAnswer)
+@router.get("/sync", response_model=SyncAnswer, description=sync.DESCRIPTION)
 async def sync_changes(
     session: ReadSessionDep,
     language: LanguageDep,
     since: Annotated[str | None, Query(max_length=512, description="`next_since` of the last sync.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict:
-    """Listings changed since the token (summaries tagged with `kind`) and tombstones; repeat while `has_more`."""
     return await sync.changes_since(session, language, since, limit)

@@ -19,6 +19,16 @@ from models import Article, Bundle, Event, Place
 
 SETTLE = timedelta(seconds=2)
 
+DESCRIPTION = f"""\
+Listings changed since the token (summaries tagged with `kind`) and tombstones; repeat while `has_more`.
+
+A change is withheld for its first {SETTLE.seconds} seconds: it appears in the sync once it is {SETTLE.seconds} seconds
+old, not at once. A change is stamped (`updated_at`) when it is written, but seen only when its transaction commits,
+so a transaction still running may commit a change stamped earlier than one already handed out. Reading only
+changes old enough for their transactions to have committed keeps such a change from falling behind the
+`next_since` a phone already holds, where no later sync would ever find it (writes here take far less than that).
+"""
+
 
 def _changes(dialect: str) -> Any:
     selects = []

@@ -46,6 +46,33 @@ async def notify(session: AsyncSession, feedback: Feedback, kind: str, body: str
     )
 
 
+async def tell_duplicates_resolved(session: AsyncSession, original: Feedback, body: str) -> None:
+    """The residents whose feedback was marked a duplicate of `original` hear that it is resolved: they cannot see
+    the original itself. Each of them once, however many of theirs were merged, and not its own author, who is
+    told already."""
+    merged = await session.execute(
+        select(Feedback.author_id, Feedback.id, Feedback.ref)
+        .join(UserAccount, UserAccount.id == Feedback.author_id)
+        .where(Feedback.duplicate_of_id == original.id, UserAccount.deleted_at.is_(None))
+        .order_by(Feedback.id)
+    )
+    told = {original.author_id}
+    for author_id, feedback_id, ref in merged:
+        if author_id in told:
+            continue
+        told.add(author_id)
+        session.add(
+            Notification(
+                user_id=author_id,
+                feedback_id=feedback_id,
+                kind="original_resolved",
+                title=f"与您的反馈 {ref} 相同的问题已办结",
+                body=body,
+                created_at=datetime.now(UTC),
+            )
+        )
+
+
 async def inbox(
     session: AsyncSession, user_id: int, *, unread_only: bool, limit: int, cursor: str | None
 ) -> tuple[list[Notification], str | None]:

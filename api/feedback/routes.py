@@ -27,15 +27,28 @@ from api.pagination import CursorParam, LimitParam
 router = APIRouter(prefix="/v1", tags=["feedback"], dependencies=[Depends(no_store)])
 stats_router = APIRouter(prefix="/v1", tags=["feedback"])
 
+IDEMPOTENCY_KEY_MAX_LENGTH = 255
+IDEMPOTENCY_KEY_DESCRIPTION = (
+    "A new UUID per feedback; reuse it on retries. Required: without it the answer is 400 `idempotency_key_required`."
+)
+# Read as optional, so that a missing key is the 400 above rather than a 422 of the header; documented as the
+# required header it is (an OpenAPI client would otherwise leave it out).
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
         min_length=1,
-        max_length=255,
-        description="A new UUID per feedback; reuse it on retries.",
+        max_length=IDEMPOTENCY_KEY_MAX_LENGTH,
+        include_in_schema=False,
     ),
 ]
+_IDEMPOTENCY_KEY_PARAMETER = {
+    "name": "Idempotency-Key",
+    "in": "header",
+    "required": True,
+    "description": IDEMPOTENCY_KEY_DESCRIPTION,
+    "schema": {"type": "string", "minLength": 1, "maxLength": IDEMPOTENCY_KEY_MAX_LENGTH},
+}
 
 
 def _storage(request: Request) -> photos.PhotoStorage:
@@ -51,6 +64,7 @@ def _storage(request: Request) -> photos.PhotoStorage:
         422: {"description": "Invalid, or key reused"},
         429: {"description": "20 a day"},
     },
+    openapi_extra={"parameters": [_IDEMPOTENCY_KEY_PARAMETER]},
 )
 async def submit_feedback(
     resident: Resident, body: FeedbackCreate, session: SessionDep, idempotency_key: IdempotencyKey = None

@@ -1,13 +1,13 @@
 """Bodies of the feedback endpoints: residents' side and the feedback team's side."""
 
-from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.feedback.targets import CORRECTABLE_FIELDS
 from api.geo import CoordSystem
 from api.http import RequestBody
+from api.timestamps import ShanghaiTime
 
 Kind = Literal["complaint", "suggestion", "correction", "praise"]
 Status = Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "duplicate", "reopened"]
@@ -16,6 +16,10 @@ CorrectableField = Literal[CORRECTABLE_FIELDS]  # type: ignore[valid-type]
 
 
 class TargetRef(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"kind": "place", "id": 114}, {"kind": "bundle", "id": "residence_permit"}]}
+    )
+
     kind: TargetKind
     id: str | int = Field(description="A place, event or article id, or a bundle code.")
 
@@ -38,6 +42,42 @@ class Correction(RequestBody):
 
 
 class FeedbackCreate(RequestBody):
+    """About a listing, event, article or bundle (`target`), or about a point on the map (`location` and its
+    `coord` system, no `target`: the district is that of the nearest listing unless `district` is given)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "complaint",
+                    "target": {"kind": "place", "id": 114},
+                    "title": "公厕没有手纸",
+                    "body": "东门公厕连续三天没有手纸，洗手液也用完了。",
+                },
+                {
+                    "kind": "complaint",
+                    "location": {"lat": 31.2304, "lng": 121.4737},
+                    "coord": "gcj02",
+                    "title": "人行道路灯不亮",
+                    "body": "这一段人行道的路灯晚上一直不亮，老人走路看不清。",
+                },
+                {
+                    "kind": "suggestion",
+                    "target": {"kind": "bundle", "id": "residence_permit"},
+                    "title": "材料清单希望能打印",
+                    "body": "办理居住证的材料清单如果能一键打印就更方便了。",
+                },
+                {
+                    "kind": "correction",
+                    "target": {"kind": "place", "id": 114},
+                    "title": "开放时间有误",
+                    "body": "周末开放时间已经改了，请更新。",
+                    "correction": {"field": "opening_hours", "suggested_value": "周六日 08:00-17:00"},
+                },
+            ]
+        }
+    )
+
     kind: Kind
     target: TargetRef | None = None
     location: Location | None = None
@@ -61,7 +101,7 @@ class HistoryEntry(BaseModel):
     to_status: str | None
     message: str | None
     public: bool
-    created_at: datetime
+    created_at: ShanghaiTime
 
 
 class PhotoPublic(BaseModel):
@@ -79,13 +119,13 @@ class FeedbackSummary(BaseModel):
     status: Status
     title: str
     district: str | None
-    due_at: datetime
+    due_at: ShanghaiTime
     due_provisional: bool = Field(
         description="true when the deadline counts days of a year whose statutory holidays are not published yet "
         "(counted as Monday to Friday); it is recomputed, and this turns false, when that year's schedule is loaded"
     )
-    created_at: datetime
-    updated_at: datetime
+    created_at: ShanghaiTime
+    updated_at: ShanghaiTime
 
 
 class FeedbackPublic(FeedbackSummary):
@@ -93,8 +133,8 @@ class FeedbackPublic(FeedbackSummary):
     location: Location | None
     body: str
     correction: dict | None
-    resolved_at: datetime | None
-    closed_at: datetime | None
+    resolved_at: ShanghaiTime | None
+    closed_at: ShanghaiTime | None
     rating: int | None
     rating_comment: str | None
     duplicate_of: str | None = Field(description="ref of the feedback this one was merged into")
@@ -122,7 +162,7 @@ class NotificationPublic(BaseModel):
     title: str
     body: str
     feedback_id: int | None
-    created_at: datetime
+    created_at: ShanghaiTime
     read: bool
 
 
@@ -158,10 +198,22 @@ class TransitionRequest(RequestBody):
 
 
 class AssignRequest(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"user_id": 7}]})
+
     user_id: int | None = Field(ge=1, description="A reviewer or admin; null to unassign.")
 
 
 class ReplyRequest(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"message": "已安排保洁人员今天补充手纸和洗手液。"},
+                {"template_id": 3},
+                {"message": "已电话联系街道，等待回复。", "public": False},
+            ]
+        }
+    )
+
     message: str | None = Field(default=None, min_length=1, max_length=2000)
     template_id: int | None = Field(default=None, ge=1)
     public: bool = Field(default=True, description="false: an internal note the resident never sees")
@@ -204,7 +256,7 @@ class TemplatePublic(BaseModel):
     name: str
     kind: str | None
     body: str
-    updated_at: datetime
+    updated_at: ShanghaiTime
 
 
 class CountBy(BaseModel):

@@ -98,6 +98,10 @@ async def move(
             "duplicate" if target == "duplicate" else "status",
             notice or public_reply or f"状态：{notifications.STATUS_WORDS.get(target, target)}",
         )
+        if target == "resolved":
+            await notifications.tell_duplicates_resolved(
+                session, feedback, public_reply or notifications.STATUS_WORDS[target]
+            )
     await session.flush()
 
 

@@ -110,7 +110,10 @@ async def test_weak_or_badly_sized_passwords_are_refused(
         headers={"Authorization": f"Bearer {token}"},
     )
     assert answer.status_code == 422
-    assert reason in answer.json()["detail"] or answer.json()["errors"]
+    problem = answer.json()
+    # Refused for the password, and the answer says why (its length, or that it is common).
+    assert [error["loc"] for error in problem["errors"]] == [["body", "password"]]
+    assert reason in " ".join([problem["detail"], *(error["msg"] for error in problem["errors"])])
 
 
 def test_svcdir_create_user_makes_the_first_admin(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001

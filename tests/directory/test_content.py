@@ -1,11 +1,14 @@
 """City events by date window and health-science articles by topic."""
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.geo import from_wgs84, haversine_m
+from models import Event
 from tests.directory.test_places import collect
 
 EVERY_DAY = {"from": "1900-01-01", "to": "2999-12-31"}
@@ -21,13 +24,28 @@ def day_of(moment: str) -> date:
     return datetime.fromisoformat(moment).date()
 
 
-async def test_events_default_to_those_not_yet_over_in_start_order(client: httpx.AsyncClient) -> None:
+async def test_events_default_to_those_not_yet_over_in_start_order(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    # Events of this test's own, around this very moment: the seed's dates pass, and the answer must not depend
+    # on the day the suite runs.
+    await session.execute(update(Event).values(status="archived"))
+    now = datetime.now(UTC)
+    windows = {
+        "over an hour ago": (now - timedelta(days=1), now - timedelta(hours=1)),
+        "on until tonight": (now - timedelta(days=1), now + timedelta(hours=6)),
+        "next week": (now + timedelta(days=7), now + timedelta(days=7, hours=2)),
+        "tomorrow": (now + timedelta(days=1), now + timedelta(days=1, hours=2)),
+    }
+    for title, (starts_at, ends_at) in windows.items():
+        session.add(
+            Event(category_code="event.sports", title=title, starts_at=starts_at, ends_at=ends_at, status="published")
+        )
+    await session.commit()
+
     events = await collect(client, "/v1/events")
-    assert events
-    today = date.today()
-    assert all(day_of(event["ends_at"]) >= today - timedelta(days=1) for event in events)
-    starts = [event["starts_at"] for event in events]
-    assert starts == sorted(starts, key=datetime.fromisoformat)
+    assert [event["title"] for event in events] == ["on until tonight", "tomorrow", "next week"]
+    assert all(datetime.fromisoformat(event["ends_at"]) >= now for event in events)
     assert all(event["starts_at"].endswith("+08:00") for event in events)
 
 

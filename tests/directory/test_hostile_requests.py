@@ -2,6 +2,7 @@
 4xx problem with a stable code — never a 500, and never a worker busy for seconds."""
 
 import json
+import tracemalloc
 from typing import Any
 
 import httpx
@@ -13,6 +14,8 @@ from api.pagination import encode_cursor
 TOO_BIG = 2**64 - 1
 BEYOND_INT32 = 2**31  # ids are PostgreSQL `integer` columns
 PEOPLES_SQUARE = "31.2304,121.4737"
+# The most memory (Python allocations) one search of the city's listings may hold at once.
+ORDINARY_SEARCH_BYTES = 1024 * 1024
 
 # (path, query, the cursor's list and key): each key is one a page of that list could never have written.
 EDITED_CURSORS: list[tuple[str, dict[str, str], str, list[Any]]] = [
@@ -93,13 +96,32 @@ async def test_event_days_at_the_edges_of_the_calendar_are_answered(client: http
     assert {event["id"] for event in upcoming} <= {event["id"] for event in everything.json()["items"]}
 
 
+async def _search_peak_bytes(client: httpx.AsyncClient, params: dict[str, object]) -> tuple[httpx.Response, int]:
+    """The answer, and the most memory (Python allocations) the search held at once."""
+    await client.get("/v1/places", params=params)  # statements compiled and caches filled beforehand
+    tracemalloc.start()
+    try:
+        response = await client.get("/v1/places", params=params)
+        _, peak_bytes = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return response, peak_bytes
+
+
 @pytest.mark.parametrize("near", ["90,0", "-90,180", "89.99,0"])
 async def test_words_near_a_pole_are_answered_at_once(client: httpx.AsyncClient, near: str) -> None:
     # Towards a pole a degree of longitude shrinks to nothing: the map cells of a circle there are countless.
+    # Time is not asserted (it varies with the machine); a search that walked those cells would spend memory in
+    # proportion (a phrase and a parameter per cell), so "at once" is: no more than an ordinary search in the city.
     for params in ({"q": "公园", "near": near, "radius_m": 50000}, {"q": "厕所", "near": near, "sort": "distance"}):
-        response = await client.get("/v1/places", params=params)
+        ordinary, ordinary_bytes = await _search_peak_bytes(client, {**params, "near": PEOPLES_SQUARE})
+        assert ordinary.status_code == 200 and ordinary.json()["items"]
+        assert ordinary_bytes < ORDINARY_SEARCH_BYTES, (params, ordinary_bytes)
+
+        response, peak_bytes = await _search_peak_bytes(client, params)
         assert response.status_code == 200, response.text
         assert response.json()["items"] == []
+        assert peak_bytes < ORDINARY_SEARCH_BYTES, (params, peak_bytes)
 
 
 async def test_a_lone_surrogate_in_a_guide_answer_is_a_clear_422(client: httpx.AsyncClient) -> None:
