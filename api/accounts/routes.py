@@ -76,7 +76,9 @@ async def get_me(principal: CurrentUser, session: ReadSessionDep) -> AccountPubl
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_me(principal: Resident, session: SessionDep) -> Response:
-    """Remove your personal data (phone, name, sign-in codes) and end every session; feedback stays anonymous."""
-    await users.erase_resident(session, principal.user_id)
+async def delete_me(principal: Resident, request: Request, session: SessionDep, runtime: AccountsDep) -> Response:
+    """Remove your personal data (phone, name, sign-in codes, the photos you sent, the rate-limit counters of your
+    phone) and end every session; feedback stays, anonymous."""
+    state = request.app.state
+    await users.erase_resident(session, runtime, state.settings.jwt_secret, state.photo_storage, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -18,12 +18,13 @@ from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
-from sqlalchemy import event
+from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
 from api.errors import AppError
 from api.request_guards import PayloadTooLarge
+from models import Feedback, FeedbackPhoto
 
 register_heif_opener(thumbnails=False)
 
@@ -191,6 +192,20 @@ class LocalFolderStorage:
 
 def new_key(feedback_id: int, extension: str) -> str:
     return f"{feedback_id}/{uuid.uuid4().hex}.{extension}"
+
+
+async def remove_all_of_author(session: AsyncSession, storage: PhotoStorage, author_id: int) -> None:
+    """Every photo on the author's feedback: rows now, files once the transaction commits."""
+    of_author = select(Feedback.id).where(Feedback.author_id == author_id)
+    keys = (
+        await session.execute(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.feedback_id.in_(of_author)))
+    ).scalars()
+    remove_once_committed(session, storage, list(keys))
+    await session.execute(
+        delete(FeedbackPhoto)
+        .where(FeedbackPhoto.feedback_id.in_(of_author))
+        .execution_options(synchronize_session=False)
+    )
 
 
 _WRITTEN = "photo_files_written"  # written in this transaction: removed unless it commits
