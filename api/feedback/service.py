@@ -141,22 +141,22 @@ async def reopen(session: AsyncSession, resident: Principal, feedback_id: int, r
 
 async def add_photo(
     session: AsyncSession,
+    read_session: AsyncSession,
     storage: photos.PhotoStorage,
     resident: Principal,
     feedback_id: int,
     data: bytes,
     content_type: str | None,
 ) -> FeedbackPhoto:
-    # Decoded before the transaction begins: on SQLite a transaction holds the write lock from its start.
+    # Whose feedback it is comes from a read that holds no lock; then the photo is decoded (in a worker), and only
+    # then does the transaction begin, since on SQLite it holds the write lock from its start.
+    _require_open_for_photos(await own(read_session, resident, feedback_id))
     image = await photos.clean_image_off_loop(data, content_type)
     # The feedback's row lock makes concurrent uploads count one after another (SQLite's writers queue anyway).
     feedback = (
         await session.execute(select(Feedback).where(Feedback.id == feedback_id).with_for_update())
-    ).scalar_one_or_none()
-    if feedback is None or feedback.author_id != resident.user_id:
-        raise NotFound(f"there is no feedback {feedback_id} of yours")
-    if feedback.status not in states.OPEN_STATUSES:
-        raise Conflict(f"photos can be added while the feedback is open, not when it is {feedback.status}")
+    ).scalar_one()
+    _require_open_for_photos(feedback)
     count = await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id))
     if count >= photos.MAX_PHOTOS:
         raise TooManyPhotos()
@@ -176,6 +176,11 @@ async def add_photo(
     await session.flush()
     workflow.record_event(session, feedback, actor_id=resident.user_id, actor_role="resident", action="photo")
     return photo
+
+
+def _require_open_for_photos(feedback: Feedback) -> None:
+    if feedback.status not in states.OPEN_STATUSES:
+        raise Conflict(f"photos can be added while the feedback is open, not when it is {feedback.status}")
 
 
 async def photo_content(
