@@ -17,7 +17,7 @@ from api.db import AuthSessionDep
 from api.errors import Forbidden, NotFound
 from models import DistrictGrant, UserAccount
 
-__all__ = ["Admin", "CurrentUser", "Operator", "Principal", "Resident", "Reviewer", "role_dependency"]
+__all__ = ["Admin", "CurrentUser", "Operator", "Principal", "Resident", "Reviewer", "Staff", "role_dependency"]
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/otp/verify or /v1/auth/login")
 
@@ -85,3 +85,4 @@ Resident = Annotated[Principal, Depends(role_dependency("resident"))]
 Operator = Annotated[Principal, Depends(role_dependency("operator", "admin"))]
 Reviewer = Annotated[Principal, Depends(role_dependency("reviewer", "admin"))]
 Admin = Annotated[Principal, Depends(role_dependency("admin"))]
+Staff = Annotated[Principal, Depends(role_dependency("operator", "reviewer", "admin"))]

@@ -43,17 +43,17 @@ class PasswordHasher:
         return await asyncio.to_thread(self._hash.verify_and_update, password, stored_hash)
 
 
-def check_new_password(password: str, username: str) -> None:
+def check_new_password(password: str, username: str, field: str = "password") -> None:
     """Raise ValidationFailed unless the password is 8–128 characters and not common or guessable."""
     if not MIN_LENGTH <= len(password) <= MAX_LENGTH:
         raise ValidationFailed(
             f"a password has {MIN_LENGTH} to {MAX_LENGTH} characters",
-            errors=[{"loc": ["body", "password"], "msg": "wrong length", "type": "password_length"}],
+            errors=[{"loc": ["body", field], "msg": "wrong length", "type": "password_length"}],
         )
     verdict = zxcvbn(password[:STRENGTH_CHECKED_CHARACTERS], user_inputs=[username, "shanghai", "svcdir", "上海"])
     if verdict["score"] < MIN_STRENGTH:
         advice = verdict["feedback"].get("warning") or "it is too easy to guess"
         raise ValidationFailed(
             f"this password is too common or too easy to guess ({advice}); try a longer phrase of unrelated words",
-            errors=[{"loc": ["body", "password"], "msg": "too weak", "type": "password_weak"}],
+            errors=[{"loc": ["body", field], "msg": "too weak", "type": "password_weak"}],
         )

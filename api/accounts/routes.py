@@ -10,12 +10,13 @@ from api.accounts.schemas import (
     OtpChallengePublic,
     OtpRequest,
     OtpVerify,
+    PasswordChange,
     RefreshRequest,
     TokenPairPublic,
 )
 from api.accounts.views import account_public
 from api.db import ReadSessionDep, SessionDep
-from api.deps import CurrentUser, Resident
+from api.deps import CurrentUser, Resident, Staff
 from api.http import no_store
 
 router = APIRouter(prefix="/v1", tags=["accounts"], dependencies=[Depends(no_store)])
@@ -76,7 +77,25 @@ async def get_me(principal: CurrentUser, session: ReadSessionDep) -> AccountPubl
 
 
 @router.delete("/me", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_me(principal: Resident, session: SessionDep) -> Response:
-    """Remove your personal data (phone, name, sign-in codes) and end every session; feedback stays anonymous."""
-    await users.erase_resident(session, principal.user_id)
+async def delete_me(principal: Resident, request: Request, session: SessionDep, runtime: AccountsDep) -> Response:
+    """Remove your personal data (phone, name, sign-in codes, the photos you sent, the rate-limit counters of your
+    phone) and end every session; feedback stays, anonymous."""
+    state = request.app.state
+    await users.erase_resident(session, runtime, state.settings.jwt_secret, state.photo_storage, principal.user_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/me/password",
+    response_model=TokenPairPublic,
+    responses={403: {"description": "Not staff, or the current password is wrong (`wrong_password`)"}, **_THROTTLED},
+)
+async def change_my_password(
+    body: PasswordChange, principal: Staff, request: Request, session: SessionDep, runtime: AccountsDep
+) -> TokenPairPublic:
+    """Staff change their own password. A wrong current password counts as a failed sign-in; on success every
+    other session ends (their refresh tokens stop working) and this one continues with the token pair answered."""
+    pair = await staff.change_own_password(
+        session, runtime, principal.user_id, body.current_password, body.new_password, client_address(request)
+    )
+    return TokenPairPublic(**vars(pair))

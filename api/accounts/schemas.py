@@ -30,6 +30,13 @@ class LoginRequest(RequestBody):
     password: str = Field(min_length=1, max_length=128)
 
 
+class PasswordChange(RequestBody):
+    current_password: str = Field(min_length=1, max_length=128)
+    new_password: str = Field(
+        min_length=8, max_length=128, description="8–128 characters, not a common or guessable password"
+    )
+
+
 class RefreshRequest(RequestBody):
     refresh_token: str = Field(min_length=1, max_length=128)
 

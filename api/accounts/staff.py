@@ -8,9 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
+from api.accounts import sessions
 from api.accounts.passwords import PasswordHasher, check_new_password
 from api.accounts.runtime import AccountsRuntime
-from api.errors import Conflict, Unauthorized, ValidationFailed
+from api.errors import Conflict, Forbidden, Unauthorized, ValidationFailed
 from api.ratelimit import Rule
 from models import STAFF_ROLES, District, DistrictGrant, UserAccount
 
@@ -26,6 +27,10 @@ class InvalidCredentials(Unauthorized):
 
     def __init__(self) -> None:
         super().__init__(self.title, headers={"WWW-Authenticate": 'Bearer realm="svcdir"'})
+
+
+class WrongPassword(Forbidden):
+    code, title = "wrong_password", "The current password is wrong"
 
 
 class UsernameTaken(Conflict):
@@ -60,6 +65,34 @@ async def sign_in(
     account.last_sign_in_at = datetime.now(UTC)
     await runtime.limiter.clear(FAILURES_PER_ACCOUNT, username)
     return account
+
+
+async def change_own_password(
+    session: AsyncSession, runtime: AccountsRuntime, user_id: int, current: str, new: str, address: str
+) -> sessions.TokenPair:
+    """A staff member's new password. A wrong current one counts as a failed sign-in (so this cannot be used to
+    guess it around the sign-in limit); on success every session ends and this one continues with a new pair."""
+    account = await session.get_one(UserAccount, user_id)
+    username = account.username or ""
+    await runtime.limiter.check(FAILURES_PER_ACCOUNT, username)
+    await runtime.limiter.check(FAILURES_PER_ADDRESS, address)
+    matches, _ = await runtime.hasher.verify(current, account.password_hash)
+    if not matches:
+        await runtime.limiter.count_failure(FAILURES_PER_ACCOUNT, username)
+        await runtime.limiter.count_failure(FAILURES_PER_ADDRESS, address)
+        raise WrongPassword("the current password is wrong; the password is unchanged")
+    check_new_password(new, username, field="new_password")
+    if new == current:
+        raise ValidationFailed(
+            "the new password is the current one",
+            errors=[{"loc": ["body", "new_password"], "msg": "same as the current one", "type": "password_unchanged"}],
+        )
+    account.password_hash = await runtime.hasher.hash(new)
+    account.updated_at = datetime.now(UTC)
+    await sessions.revoke_all_for(session, user_id)
+    audit.record(session, actor_id=user_id, action="user.password", object_type="user", object_id=user_id)
+    await runtime.limiter.clear(FAILURES_PER_ACCOUNT, username)
+    return await sessions.start(session, runtime.tokens, user_id)
 
 
 async def create_staff(

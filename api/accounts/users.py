@@ -7,11 +7,13 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
-from api.accounts import sessions
+from api.accounts import otp, sessions
 from api.accounts.phones import mask_phone, normalize_phone
+from api.accounts.runtime import AccountsRuntime
 from api.accounts.staff import checked_grants
 from api.db import get_or_404
 from api.errors import Conflict, ValidationFailed
+from api.feedback import photos
 from api.pagination import rows_by_id
 from models import DistrictGrant, OtpChallenge, UserAccount
 
@@ -158,12 +160,17 @@ async def _refuse_losing_last_admin(session: AsyncSession, user_id: int) -> None
         raise LastAdmin("this is the last active admin; make another admin first")
 
 
-async def erase_resident(session: AsyncSession, user_id: int) -> None:
-    """A resident leaves: phone, name and sign-in codes are erased and every session ends. The account row stays,
-    empty, so that feedback they sent remains counted in the statistics without anything that points to them."""
+async def erase_resident(
+    session: AsyncSession, runtime: AccountsRuntime, secret: str, storage: photos.PhotoStorage, user_id: int
+) -> None:
+    """A resident leaves: phone, name, sign-in codes, the photos they sent and the rate-limit counters of their
+    phone are erased, and every session ends. The account row stays, empty, so that feedback they sent remains
+    counted in the statistics without anything that points to them."""
     account = await get_account(session, user_id)
     if account.phone:
         await session.execute(delete(OtpChallenge).where(OtpChallenge.phone == account.phone))
+        await otp.forget_limits_of(runtime, secret, account.phone)
+    await photos.remove_all_of_author(session, storage, user_id)
     account.phone = None
     account.display_name = None
     account.is_active = False

@@ -1,32 +1,60 @@
-"""Residents' photos: real images only, re-encoded without any metadata (EXIF, GPS, text chunks, ICC), stored
-through a pluggable storage (a local folder by default)."""
+"""Residents' photos: real images only, decoded off the event loop within a pixel cap, stored as a downscaled JPEG
+with no metadata at all (EXIF, GPS, text chunks, ICC), through a pluggable storage (a local folder by default).
+
+A stored file never outlives its row: a file written in a transaction that does not commit is removed, and the
+files of rows deleted in a transaction are removed once it commits."""
 
 import asyncio
 import io
+import math
+import struct
 import uuid
+import zlib
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from pillow_heif import register_heif_opener
+from sqlalchemy import delete, event, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session, SessionTransaction
 
 from api.errors import AppError
 from api.request_guards import PayloadTooLarge
+from models import Feedback, FeedbackPhoto
+
+register_heif_opener(thumbnails=False)
 
 MAX_BYTES = 5 * 1024 * 1024
 MULTIPART_OVERHEAD_BYTES = 64 * 1024  # boundaries and part headers around the file
 MAX_PHOTOS = 6
-MAX_PIXELS = 40_000_000  # a 5 MiB file that decodes to more is a decompression bomb
-FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-EXTENSIONS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
+# A phone's own photos fit (12 MP, and the 24 MP of 5712 × 4284 that recent phones save by default); a small file
+# that declares more is a decompression bomb, refused from its header before any pixel is decoded.
+MAX_PIXELS = 25_000_000
+STORED_LONG_SIDE = 2048  # plenty to read a sign or see a broken paving stone on a phone screen
+STORED_MAX_BYTES = 1024 * 1024
+# Decoding is CPU and memory heavy: a few at a time, in threads (Pillow and libheif release the GIL), never on the
+# event loop, so that one photo cannot hold up every other request.
+IMAGE_WORKERS = 2
+FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF", "image/heif": "HEIF"}
+STORED_TYPE, STORED_EXTENSION = "image/jpeg", "jpg"
+
+_workers = ThreadPoolExecutor(max_workers=IMAGE_WORKERS, thread_name_prefix="photo")
 
 
 class UnsupportedMediaType(AppError):
-    status, code, title = 415, "unsupported_media_type", "Only JPEG, PNG and WebP photos are accepted"
+    status, code, title = 415, "unsupported_media_type", "Only JPEG, PNG, WebP and HEIC photos are accepted"
 
 
 class PhotoTooLarge(PayloadTooLarge):
     title = "A photo may be at most 5 MiB"
+
+
+class ImageTooLarge(AppError):
+    status, code, title = 413, "image_too_large", f"A photo may have at most {MAX_PIXELS // 1_000_000} megapixels"
 
 
 @dataclass(frozen=True)
@@ -38,45 +66,101 @@ class CleanImage:
     height: int
 
 
+async def clean_image_off_loop(data: bytes, declared_type: str | None) -> CleanImage:
+    """`clean_image` in one of the image workers; the request waits there, the event loop does not."""
+    return await asyncio.get_running_loop().run_in_executor(_workers, clean_image, data, declared_type)
+
+
 def clean_image(data: bytes, declared_type: str | None) -> CleanImage:
-    """Decode the upload, check it is what it says, and encode its pixels afresh with no metadata at all."""
+    """Check the upload is a complete image of the declared type within the pixel cap, and encode its pixels
+    afresh, upright, downscaled and as a JPEG within STORED_MAX_BYTES, with no metadata at all."""
     if len(data) > MAX_BYTES:
         raise PhotoTooLarge()
     expected = FORMATS.get((declared_type or "").split(";")[0].strip().lower())
     if expected is None:
-        raise UnsupportedMediaType(f"{declared_type or 'this type'} is not accepted; send JPEG, PNG or WebP")
+        raise UnsupportedMediaType(f"{declared_type or 'this type'} is not accepted; send JPEG, PNG, WebP or HEIC")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            actual = probe.format
+        with Image.open(io.BytesIO(data), formats=[expected]) as probe:  # reads the header only
             if probe.width * probe.height > MAX_PIXELS:
-                raise UnsupportedMediaType("the image is too large in pixels")
+                raise ImageTooLarge(
+                    f"the image has {probe.width} × {probe.height} pixels; at most {MAX_PIXELS:,} are accepted"
+                )
+            if expected == "JPEG":
+                probe.draft("RGB", (STORED_LONG_SIDE, STORED_LONG_SIDE))  # decode at the smallest scale needed
             probe.load()
+            if expected == "PNG" and not _png_pixels_complete(data):
+                raise UnsupportedMediaType("the image is truncated: its pixel data ends early")
             upright = ImageOps.exif_transpose(probe)  # keep how the photo looked, then drop the EXIF itself
+            pixels = _opaque(upright)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError) as exc:
-        raise UnsupportedMediaType("the file is not a readable image") from exc
-    if actual != expected:
-        raise UnsupportedMediaType(f"the file is {actual or 'not an image'}, not {declared_type}")
-    mode = "RGB" if expected == "JPEG" else ("RGBA" if "A" in upright.getbands() else "RGB")
-    if upright.mode not in ("L", mode):
-        upright = upright.convert(mode)
+        raise UnsupportedMediaType(f"the file is not a complete, readable {declared_type} image") from exc
+    pixels.thumbnail((STORED_LONG_SIDE, STORED_LONG_SIDE), Image.Resampling.LANCZOS)
     # A new image from raw pixels carries no info dictionary: nothing of the original's metadata can follow.
-    pixels = Image.frombytes(upright.mode, upright.size, upright.tobytes())
-    buffer = io.BytesIO()
-    options = {"JPEG": {"quality": 85, "optimize": True}, "PNG": {"optimize": True}, "WEBP": {"quality": 85}}
-    pixels.save(buffer, format=expected, **options[expected])
-    return CleanImage(
-        buffer.getvalue(),
-        f"image/{EXTENSIONS[expected].replace('jpg', 'jpeg')}",
-        EXTENSIONS[expected],
-        pixels.width,
-        pixels.height,
-    )
+    fresh = Image.frombytes(pixels.mode, pixels.size, pixels.tobytes())
+    content = _jpeg_within_limit(fresh)
+    return CleanImage(content, STORED_TYPE, STORED_EXTENSION, fresh.width, fresh.height)
+
+
+def _opaque(image: Image.Image) -> Image.Image:
+    """RGB (or grey) pixels; transparent parts shown on white, as an app shows them."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
+        rgba = image.convert("RGBA")
+        background = Image.new("RGB", rgba.size, (255, 255, 255))
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        return background
+    return image.convert("RGB")
+
+
+def _jpeg_within_limit(image: Image.Image) -> bytes:
+    quality = 85
+    while True:
+        buffer = io.BytesIO()
+        image.save(buffer, format="JPEG", quality=quality, optimize=True)
+        if buffer.tell() <= STORED_MAX_BYTES:
+            return buffer.getvalue()
+        if quality > 55:
+            quality -= 15
+        else:  # noise-like pictures stay large at any quality: fewer pixels then
+            image = image.resize((max(1, image.width * 3 // 4), max(1, image.height * 3 // 4)))
+
+
+_PNG_CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
+_ADAM7 = ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2))
+
+
+def _png_pixels_complete(data: bytes) -> bool:
+    """Whether the PNG's compressed pixel data holds every row its header declares. Pillow fills the rows of a
+    stream that ends early with zeros without a word, so a few bytes could pass for a picture of any size."""
+    width, height, depth, colour, _, _, interlaced = struct.unpack(">IIBBBBB", data[16:29])
+    bits = depth * _PNG_CHANNELS.get(colour, 4)
+    passes = _ADAM7 if interlaced else ((0, 0, 1, 1),)
+    needed = 0
+    for x0, y0, dx, dy in passes:
+        columns, rows = math.ceil(max(0, width - x0) / dx), math.ceil(max(0, height - y0) / dy)
+        if columns and rows:
+            needed += rows * (1 + math.ceil(columns * bits / 8))
+    stream, produced, offset = zlib.decompressobj(), 0, 8
+    while offset + 8 <= len(data) and produced < needed:
+        length, kind = struct.unpack(">I4s", data[offset : offset + 8])
+        if kind == b"IDAT":
+            pending = data[offset + 8 : offset + 8 + length]
+            while pending and produced < needed:
+                produced += len(stream.decompress(pending, 1 << 20))
+                pending = stream.unconsumed_tail
+        offset += 12 + length
+    return produced >= needed
 
 
 class PhotoStorage(Protocol):
     async def save(self, key: str, content: bytes) -> None: ...
 
     async def load(self, key: str) -> bytes: ...
+
+    def discard(self, key: str) -> None:
+        """Remove the file if it is there (called when a transaction ends, so it must not wait on anything)."""
+        ...
 
 
 class LocalFolderStorage:
@@ -95,6 +179,9 @@ class LocalFolderStorage:
     async def load(self, key: str) -> bytes:
         return await asyncio.to_thread(self._path(key).read_bytes)
 
+    def discard(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
+
     @staticmethod
     def _write(path: Path, content: bytes) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -105,3 +192,45 @@ class LocalFolderStorage:
 
 def new_key(feedback_id: int, extension: str) -> str:
     return f"{feedback_id}/{uuid.uuid4().hex}.{extension}"
+
+
+async def remove_all_of_author(session: AsyncSession, storage: PhotoStorage, author_id: int) -> None:
+    """Every photo on the author's feedback: rows now, files once the transaction commits."""
+    of_author = select(Feedback.id).where(Feedback.author_id == author_id)
+    keys = (
+        await session.execute(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.feedback_id.in_(of_author)))
+    ).scalars()
+    remove_once_committed(session, storage, list(keys))
+    await session.execute(
+        delete(FeedbackPhoto)
+        .where(FeedbackPhoto.feedback_id.in_(of_author))
+        .execution_options(synchronize_session=False)
+    )
+
+
+_WRITTEN = "photo_files_written"  # written in this transaction: removed unless it commits
+_DROPPED = "photo_files_dropped"  # rows deleted in this transaction: removed once it commits
+
+
+def remove_unless_committed(session: AsyncSession, storage: PhotoStorage, key: str) -> None:
+    session.info.setdefault(_WRITTEN, []).append((storage, key))
+
+
+def remove_once_committed(session: AsyncSession, storage: PhotoStorage, keys: Iterable[str]) -> None:
+    session.info.setdefault(_DROPPED, []).extend((storage, key) for key in keys)
+
+
+@event.listens_for(Session, "after_commit")
+def _files_follow_commit(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    for storage, key in session.info.pop(_DROPPED, ()):
+        storage.discard(key)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _files_follow_rollback(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is not None:  # a savepoint: the outer transaction decides
+        return
+    for storage, key in session.info.pop(_WRITTEN, ()):
+        storage.discard(key)
+    session.info.pop(_DROPPED, None)

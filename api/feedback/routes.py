@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
-from api.db import ReadSessionDep, SessionDep
+from api.db import AuthSessionDep, ReadSessionDep, SessionDep
 from api.deps import CurrentUser, Resident
 from api.errors import Forbidden
 from api.feedback import idempotency, notifications, photos, service, stats, views
@@ -99,18 +99,25 @@ async def get_my_feedback(resident: Resident, feedback_id: PathId, session: Read
     "/feedback/{feedback_id}/photos",
     status_code=status.HTTP_201_CREATED,
     response_model=PhotoPublic,
-    responses={413: {"description": "Larger than 5 MiB"}, 415: {"description": "Not JPEG, PNG or WebP"}},
+    responses={
+        413: {"description": "Larger than 5 MiB (`payload_too_large`) or 25 megapixels (`image_too_large`)"},
+        415: {"description": "Not a complete JPEG, PNG, WebP or HEIC image of the type it is sent as"},
+    },
 )
 async def add_feedback_photo(
     resident: Resident,
     feedback_id: PathId,
     request: Request,
     session: SessionDep,
-    file: Annotated[UploadFile, File(description="JPEG, PNG or WebP, at most 5 MiB")],
+    primary_read: AuthSessionDep,  # autocommit reads on the primary: a replica may not have the feedback yet
+    file: Annotated[UploadFile, File(description="JPEG, PNG, WebP or HEIC, at most 5 MiB and 25 megapixels")],
 ) -> PhotoPublic:
-    """Attach a photo (up to 6); EXIF, GPS and every other metadata are removed before it is stored."""
+    """Attach a photo (up to 6). It is stored as a JPEG of at most 2048 pixels on its long side and 1 MiB, upright,
+    with EXIF, GPS and every other metadata removed."""
     data = await file.read(photos.MAX_BYTES + 1)
-    photo = await service.add_photo(session, _storage(request), resident, feedback_id, data, file.content_type)
+    photo = await service.add_photo(
+        session, primary_read, _storage(request), resident, feedback_id, data, file.content_type
+    )
     return PhotoPublic(
         id=photo.id,
         url=f"/v1/feedback/{feedback_id}/photos/{photo.id}",

@@ -141,22 +141,31 @@ async def reopen(session: AsyncSession, resident: Principal, feedback_id: int, r
 
 async def add_photo(
     session: AsyncSession,
+    read_session: AsyncSession,
     storage: photos.PhotoStorage,
     resident: Principal,
     feedback_id: int,
     data: bytes,
     content_type: str | None,
 ) -> FeedbackPhoto:
-    feedback = await own(session, resident, feedback_id)
-    if feedback.status not in states.OPEN_STATUSES:
-        raise Conflict(f"photos can be added while the feedback is open, not when it is {feedback.status}")
+    # Whose feedback it is comes from a read that holds no lock; then the photo is decoded (in a worker), and only
+    # then does the transaction begin, since on SQLite it holds the write lock from its start.
+    _require_open_for_photos(await own(read_session, resident, feedback_id))
+    image = await photos.clean_image_off_loop(data, content_type)
+    # The feedback's row lock makes concurrent uploads count one after another (SQLite's writers queue anyway).
+    feedback = (
+        await session.execute(select(Feedback).where(Feedback.id == feedback_id).with_for_update())
+    ).scalar_one()
+    _require_open_for_photos(feedback)
     count = await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id))
     if count >= photos.MAX_PHOTOS:
         raise TooManyPhotos()
-    image = photos.clean_image(data, content_type)
+    key = photos.new_key(feedback_id, image.extension)
+    photos.remove_unless_committed(session, storage, key)
+    await storage.save(key, image.content)
     photo = FeedbackPhoto(
         feedback_id=feedback_id,
-        storage_key=photos.new_key(feedback_id, image.extension),
+        storage_key=key,
         content_type=image.content_type,
         width=image.width,
         height=image.height,
@@ -164,10 +173,14 @@ async def add_photo(
         created_at=datetime.now(UTC),
     )
     session.add(photo)
-    await session.flush()  # a failure here leaves no file behind
-    await storage.save(photo.storage_key, image.content)
+    await session.flush()
     workflow.record_event(session, feedback, actor_id=resident.user_id, actor_role="resident", action="photo")
     return photo
+
+
+def _require_open_for_photos(feedback: Feedback) -> None:
+    if feedback.status not in states.OPEN_STATUSES:
+        raise Conflict(f"photos can be added while the feedback is open, not when it is {feedback.status}")
 
 
 async def photo_content(

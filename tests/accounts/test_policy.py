@@ -24,6 +24,7 @@ REVIEWERS_ONLY = {"anonymous": 401, "resident": 403, "operator": 403, "reviewer"
 AUTHORS_AND_TEAM = {"anonymous": 401, "resident": ALLOW, "operator": 403, "reviewer": ALLOW, "admin": ALLOW}
 OPERATORS = {"anonymous": 401, "resident": 403, "operator": ALLOW, "reviewer": 403, "admin": ALLOW}
 ADMINS = {"anonymous": 401, "resident": 403, "operator": 403, "reviewer": 403, "admin": ALLOW}
+STAFF = {"anonymous": 401, "resident": 403, "operator": ALLOW, "reviewer": ALLOW, "admin": ALLOW}
 
 POLICY: dict[str, dict[str, object]] = {
     "GET /healthz": PUBLIC,
@@ -55,6 +56,7 @@ POLICY: dict[str, dict[str, object]] = {
     "POST /v1/auth/logout": PUBLIC,
     "GET /v1/me": SIGNED_IN,
     "DELETE /v1/me": RESIDENTS,
+    "POST /v1/me/password": STAFF,
     "GET /v1/admin/users": ADMINS,
     "POST /v1/admin/users": ADMINS,
     "POST /v1/admin/users/find-by-phone": ADMINS,

@@ -89,3 +89,17 @@ async def resolve(client: httpx.AsyncClient, reviewer: Headers, feedback_id: int
     for target in ("accepted", "in_progress"):
         assert (await move(client, reviewer, feedback_id, target)).status_code == 200
     assert (await move(client, reviewer, feedback_id, "resolved", public_reply="已处理。")).status_code == 200
+
+
+@pytest.fixture
+async def own_feedback(client: httpx.AsyncClient, session: AsyncSession, resident_headers) -> tuple[Headers, int]:  # noqa: ANN001
+    """A resident's headers and a feedback of theirs to add photos to."""
+    headers = await resident_headers()
+    answer = await submit(client, headers, complaint_about((await place_in(session, "310104")).id))
+    return headers, answer.json()["id"]
+
+
+async def upload(
+    client: httpx.AsyncClient, headers: Headers, feedback_id: int, data: bytes, name: str, kind: str
+) -> httpx.Response:
+    return await client.post(f"/v1/feedback/{feedback_id}/photos", files={"file": (name, data, kind)}, headers=headers)

@@ -1,9 +1,9 @@
-"""Photos: real JPEG/PNG/WebP only, ≤ 5 MiB, ≤ 6 per feedback, and nothing of their metadata is kept."""
+"""Photos: real JPEG/PNG/WebP/HEIC only, ≤ 5 MiB, ≤ 6 per feedback, and nothing of their metadata is kept; bodies
+over the limit are refused without being read."""
 
 import io
 
 import httpx
-import pytest
 from fastapi import FastAPI
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import FeedbackPhoto
-from tests.feedback.conftest import complaint_about, place_in, submit
+from tests.feedback.conftest import upload
 
 GPS_IFD = 0x8825
 
@@ -36,21 +36,6 @@ def _png_with_text() -> bytes:
     return buffer.getvalue()
 
 
-async def _feedback(client: httpx.AsyncClient, session: AsyncSession, headers: dict) -> int:
-    return (await submit(client, headers, complaint_about((await place_in(session, "310104")).id))).json()["id"]
-
-
-@pytest.fixture
-async def own_feedback(client: httpx.AsyncClient, session: AsyncSession, resident_headers) -> tuple[dict, int]:  # noqa: ANN001
-    """A resident's headers and a feedback of theirs to add photos to."""
-    headers = await resident_headers()
-    return headers, await _feedback(client, session, headers)
-
-
-async def _upload(client: httpx.AsyncClient, headers: dict, feedback_id: int, data: bytes, name: str, kind: str):  # noqa: ANN202
-    return await client.post(f"/v1/feedback/{feedback_id}/photos", files={"file": (name, data, kind)}, headers=headers)
-
-
 async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
     app: FastAPI,
     client: httpx.AsyncClient,
@@ -61,7 +46,7 @@ async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
     original = _jpeg_with_gps_and_rotation()
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(GPS_IFD)  # the upload really carries GPS
     headers, feedback_id = own_feedback
-    answer = await _upload(client, headers, feedback_id, original, "IMG_0001.jpg", "image/jpeg")
+    answer = await upload(client, headers, feedback_id, original, "IMG_0001.jpg", "image/jpeg")
     assert answer.status_code == 201, answer.text
     assert (answer.json()["width"], answer.json()["height"]) == (32, 64)  # turned as the phone showed it
 
@@ -82,7 +67,7 @@ async def test_png_text_chunks_are_dropped_and_webp_is_accepted(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
     headers, feedback_id = own_feedback
-    png = await _upload(client, headers, feedback_id, _png_with_text(), "map.png", "image/png")
+    png = await upload(client, headers, feedback_id, _png_with_text(), "map.png", "image/png")
     assert png.status_code == 201
     key = (
         await session.execute(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == png.json()["id"]))
@@ -91,8 +76,8 @@ async def test_png_text_chunks_are_dropped_and_webp_is_accepted(
     assert b"13800000000" not in stored and b"Comment" not in stored
     buffer = io.BytesIO()
     Image.new("RGB", (10, 10), (1, 2, 3)).save(buffer, "WEBP")
-    webp = await _upload(client, headers, feedback_id, buffer.getvalue(), "a.webp", "image/webp")
-    assert webp.status_code == 201 and webp.json()["content_type"] == "image/webp"
+    webp = await upload(client, headers, feedback_id, buffer.getvalue(), "a.webp", "image/webp")
+    assert webp.status_code == 201 and webp.json()["content_type"] == "image/jpeg"  # every photo is kept as JPEG
 
 
 async def test_wrong_types_are_415_and_large_files_413(
@@ -110,7 +95,7 @@ async def test_wrong_types_are_415_and_large_files_413(
         (b"\xff\xd8" + b"\0" * (5 * 1024 * 1024), "huge.jpg", "image/jpeg", 413),
     ]
     for data, name, kind, status in cases:
-        answer = await _upload(client, headers, feedback_id, data, name, kind)
+        answer = await upload(client, headers, feedback_id, data, name, kind)
         assert answer.status_code == status, name
         assert answer.headers["content-type"] == "application/problem+json"
     assert (
@@ -122,36 +107,70 @@ async def test_at_most_six_photos(client: httpx.AsyncClient, own_feedback: tuple
     headers, feedback_id = own_feedback
     png = _png_with_text()
     statuses = [
-        (await _upload(client, headers, feedback_id, png, f"{n}.png", "image/png")).status_code for n in range(7)
+        (await upload(client, headers, feedback_id, png, f"{n}.png", "image/png")).status_code for n in range(7)
     ]
     assert statuses == [201] * 6 + [409]
+
+
+def _counted_chunks(chunks: list[bytes], pulled: list[int]):  # noqa: ANN202
+    """A request body that records how many of its chunks the server asked for."""
+
+    async def stream():  # noqa: ANN202
+        for chunk in chunks:
+            pulled.append(len(chunk))
+            yield chunk
+
+    return stream()
 
 
 async def test_bodies_far_beyond_the_limit_are_refused_before_they_are_read(
     client: httpx.AsyncClient, own_feedback: tuple[dict, int]
 ) -> None:
     headers, feedback_id = own_feedback
-    huge = await _upload(client, headers, feedback_id, b"\xff\xd8" + b"\0" * (6 * 1024 * 1024), "x.jpg", "image/jpeg")
+    boundary = "svcdir-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="x.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n"
+    ).encode()
+    chunks = [head, b"\xff\xd8", *[b"\0" * 65536] * 96, f"\r\n--{boundary}--\r\n".encode()]
+    pulled: list[int] = []
+    huge = await client.post(
+        f"/v1/feedback/{feedback_id}/photos",
+        content=_counted_chunks(chunks, pulled),
+        headers={
+            **headers,
+            "content-type": f"multipart/form-data; boundary={boundary}",
+            "content-length": str(sum(map(len, chunks))),
+        },
+    )
     assert huge.status_code == 413 and huge.json()["code"] == "payload_too_large"
+    assert pulled == []  # the announced length alone decided: not one byte of the 6 MiB was read
+    pulled_json: list[int] = []
+    json_chunks = [b'{"kind":"', *[b"x" * 10_000] * 30, b'"}']
     json_bomb = await client.post(
         "/v1/feedback",
-        content=b'{"kind":"' + b"x" * 300_000 + b'"}',
-        headers={**headers, "Idempotency-Key": "k", "content-type": "application/json"},
+        content=_counted_chunks(json_chunks, pulled_json),
+        headers={
+            **headers,
+            "Idempotency-Key": "k",
+            "content-type": "application/json",
+            "content-length": str(sum(map(len, json_chunks))),
+        },
     )
     assert json_bomb.status_code == 413 and json_bomb.headers["content-type"] == "application/problem+json"
+    assert pulled_json == []
 
 
 async def test_a_streamed_body_is_cut_off_at_the_limit(client: httpx.AsyncClient, resident_headers) -> None:  # noqa: ANN001
     headers = await resident_headers()
-
-    async def endless_json():  # noqa: ANN202  (no Content-Length: the body arrives in chunks)
-        yield b'{"kind":"'
-        for _ in range(100):
-            yield b"x" * 10_000
-
+    pulled: list[int] = []
+    # No Content-Length: the body arrives in chunks, a megabyte of them, against a limit of 256 KiB.
+    chunks = [b'{"kind":"', *[b"x" * 10_000] * 100]
     answer = await client.post(
         "/v1/feedback",
-        content=endless_json(),
+        content=_counted_chunks(chunks, pulled),
         headers={**headers, "Idempotency-Key": "k", "content-type": "application/json"},
     )
     assert answer.status_code == 413 and answer.json()["code"] == "payload_too_large"
+    # Reading stopped at the chunk that passed the limit, not at the end of the body.
+    assert sum(pulled) - pulled[-1] <= 256 * 1024 < sum(pulled)

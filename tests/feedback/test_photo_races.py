@@ -1,0 +1,125 @@
+"""Photos on committed rows and real connections: the limit of six holds when uploads race, and a file is never
+left behind by a transaction that does not commit."""
+
+import asyncio
+import contextlib
+import io
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from PIL import Image
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
+
+from api.db import Database
+from api.feedback import photos
+from models import FeedbackPhoto, Place
+from tests.accounts.conftest import bearer
+from tests.feedback.conftest import complaint_about, submit, upload
+
+# How long the first upload waits at the barrier for the second when the second cannot get there (it waits for
+# the first one's lock): long enough that, without the lock, the second always arrives first.
+BARRIER_PATIENCE_SECONDS = 3
+
+
+def _png(shade: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (shade, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class StorageWithBarrier(photos.LocalFolderStorage):
+    """The real storage, whose writes, once armed, wait until two uploads have counted the photos already there
+    (the service writes the file after the count and before the row)."""
+
+    def __init__(self, root) -> None:  # noqa: ANN001
+        super().__init__(root)
+        self.armed = False
+        self.arrived = 0
+        self.both_arrived = asyncio.Event()
+
+    async def save(self, key: str, content: bytes) -> None:
+        if self.armed:
+            self.arrived += 1
+            if self.arrived == 2:
+                self.both_arrived.set()
+            # On timeout the other upload is waiting for this one's lock: go on alone.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.both_arrived.wait(), BARRIER_PATIENCE_SECONDS)
+        await super().save(key, content)
+
+
+async def _committed_feedback(app: FastAPI, client: httpx.AsyncClient, database: Database, resident: int) -> int:
+    async with database.sessionmaker() as session:
+        place_id = (await session.execute(select(Place.id).where(Place.status == "published").limit(1))).scalar_one()
+    answer = await submit(client, bearer(app, resident), complaint_about(place_id))
+    assert answer.status_code == 201, answer.text
+    return answer.json()["id"]
+
+
+async def _photo_rows(database: Database, feedback_id: int) -> int:
+    async with database.sessionmaker() as session:
+        return await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id))
+
+
+def _files(app: FastAPI, feedback_id: int) -> list[str]:
+    folder = app.state.settings.photo_storage_dir / str(feedback_id)
+    return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
+
+
+async def test_two_uploads_racing_for_the_last_place_store_one(
+    live_app: FastAPI, database: Database, committed_resident: int
+) -> None:
+    app = live_app
+    storage = StorageWithBarrier(app.state.settings.photo_storage_dir)
+    app.state.photo_storage = storage
+    headers = bearer(app, committed_resident)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        feedback_id = await _committed_feedback(app, client, database, committed_resident)
+        for shade in range(photos.MAX_PHOTOS - 1):
+            answer = await upload(client, headers, feedback_id, _png(shade), f"{shade}.png", "image/png")
+            assert answer.status_code == 201, answer.text
+        storage.armed = True
+        answers = await asyncio.gather(
+            *(upload(client, headers, feedback_id, _png(200 + n), f"last{n}.png", "image/png") for n in range(2))
+        )
+    assert sorted(answer.status_code for answer in answers) == [201, 409], [answer.text for answer in answers]
+    assert next(answer for answer in answers if answer.status_code == 409).json()["code"] == "too_many_photos"
+    assert await _photo_rows(database, feedback_id) == photos.MAX_PHOTOS
+    assert len(_files(app, feedback_id)) == photos.MAX_PHOTOS  # the refused upload's file is gone too
+
+
+@pytest.fixture
+def failing_commit_of_photo_uploads() -> Iterator[None]:
+    """The commit of every transaction that inserted a photo fails, as when the database goes away at that moment."""
+
+    def note_photo(session: Session, _context: object, _instances: object) -> None:
+        if any(isinstance(row, FeedbackPhoto) for row in session.new):
+            session.info["test_inserted_a_photo"] = True
+
+    def fail(session: Session) -> None:
+        if session.info.pop("test_inserted_a_photo", False):
+            raise ConnectionError("the database went away during COMMIT")
+
+    event.listen(Session, "before_flush", note_photo)
+    event.listen(Session, "before_commit", fail)
+    yield
+    event.remove(Session, "before_commit", fail)
+    event.remove(Session, "before_flush", note_photo)
+
+
+async def test_a_photo_whose_commit_fails_leaves_no_file(
+    live_app: FastAPI, database: Database, committed_resident: int, failing_commit_of_photo_uploads: None
+) -> None:
+    app = live_app
+    headers = bearer(app, committed_resident)
+    # The server answers 500 and re-raises for its log: the client is to see the answer.
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        feedback_id = await _committed_feedback(app, client, database, committed_resident)
+        answer = await upload(client, headers, feedback_id, _png(1), "a.png", "image/png")
+    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert await _photo_rows(database, feedback_id) == 0
+    assert _files(app, feedback_id) == []
