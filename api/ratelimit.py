@@ -40,14 +40,6 @@ class RateLimiter:
         if not await self._limiter.hit(rule.limit, rule.name, *identity):
             raise TooManyRequests(rule.message, retry_after_seconds=await self._retry_after(rule, *identity))
 
-    async def check(self, rule: Rule, *identity: str) -> None:
-        """Raise 429 if the budget is already spent, without counting this attempt."""
-        if not await self._limiter.test(rule.limit, rule.name, *identity):
-            raise TooManyRequests(rule.message, retry_after_seconds=await self._retry_after(rule, *identity))
-
-    async def count_failure(self, rule: Rule, *identity: str) -> None:
-        await self._limiter.hit(rule.limit, rule.name, *identity)
-
     async def clear(self, rule: Rule, *identity: str) -> None:
         await self._limiter.clear(rule.limit, rule.name, *identity)
 

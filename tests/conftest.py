@@ -34,6 +34,7 @@ from api.main import create_app
 from api.prepared import SessionReader
 from models import Feedback, UserAccount
 from seed.loader import load_seed
+from tests.accounts.conftest import STAFF_PASSWORD
 from tests.databases import blank_database, configured_backends, configured_redis
 
 
@@ -182,3 +183,21 @@ def live_app(database: Database, database_url: str) -> FastAPI:
     application = create_app(app_settings(database_url))
     application.state.database = database
     return application
+
+
+@pytest.fixture
+async def committed_reviewer(database: Database, live_app: FastAPI) -> AsyncIterator[UserAccount]:
+    """A reviewer committed for real (its password: STAFF_PASSWORD), removed afterwards."""
+    now = datetime.now(UTC)
+    async with database.sessionmaker() as session, session.begin():
+        account = UserAccount(
+            role="reviewer",
+            username=f"racing-reviewer-{uuid.uuid4().hex[:8]}",
+            password_hash=await live_app.state.accounts.hasher.hash(STAFF_PASSWORD),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(account)
+    yield account
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(delete(UserAccount).where(UserAccount.id == account.id))

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import race_hooks
 from api.accounts.tokens import InvalidToken, TokenCodec, new_family_id, new_refresh_token, token_digest
 from models import RefreshToken, UserAccount
 
@@ -65,6 +66,7 @@ async def rotate(session: AsyncSession, codec: TokenCodec, presented: str) -> To
             await revoke_family(session, known.family_id, now)
             raise RefreshTokenReplayed("this refresh token was already used; the session is ended, sign in again")
         raise InvalidRefreshToken()
+    await race_hooks.after_check("refresh_token.claim")
     active = (
         await session.execute(
             select(UserAccount.id).where(

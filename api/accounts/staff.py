@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
+from api import audit, race_hooks
 from api.accounts import sessions
 from api.accounts.passwords import PasswordHasher, check_new_password
 from api.accounts.runtime import AccountsRuntime
@@ -19,7 +19,7 @@ USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,63}")
 FAILURES_PER_ACCOUNT = Rule.of(
     "login-account", "5/15minutes", "too many failed sign-ins for this username; wait before trying again"
 )
-FAILURES_PER_ADDRESS = Rule.of("login-address", "30/hour", "too many failed sign-ins from this network")
+ATTEMPTS_PER_ADDRESS = Rule.of("login-address", "30/hour", "too many sign-ins from this network")
 
 
 class InvalidCredentials(Unauthorized):
@@ -47,8 +47,12 @@ async def sign_in(
     """The staff account these credentials open. Unknown users, disabled accounts and wrong passwords all
     answer the same error after the same argon2 work."""
     username = normalize_username(raw_username)
-    await runtime.limiter.check(FAILURES_PER_ACCOUNT, username)
-    await runtime.limiter.check(FAILURES_PER_ADDRESS, address)
+    # Every attempt is counted before its password is checked, each count one atomic step that refuses once the
+    # budget is spent: of many guesses sent at once, no more than the budget are even checked. The address
+    # first, so that a throttled address spends nothing of the accounts it tries.
+    await runtime.limiter.hit(ATTEMPTS_PER_ADDRESS, address)
+    await runtime.limiter.hit(FAILURES_PER_ACCOUNT, username)
+    await race_hooks.after_check("staff_sign_in")
     account = (
         await session.execute(
             select(UserAccount).where(UserAccount.username == username, UserAccount.role.in_(STAFF_ROLES))
@@ -57,12 +61,11 @@ async def sign_in(
     usable = account is not None and account.is_active and account.deleted_at is None
     matches, upgraded_hash = await runtime.hasher.verify(password, account.password_hash if usable else None)
     if not matches or account is None:
-        await runtime.limiter.count_failure(FAILURES_PER_ACCOUNT, username)
-        await runtime.limiter.count_failure(FAILURES_PER_ADDRESS, address)
         raise InvalidCredentials()
     if upgraded_hash is not None:
         account.password_hash = upgraded_hash
     account.last_sign_in_at = datetime.now(UTC)
+    # The right password gives the account its attempts back: what it limits is failures.
     await runtime.limiter.clear(FAILURES_PER_ACCOUNT, username)
     return account
 
@@ -74,12 +77,11 @@ async def change_own_password(
     guess it around the sign-in limit); on success every session ends and this one continues with a new pair."""
     account = await session.get_one(UserAccount, user_id)
     username = account.username or ""
-    await runtime.limiter.check(FAILURES_PER_ACCOUNT, username)
-    await runtime.limiter.check(FAILURES_PER_ADDRESS, address)
+    # Counted before the check, as at sign-in, so that guesses sent at once cannot pass the budget.
+    await runtime.limiter.hit(ATTEMPTS_PER_ADDRESS, address)
+    await runtime.limiter.hit(FAILURES_PER_ACCOUNT, username)
     matches, _ = await runtime.hasher.verify(current, account.password_hash)
     if not matches:
-        await runtime.limiter.count_failure(FAILURES_PER_ACCOUNT, username)
-        await runtime.limiter.count_failure(FAILURES_PER_ADDRESS, address)
         raise WrongPassword("the current password is wrong; the password is unchanged")
     check_new_password(new, username, field="new_password")
     if new == current:

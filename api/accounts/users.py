@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
+from api import audit, race_hooks
 from api.accounts import otp, sessions
 from api.accounts.phones import mask_phone, normalize_phone
 from api.accounts.runtime import AccountsRuntime
@@ -109,6 +109,7 @@ async def change_account(session: AsyncSession, actor_id: int, user_id: int, cha
     stays_admin = role == "admin" and (change.active if change.active is not None else account.is_active)
     if account.role == "admin" and account.is_active and not stays_admin:
         await _refuse_losing_last_admin(session, user_id)
+        await race_hooks.after_check("last_admin")
 
     now = datetime.now(UTC)
     if grants != current_grants:
@@ -153,10 +154,17 @@ async def change_account(session: AsyncSession, actor_id: int, user_id: int, cha
 
 
 async def _refuse_losing_last_admin(session: AsyncSession, user_id: int) -> None:
-    others = await session.scalar(
-        select(func.count()).where(UserAccount.role == "admin", UserAccount.is_active, UserAccount.id != user_id)
-    )
-    if not others:
+    # Every active admin's row is locked (in id order) before they are counted, until the commit: two admins
+    # removing each other at the same moment take turns, and the second finds that it would leave none.
+    admins = (
+        await session.execute(
+            select(UserAccount.id)
+            .where(UserAccount.role == "admin", UserAccount.is_active)
+            .order_by(UserAccount.id)
+            .with_for_update(key_share=True)
+        )
+    ).scalars()
+    if not any(admin_id != user_id for admin_id in admins):
         raise LastAdmin("this is the last active admin; make another admin first")
 
 

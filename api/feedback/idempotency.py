@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import race_hooks
 from api.errors import AppError, BadRequest
 from models import IdempotencyRecord
 
@@ -48,6 +49,7 @@ async def once(
     stored = await _replay(session, user_id, key, fingerprint)
     if stored is not None:
         return stored
+    await race_hooks.after_check("idempotency.claim")
     try:
         # Claiming the key first makes a concurrent twin wait on the unique index until this one commits.
         async with session.begin_nested():

@@ -6,13 +6,14 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import race_hooks
 from api.deps import Principal
 from api.directory.hours import SHANGHAI
 from api.errors import Conflict, NotFound, TooManyRequests
 from api.feedback import deadlines, photos, states, targets, workflow
 from api.feedback.schemas import FeedbackCreate
 from api.pagination import rows_by_id
-from models import Feedback, FeedbackPhoto
+from models import Feedback, FeedbackPhoto, UserAccount
 
 DAILY_SUBMISSIONS = 20
 _REF_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O or 1/I to misread over the phone
@@ -27,6 +28,11 @@ def _new_ref(now: datetime) -> str:
 
 
 async def _check_daily_limit(session: AsyncSession, author_id: int, now: datetime) -> None:
+    # The author's account row, locked until the commit, makes counting and inserting one step: a resident's
+    # submissions sent at once count one after another. FOR NO KEY UPDATE, because this request has already
+    # inserted a row that references the account (its idempotency key), which its twins have too: FOR UPDATE
+    # would wait for theirs while they wait for this one.
+    await session.execute(select(UserAccount.id).where(UserAccount.id == author_id).with_for_update(key_share=True))
     local = now.astimezone(SHANGHAI)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = await session.scalar(
@@ -43,6 +49,7 @@ async def _check_daily_limit(session: AsyncSession, author_id: int, now: datetim
 async def submit(session: AsyncSession, author: Principal, body: FeedbackCreate) -> Feedback:
     now = datetime.now(UTC)
     await _check_daily_limit(session, author.user_id, now)
+    await race_hooks.after_check("feedback.daily_limit")
     target = await targets.resolve(
         session,
         body.target.kind if body.target else None,
@@ -84,9 +91,13 @@ async def submit(session: AsyncSession, author: Principal, body: FeedbackCreate)
     return feedback
 
 
-async def own(session: AsyncSession, resident: Principal, feedback_id: int) -> Feedback:
-    """The caller's feedback; anyone else's is a 404, exactly like one that does not exist."""
-    feedback = await session.get(Feedback, feedback_id)
+async def own(session: AsyncSession, resident: Principal, feedback_id: int, *, lock: bool = False) -> Feedback:
+    """The caller's feedback; anyone else's is a 404, exactly like one that does not exist. `lock` holds its row
+    until the commit, for a check of its state that the write must still find true (workflow.lock)."""
+    if lock:
+        feedback = (await workflow.lock(session, feedback_id)).get(feedback_id)
+    else:
+        feedback = await session.get(Feedback, feedback_id)
     if feedback is None or feedback.author_id != resident.user_id:
         raise NotFound(f"there is no feedback {feedback_id} of yours")
     return feedback
@@ -104,7 +115,7 @@ async def list_own(
 async def rate(
     session: AsyncSession, resident: Principal, feedback_id: int, score: int, comment: str | None
 ) -> Feedback:
-    feedback = await own(session, resident, feedback_id)
+    feedback = await own(session, resident, feedback_id, lock=True)
     if feedback.rating is not None:
         raise Conflict("this feedback is already rated")
     await workflow.move(
@@ -124,7 +135,7 @@ async def rate(
 
 
 async def reopen(session: AsyncSession, resident: Principal, feedback_id: int, reason: str) -> Feedback:
-    feedback = await own(session, resident, feedback_id)
+    feedback = await own(session, resident, feedback_id, lock=True)
     if feedback.status == "resolved" and not states.within_reopen_window(feedback.resolved_at, datetime.now(UTC)):
         raise states.InvalidTransition("feedback can be reopened within 7 days of its resolution only")
     await workflow.move(

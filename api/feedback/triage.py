@@ -3,13 +3,14 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import structlog
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.db import get_or_404
 from api.deps import Principal
-from api.errors import ValidationFailed
+from api.errors import Conflict, ValidationFailed
 from api.feedback import notifications, states, workflow
 from api.geo import bounding_box, haversine_m
 from api.pagination import rows_by_id
@@ -19,6 +20,18 @@ from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
 DUPLICATE_WINDOW = timedelta(days=30)
 DUPLICATE_RADIUS_M = 200.0
 MIN_SIMILARITY = 0.2
+# Tries at linking to the original of a chain that other reviewers keep re-linking at the same moment.
+LINK_ATTEMPTS = 3
+
+logger = structlog.get_logger(__name__)
+
+
+class DuplicateLoop(Conflict):
+    code, title = "duplicate_loop", "These feedback are linked as duplicates of each other in a loop"
+
+
+class DuplicatesChanging(Conflict):
+    code, title = "duplicates_changing", "The duplicates of this feedback are being re-linked; try again"
 
 
 @dataclass(frozen=True)
@@ -95,6 +108,8 @@ async def transition(
         )
     elif duplicate_of is not None:
         raise ValidationFailed("duplicate_of goes with to=duplicate only")
+    else:
+        await workflow.lock(session, feedback.id)  # its status is checked again, locked, by the move
     await workflow.move(
         session,
         feedback,
@@ -110,20 +125,48 @@ async def transition(
 
 
 async def _original_for(session: AsyncSession, feedback: Feedback, original_id: int | None) -> Feedback:
+    """The root of `original_id`'s duplicate chain (linking to the root keeps chains from forming), with it and
+    `feedback` locked: two reviewers marking A and B duplicates of each other then take turns, and the second
+    finds that B's root is now B itself."""
     if original_id is None:
         raise ValidationFailed(
             "marking a duplicate needs duplicate_of, the id of the original",
             errors=[{"loc": ["body", "duplicate_of"], "msg": "required", "type": "duplicate_of_required"}],
         )
-    original = await session.get(Feedback, original_id)
-    if original is None or original.id == feedback.id:
+    if original_id == feedback.id or await session.get(Feedback, original_id) is None:
         raise ValidationFailed(f"there is no other feedback {original_id} to link to")
-    # Link to the root, so that chains of duplicates never form.
-    while original.duplicate_of_id is not None:
-        original = await get(session, original.duplicate_of_id)
-    if original.id == feedback.id:
-        raise ValidationFailed("a feedback cannot be a duplicate of its own duplicate")
-    return original
+    for _ in range(LINK_ATTEMPTS):
+        root_id = await _root_of(session, original_id)
+        if root_id == feedback.id:
+            raise ValidationFailed("a feedback cannot be a duplicate of its own duplicate")
+        # Both rows locked in id order, and the root checked to be a root still under the lock. If another
+        # reviewer made it a duplicate meanwhile, its locks are given back (the savepoint) and the chain read
+        # again, so that rows are only ever locked in id order.
+        attempt = await session.begin_nested()
+        root = (await workflow.lock(session, feedback.id, root_id))[root_id]
+        if root.duplicate_of_id is None:
+            await attempt.commit()
+            return root
+        await attempt.rollback()
+    raise DuplicatesChanging(f"feedback {original_id} is being linked to others right now; try again")
+
+
+async def _root_of(session: AsyncSession, feedback_id: int) -> int:
+    """The end of a chain of duplicates. A loop, which the locks above keep from forming but an old or hand-made
+    row may hold, is refused instead of followed forever."""
+    chain = [feedback_id]
+    while (
+        following := await session.scalar(select(Feedback.duplicate_of_id).where(Feedback.id == chain[-1]))
+    ) is not None:
+        if following in chain:
+            loop = chain[chain.index(following) :]
+            logger.warning("feedback_duplicate_loop", feedback_ids=loop)
+            raise DuplicateLoop(
+                f"feedback {', '.join(map(str, loop))} are linked as duplicates of each other in a loop; "
+                "it cannot be linked to until their links are repaired"
+            )
+        chain.append(following)
+    return chain[-1]
 
 
 async def assign(session: AsyncSession, reviewer: Principal, feedback_id: int, assignee_id: int | None) -> Feedback:

@@ -79,7 +79,12 @@ async def triage_detail(_: Reviewer, feedback_id: PathId, session: ReadSessionDe
 @router.post(
     "/feedback/{feedback_id}/transition",
     response_model=TriageDetail,
-    responses={409: {"description": "invalid_transition"}},
+    responses={
+        409: {
+            "description": "invalid_transition; duplicate_loop (the original's duplicates link in a loop); "
+            "duplicates_changing (being re-linked at this moment: try again)"
+        }
+    },
 )
 async def transition_feedback(
     reviewer: Reviewer, feedback_id: PathId, body: TransitionRequest, session: SessionDep

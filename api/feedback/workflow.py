@@ -5,9 +5,24 @@ from datetime import UTC, datetime
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import race_hooks
 from api.errors import ValidationFailed
 from api.feedback import deadlines, notifications, states
 from models import Feedback, FeedbackEvent
+
+
+async def lock(session: AsyncSession, *feedback_ids: int) -> dict[int, Feedback]:
+    """Lock these feedback rows until the transaction ends and read their current state, so that a check of
+    their status holds until the write it allows: a second request for the same feedback waits here, then reads
+    what the first one wrote. Several rows are locked in id order, so two requests locking the same rows queue
+    instead of deadlocking. FOR NO KEY UPDATE: it waits for no one who merely references the row (a new event,
+    photo or duplicate link). SQLite has no row locks and needs none: its writers queue (BEGIN IMMEDIATE)."""
+    locked = {}
+    for feedback_id in sorted(set(feedback_ids)):
+        feedback = await session.get(Feedback, feedback_id, with_for_update={"key_share": True}, populate_existing=True)
+        if feedback is not None:
+            locked[feedback_id] = feedback
+    return locked
 
 
 def record_event(
@@ -57,6 +72,7 @@ async def move(
             f"moving to {target} needs a public_reply that tells the resident why or what was done",
             errors=[{"loc": ["body", "public_reply"], "msg": "required", "type": "public_reply_required"}],
         )
+    await race_hooks.after_check("feedback.move")
     now = datetime.now(UTC)
     origin = feedback.status
     feedback.status = target
