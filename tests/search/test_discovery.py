@@ -152,17 +152,16 @@ async def test_nearby_lists_other_places_nearest_first(client: httpx.AsyncClient
     assert items and park.id not in {item["id"] for item in items}
     distances = [item["distance_m"] for item in items]
     assert distances == sorted(distances) and distances[-1] <= 1500 * 1.005
-    toilets = await collect(client, f"/v1/places/{park.id}/nearby", category="convenience.toilet")
+    toilets = await collect(client, f"/v1/places/{park.id}/nearby", category="convenience.toilet", radius_m=5000)
     published = (await session.scalars(select(Place).where(Place.status == "published"))).all()
     around = {
         p.id
         for p in published
-        if p.category_code == "convenience.toilet" and haversine_m(park.lat, park.lng, p.lat, p.lng) <= 995
+        if p.category_code == "convenience.toilet" and haversine_m(park.lat, park.lng, p.lat, p.lng) <= 4990
     }
-    found = {item["id"] for item in toilets}
-    # Every toilet within the default 1000 m, and nothing else: not an empty list, not every category.
-    assert around and around <= found and all(item["category"] == "convenience.toilet" for item in toilets)
-    assert all(item["distance_m"] <= 1000 * 1.005 for item in toilets)
+    # Every toilet within the radius, and nothing else: not an empty list, not every category.
+    assert around and around <= {item["id"] for item in toilets}
+    assert all(item["category"] == "convenience.toilet" and item["distance_m"] <= 5000 * 1.005 for item in toilets)
     assert (await client.get("/v1/places/99999999/nearby")).status_code == 404
 
 
