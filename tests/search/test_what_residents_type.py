@@ -48,11 +48,14 @@ def _initials_of(name: str) -> list[str]:
     return ["".join(syllable[0] for syllable in lazy_pinyin(run)) for run in runs]
 
 
-@pytest.mark.parametrize("initials", ["wlfwz", "wlfwzx", "zhwlfwzx", "sqzhwlfwzx"])
+@pytest.mark.parametrize("initials", ["wlfwz", "wlfwzx", "sqzhwlfwzx", "lhlsly", "lhlslydmtcc"])
 async def test_initials_of_any_length_find_every_name_that_has_them(
     client: httpx.AsyncClient, session: AsyncSession, initials: str
 ) -> None:
     await _add_place(session, "测试街道社区综合为老服务中心", "elder_care.service_center")
+    await _add_place(session, "龙华烈士陵园东门停车场", "transport.parking")  # lhlsly dmtcc
+    # Every pair of lhlsly (lh, ls, ly), but not the six letters in a row: l h l s l l y.
+    await _add_place(session, "龙华绿色路旅游停车场", "transport.parking")
     published = (await session.scalars(select(Place).where(Place.status == "published"))).all()
     having = {place.id for place in published if any(initials in run for run in _initials_of(place.name))}
     found = [item["id"] for item in await collect(client, "/v1/places", q=initials)]
