@@ -20,6 +20,8 @@ from pathlib import Path
 import jieba
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
+from api.search.pinyin import looks_like_pinyin
+
 DATA = Path(__file__).resolve().parent / "data"
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -200,87 +202,6 @@ class QueryPlan:
         )
 
 
-_INITIALS = (
-    "zh",
-    "ch",
-    "sh",
-    "b",
-    "p",
-    "m",
-    "f",
-    "d",
-    "t",
-    "n",
-    "l",
-    "g",
-    "k",
-    "h",
-    "j",
-    "q",
-    "x",
-    "r",
-    "z",
-    "c",
-    "s",
-    "y",
-    "w",
-    "",
-)
-_FINALS = (
-    "iang",
-    "iong",
-    "uang",
-    "ang",
-    "eng",
-    "ing",
-    "ong",
-    "ian",
-    "iao",
-    "uai",
-    "uan",
-    "ai",
-    "ei",
-    "ao",
-    "ou",
-    "an",
-    "en",
-    "in",
-    "un",
-    "vn",
-    "ia",
-    "ie",
-    "iu",
-    "ua",
-    "uo",
-    "ue",
-    "ui",
-    "ve",
-    "er",
-    "a",
-    "o",
-    "e",
-    "i",
-    "u",
-    "v",
-)
-# Every initial with every final: a little more than real syllables, enough to tell pinyin from English.
-_SYLLABLES = frozenset(initial + final for initial in _INITIALS for final in _FINALS)
-
-
-def _looks_like_pinyin(word: str) -> bool:
-    """Whole syllables, perhaps ending in a partly typed one (`yangl`), or initials only (`ylzx`)."""
-    if not word.isalpha():
-        return False
-    if not any(vowel in word for vowel in "aeiouv"):
-        return True
-    reachable = [True] + [False] * len(word)
-    for end in range(1, len(word) + 1):
-        starts = range(max(0, end - 6), end)
-        reachable[end] = any(reachable[start] and word[start:end] in _SYLLABLES for start in starts)
-    tail = next((i for i in range(len(word), -1, -1) if reachable[i]), 0)
-    return tail > 0 and (tail == len(word) or any(s.startswith(word[tail:]) for s in _SYLLABLES))
-
-
 @cache
 def _pinyin_of_synonyms() -> dict[str, tuple[str, ...]]:
     """`yanglao` and `yl` → 养老: typing a vocabulary word in pinyin or its initials widens it like the word
@@ -314,7 +235,7 @@ def _terms(word: str) -> list[Term]:
     terms = [Term((word,))]
     if len(word) > 3 and word.endswith("s"):
         terms.append(Term((word[:-1],)))
-    if word not in english_vocabulary() and _looks_like_pinyin(word):
+    if word not in english_vocabulary() and looks_like_pinyin(word):
         terms.insert(0, Term((PINYIN + word,), prefix=len(word) >= MIN_PREFIX_LENGTH))
     return terms
 
