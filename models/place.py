@@ -31,6 +31,8 @@ class Place(PublishableFields, table=True):
     category_code: str = Field(foreign_key="category.code", max_length=60)
     name: str = Field(max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
+    # Derived on every write (api.directory.derived): the name's pinyin, which `sort=name` orders by.
+    name_sort: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
     description: str | None = Field(default=None, sa_type=Text)
     address: str = Field(max_length=300)
     address_en: str | None = Field(default=None, max_length=300)

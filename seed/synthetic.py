@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, select
 
 from api.directory.derived import accessibility_mask, schedule_fingerprint
 from api.search import index
+from api.search.tokens import name_sort_key
 from models import OpeningSchedule, Place
 from models.base import utcnow
 from seed.loader import checked_place
@@ -83,6 +84,7 @@ def load(connection: Connection, total: int, progress: Any = print) -> dict[str,
         row = checked_place(row)
         row["schedule_id"] = _schedule_ids(connection, schedules, row.get("opening_hours"))
         row["accessibility_mask"] = accessibility_mask(row["accessibility"])
+        row["name_sort"] = name_sort_key(row["name"])
         row["created_at"] = row["updated_at"] = now
         batch.append(row)
         if len(batch) >= BATCH:

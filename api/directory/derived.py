@@ -1,4 +1,5 @@
-"""Columns derived from a place on every ORM write (before flush): its opening schedule and accessibility bits.
+"""Columns derived from a place on every ORM write (before flush): its opening schedule, accessibility bits and
+the pinyin its name sorts by.
 
 Deriving them in one hook means no write path (seed, curation, import) can forget them.
 """
@@ -12,6 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from api.search.tokens import name_sort_key
 from models import OpeningSchedule, Place
 from models.base import PublishableFields, utcnow
 
@@ -63,4 +65,5 @@ def _derive_columns(session: Session, _context: Any, _instances: Any) -> None:
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Place):
             obj.accessibility_mask = accessibility_mask(obj.accessibility or [])
+            obj.name_sort = name_sort_key(obj.name or "")
             obj.schedule_id = schedule_id_for(session, obj.opening_hours) if obj.opening_hours else None

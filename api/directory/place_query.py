@@ -144,7 +144,9 @@ class PlacePlan:
             self.conditions.append(Place.schedule_id.in_(sorted(open_ids)))
         if query.exclude_id is not None:
             self.conditions.append(Place.id != query.exclude_id)
-        name = Place.name.collate("C") if dialect == "postgresql" else Place.name
+        # By the name's pinyin (`name_sort`), compared byte by byte on both databases: PostgreSQL's "C" collation,
+        # which its index of visible listings by that key uses too.
+        name = Place.name_sort.collate("C") if dialect == "postgresql" else Place.name_sort
         sort = query.effective_sort
         if sort == "relevance":
             self.order = [(self.name_hit, True)]

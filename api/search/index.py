@@ -292,6 +292,28 @@ def _index_after_flush(session: Session, _context: Any) -> None:
     write_content_documents(connection, _content_documents(connection, written, names))
 
 
+# What a listing's documents are made of, named column by column: the migrations before a later `place` column
+# (0012's `name_sort`) rebuild the index with this code too.
+_INDEXED_PLACE_COLUMNS = (
+    Place.id,
+    Place.name,
+    Place.name_en,
+    Place.category_code,
+    Place.district_code,
+    Place.street_code,
+    Place.address,
+    Place.address_en,
+    Place.description,
+    Place.tags,
+    Place.attributes,
+    Place.lat,
+    Place.lng,
+    Place.schedule_id,
+    Place.status,
+    Place.deleted_at,
+)
+
+
 def rebuild(
     connection: Connection, *, with_area: bool = True, with_grid: bool = True, area_names: bool = True
 ) -> dict[str, int]:
@@ -307,7 +329,9 @@ def rebuild(
     counts = {"place": 0, "content": 0}
     last_id = 0
     while True:
-        batch = connection.execute(select(Place).where(Place.id > last_id).order_by(Place.id).limit(2000)).all()
+        batch = connection.execute(
+            select(*_INDEXED_PLACE_COLUMNS).where(Place.id > last_id).order_by(Place.id).limit(2000)
+        ).all()
         if not batch:
             break
         visible = [place for place in batch if is_visible(place)]

@@ -25,7 +25,12 @@ async def search(
     limit: LimitParam = 20,
     cursor: CursorParam = None,
 ) -> Response:
-    """Items carry `kind` (place, event, article, bundle) and that kind's summary; name matches come first."""
+    """Items carry `kind` (place, event, article, bundle) and that kind's summary.
+
+    The kinds are taken in turn: the best place, the best event, the best article, the best bundle, then the
+    second of each, and so on, passing over the kinds that have run out, so the first page shows the best of
+    every kind that matches. Within a kind, name matches come first. `next_cursor` carries on every kind from
+    where this page left it: paging to the end sees every match exactly once."""
     if not q:
         raise ValidationFailed("q is required", errors=[{"loc": ["query", "q"], "msg": "required", "type": "missing"}])
     chosen = parse_list("kinds", kinds, KINDS) or KINDS

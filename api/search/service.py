@@ -1,56 +1,72 @@
-"""One query over places, events, articles and bundles: name matches first, then places, events, articles,
-bundles, each in a stable order, one keyset across them all."""
+"""One query over places, events, articles and bundles, the kinds taken in turn.
+
+Each kind is a list of its own (name matches first, then by id, bundles by code); a page takes the next item of
+each kind in turn (place, event, article, bundle, place, …), passing over the kinds that have run out. The first
+page therefore shows the best of every kind that matches, however many places match. The cursor keeps the last
+key shown of each kind, so every kind is paged by its own keyset: no item is repeated or skipped, even while the
+listings change between pages."""
 
 from typing import Any
 
-from sqlalchemy import Integer, String, cast, literal, select, union_all
+from sqlalchemy import Integer, String, cast, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Select
 
 from api.directory import mixed
 from api.directory.mixed import KINDS, Ref
-from api.directory.queries import after, order_by, publicly_visible
+from api.directory.queries import OrderKey, after, order_by, publicly_visible
 from api.http import Language
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import KeyPart, decode_cursor, encode_cursor
 from api.search.query import best_plan, content_matching, place_match
+from api.search.tokens import QueryPlan
 from models import Article, Bundle, Event, Place
 
+# A kind's key before its first item: name hits are 1 or 0, so every item comes after a hit of 2.
+_BEFORE_ALL = [2, 0, ""]
+_KEY_SHAPE: tuple[KeyPart, ...] = (int, int, str)
 
-def _matches(plan: Any, dialect: str, kinds: tuple[str, ...]) -> Any:
-    selects = []
-    if "place" in kinds:
+
+def _matches(plan: QueryPlan, dialect: str, kind: str) -> Select:
+    """The visible items of `kind` matching the plan: (hit, item_id, item_key); bundles are known by their key."""
+    if kind == "place":
         match = place_match(Place.id, plan, dialect)
         places = select(
-            match.name_hit.label("hit"),
-            literal(0).label("kind_rank"),
-            Place.id.label("item_id"),
-            cast(literal(""), String).label("item_key"),
+            match.name_hit.label("hit"), Place.id.label("item_id"), cast(literal(""), String).label("item_key")
         ).select_from(Place)
         if match.join is not None:
             places = places.join(*match.join)
-        selects.append(places.where(match.condition, publicly_visible(Place)))
-    for rank, (kind, model) in enumerate((("event", Event), ("article", Article)), start=1):
-        if kind in kinds:
-            found = content_matching(plan, dialect, kind).subquery()
-            selects.append(
-                select(
-                    found.c.hit,
-                    literal(rank).label("kind_rank"),
-                    model.id.label("item_id"),
-                    cast(literal(""), String).label("item_key"),
-                )
-                .join(model, model.id == cast(found.c.key, Integer))
-                .where(publicly_visible(model))
-            )
-    if "bundle" in kinds:
-        found = content_matching(plan, dialect, "bundle").subquery()
-        selects.append(
-            select(
-                found.c.hit, literal(3).label("kind_rank"), literal(0).label("item_id"), Bundle.code.label("item_key")
-            )
+        return places.where(match.condition, publicly_visible(Place))
+    found = content_matching(plan, dialect, kind).subquery()
+    if kind == "bundle":
+        return (
+            select(found.c.hit, literal(0).label("item_id"), Bundle.code.label("item_key"))
             .join(Bundle, Bundle.code == found.c.key)
             .where(publicly_visible(Bundle))
         )
-    return union_all(*selects).subquery()
+    model = Event if kind == "event" else Article
+    return (
+        select(found.c.hit, model.id.label("item_id"), cast(literal(""), String).label("item_key"))
+        .join(model, model.id == cast(found.c.key, Integer))
+        .where(publicly_visible(model))
+    )
+
+
+async def _next_of_kind(session: AsyncSession, plan: QueryPlan, kind: str, key: list[Any], limit: int) -> list[Any]:
+    """Up to `limit` items of `kind` after `key`, in the kind's own order."""
+    found = _matches(plan, session.get_bind().dialect.name, kind).subquery()
+    order: OrderKey = [(found.c.hit, True), (found.c.item_id, False), (found.c.item_key, False)]
+    statement = select(found).where(after(order, key)).order_by(*order_by(order)).limit(limit)
+    return list((await session.execute(statement)).all())
+
+
+def _in_turn(queues: dict[str, list[Any]], limit: int) -> list[tuple[str, Any]]:
+    """One item of each kind in turn, kinds that have run out passed over, until the page is full."""
+    page: list[tuple[str, Any]] = []
+    depth = 0
+    while len(page) < limit and any(depth < len(rows) for rows in queues.values()):
+        page += [(kind, rows[depth]) for kind, rows in queues.items() if depth < len(rows)][: limit - len(page)]
+        depth += 1
+    return page
 
 
 async def search_everything(
@@ -59,24 +75,22 @@ async def search_everything(
     plan = await best_plan(session, q, kinds=KINDS)
     if plan.empty:
         return [], None
-    found = _matches(plan, session.get_bind().dialect.name, kinds)
-    order = [(found.c.hit, True), (found.c.kind_rank, False), (found.c.item_id, False), (found.c.item_key, False)]
-    statement = select(found)
-    key = decode_cursor(cursor, "search:" + ",".join(kinds), (int, int, int, str))
-    if key is not None:
-        statement = statement.where(after(order, key))
-    rows = (await session.execute(statement.order_by(*order_by(order)).limit(limit + 1))).all()
-    page = rows[:limit]
-    found = await mixed.summaries(session, language, [_ref(row) for row in page])
-    items = [mixed.tagged(ref[0], found[ref]) for ref in map(_ref, page) if ref in found]
-    next_cursor = None
-    if len(rows) > limit:
-        last = page[-1]
-        key = [last.hit, last.kind_rank, last.item_id, last.item_key]
-        next_cursor = encode_cursor("search:" + ",".join(kinds), key)
+    cursor_kind = "search:" + ",".join(kinds)
+    flat = decode_cursor(cursor, cursor_kind, _KEY_SHAPE * len(kinds)) or _BEFORE_ALL * len(kinds)
+    keys = {kind: flat[3 * i : 3 * i + 3] for i, kind in enumerate(kinds)}
+    # One more than a page of each kind: a page may be one kind alone, and the extra row tells whether more follow.
+    queues = {kind: await _next_of_kind(session, plan, kind, keys[kind], limit + 1) for kind in kinds}
+    page = _in_turn(queues, limit)
+    for kind, row in page:
+        keys[kind] = [row.hit, row.item_id, row.item_key]
+    shown = {kind: sum(1 for taken, _ in page if taken == kind) for kind in kinds}
+    more = any(len(queues[kind]) > shown[kind] for kind in kinds)
+    refs = [_ref(kind, row) for kind, row in page]
+    found = await mixed.summaries(session, language, refs)
+    items = [mixed.tagged(ref[0], found[ref]) for ref in refs if ref in found]
+    next_cursor = encode_cursor(cursor_kind, [part for kind in kinds for part in keys[kind]]) if more else None
     return items, next_cursor
 
 
-def _ref(row: Any) -> Ref:
-    kind = KINDS[row.kind_rank]
+def _ref(kind: str, row: Any) -> Ref:
     return (kind, row.item_key if kind == "bundle" else row.item_id)

@@ -2,9 +2,12 @@
 PostgreSQL (tsvector) only compare ready-made tokens and return the same rows.
 
 Index: Chinese runs become single characters and overlapping bigrams; names also get pinyin (each syllable,
-runs of 2–4 syllables joined, the whole run joined) and runs of initials; ASCII runs become words.
+runs of 2–4 syllables joined, the whole run joined) and their initials (every pair, and every tail from each
+syllable on, so that a prefix search finds initials of any length); ASCII runs become words. Pinyin tokens carry
+their own mark (`PINYIN`), so an English word never meets a pinyin reading (`wc` is not 五村).
 Query: jieba splits Chinese into words, stop words go, each word is widened by the residents' vocabulary
-(synonyms), and each alternative must match all its bigrams. Words are ANDed, alternatives ORed.
+(synonyms), and each alternative must match all its bigrams. Words are ANDed, alternatives ORed. A word of the
+English vocabulary is read as English only; another ASCII word that could be pinyin is read as both.
 """
 
 import re
@@ -17,11 +20,16 @@ from pathlib import Path
 import jieba
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
+from api.search.pinyin import looks_like_pinyin
+
 DATA = Path(__file__).resolve().parent / "data"
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 MAX_TOKEN_LENGTH = 40
 MIN_PREFIX_LENGTH = 3
+# The mark of every pinyin token in the index and in a query: `zpyanglao`, `zpsjgy`. English words and the other
+# index tokens (filters `zz…`, scopes) never begin with it.
+PINYIN = "zp"
 
 
 def _data_lines(name: str) -> list[str]:
@@ -88,10 +96,25 @@ def _pinyin_tokens(run: str) -> list[str]:
     for width in (2, 3, 4):
         tokens += ["".join(syllables[i : i + width]) for i in range(len(syllables) - width + 1)]
     tokens.append("".join(syllables))
-    initials = "".join(s[0] for s in syllables)
-    for width in range(2, min(len(initials), 5) + 1):
-        tokens += [initials[i : i + width] for i in range(len(initials) - width + 1)]
-    return [token[:MAX_TOKEN_LENGTH] for token in tokens]
+    initials = _initials(syllables)
+    # Pairs for two-letter queries (read whole), and every tail for longer ones (read as prefixes): together every
+    # run of initials the name has, of any length.
+    tokens += [initials[i : i + 2] for i in range(len(initials) - 1)]
+    tokens += [initials[i:] for i in range(len(initials) - 2)]
+    return [PINYIN + token[:MAX_TOKEN_LENGTH] for token in tokens]
+
+
+def _initials(syllables: Sequence[str]) -> str:
+    return "".join(syllable[0] for syllable in syllables)
+
+
+def name_sort_key(name: str) -> str:
+    """A name as it sorts in a Chinese list: by its pinyin, syllable by syllable (交大… `jiao da` before
+    乌鲁木齐… `wu lu mu qi`); other characters as they are, lower-cased. Compared byte by byte (SQLite's
+    text, PostgreSQL's "C" collation), it orders alike on both."""
+    _pinyin_ready()
+    parts = (part.strip() for part in lazy_pinyin(normalize(name), style=Style.NORMAL))
+    return " ".join(part for part in parts if part)
 
 
 def text_tokens(text: str | None, *, pinyin: bool = False) -> list[str]:
@@ -179,91 +202,28 @@ class QueryPlan:
         )
 
 
-_INITIALS = (
-    "zh",
-    "ch",
-    "sh",
-    "b",
-    "p",
-    "m",
-    "f",
-    "d",
-    "t",
-    "n",
-    "l",
-    "g",
-    "k",
-    "h",
-    "j",
-    "q",
-    "x",
-    "r",
-    "z",
-    "c",
-    "s",
-    "y",
-    "w",
-    "",
-)
-_FINALS = (
-    "iang",
-    "iong",
-    "uang",
-    "ang",
-    "eng",
-    "ing",
-    "ong",
-    "ian",
-    "iao",
-    "uai",
-    "uan",
-    "ai",
-    "ei",
-    "ao",
-    "ou",
-    "an",
-    "en",
-    "in",
-    "un",
-    "vn",
-    "ia",
-    "ie",
-    "iu",
-    "ua",
-    "uo",
-    "ue",
-    "ui",
-    "ve",
-    "er",
-    "a",
-    "o",
-    "e",
-    "i",
-    "u",
-    "v",
-)
-# Every initial with every final: a little more than real syllables, enough to tell pinyin from English.
-_SYLLABLES = frozenset(initial + final for initial in _INITIALS for final in _FINALS)
-
-
-def _looks_like_pinyin(word: str) -> bool:
-    """Whole syllables, perhaps ending in a partly typed one (`yangl`), or initials only (`ylzx`)."""
-    if not word.isalpha():
-        return False
-    if not any(vowel in word for vowel in "aeiouv"):
-        return True
-    reachable = [True] + [False] * len(word)
-    for end in range(1, len(word) + 1):
-        starts = range(max(0, end - 6), end)
-        reachable[end] = any(reachable[start] and word[start:end] in _SYLLABLES for start in starts)
-    tail = next((i for i in range(len(word), -1, -1) if reachable[i]), 0)
-    return tail > 0 and (tail == len(word) or any(s.startswith(word[tail:]) for s in _SYLLABLES))
+@cache
+def _pinyin_of_synonyms() -> dict[str, tuple[str, ...]]:
+    """`yanglao` and `yl` → 养老: typing a vocabulary word in pinyin or its initials widens it like the word
+    itself (initials may stand for several words: `yy` is 医院 or 游园)."""
+    _pinyin_ready()
+    readings: dict[str, tuple[str, ...]] = {}
+    for word in synonym_groups():
+        if _CJK.search(word):
+            syllables = lazy_pinyin(word)
+            for reading in ("".join(syllables), _initials(syllables)):
+                readings[reading] = (*readings.get(reading, ()), word)
+    return readings
 
 
 @cache
-def _pinyin_of_synonyms() -> dict[str, str]:
-    """`yanglao` → 养老: typing a vocabulary word in pinyin widens it like the word itself."""
-    return {"".join(lazy_pinyin(word)): word for word in synonym_groups() if _CJK.search(word)}
+def english_vocabulary() -> frozenset[str]:
+    """The vocabulary's English words: read as English only, never as pinyin (`wc`, `aged`)."""
+    return frozenset(word for word in synonym_groups() if word.isascii())
+
+
+def _is_initials(word: str) -> bool:
+    return word.isascii() and word.isalpha() and not any(vowel in word for vowel in "aeiouv")
 
 
 def _terms(word: str) -> list[Term]:
@@ -271,13 +231,29 @@ def _terms(word: str) -> list[Term]:
         grams = (word,) if len(word) == 1 else tuple(word[i : i + 2] for i in range(len(word) - 1))
         return [Term(tuple(dict.fromkeys(grams)))]
     word = word[:MAX_TOKEN_LENGTH]
-    if _looks_like_pinyin(word):
-        return [Term((word,), prefix=len(word) >= MIN_PREFIX_LENGTH)]
     # English: whole words, singular or plural.
     terms = [Term((word,))]
     if len(word) > 3 and word.endswith("s"):
         terms.append(Term((word[:-1],)))
+    if word not in english_vocabulary() and looks_like_pinyin(word):
+        terms.insert(0, Term((PINYIN + word,), prefix=len(word) >= MIN_PREFIX_LENGTH))
     return terms
+
+
+def _initials_words(word: str) -> list[str]:
+    """Initials read word by word (`ylzx` → yl zx, as 养老 中心): the vocabulary's words where their initials
+    begin, else two letters (most Chinese words are two characters); a last odd letter stays with its word."""
+    readings = _pinyin_of_synonyms()
+    words: list[str] = []
+    start = 0
+    while start < len(word):
+        known = [end for end in range(len(word), start + 1, -1) if word[start:end] in readings]
+        end = known[0] if known else start + 2
+        if len(word) - end == 1:
+            end += 1
+        words.append(word[start:end])
+        start = end
+    return words
 
 
 def _query_words(text: str) -> list[str]:
@@ -288,6 +264,8 @@ def _query_words(text: str) -> list[str]:
                 words.append(run)
             else:
                 words += [w for w in jieba.lcut(run) if w.strip()]
+        elif _is_initials(run) and len(run) > 3:
+            words += _initials_words(run)
         else:
             words.append(run)
     return [word for word in words if word not in stopwords()]
@@ -312,7 +290,8 @@ def _plan(words: list[str]) -> QueryPlan:
     plan: list[tuple[Term, ...]] = []
     for word in words:
         if word not in groups and word in _pinyin_of_synonyms():
-            expanded: tuple[str, ...] = (word, *groups[_pinyin_of_synonyms()[word]])
+            meanings = _pinyin_of_synonyms()[word]
+            expanded: tuple[str, ...] = (word, *(w for meaning in meanings for w in groups[meaning]))
         else:
             expanded = groups.get(word, (word,))
         alternatives = _without_absorbed(tuple(dict.fromkeys(term for w in expanded for term in _terms(w))))

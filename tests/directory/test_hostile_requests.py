@@ -16,6 +16,7 @@ BEYOND_INT32 = 2**31  # ids are PostgreSQL `integer` columns
 PEOPLES_SQUARE = "31.2304,121.4737"
 # The most memory (Python allocations) one search of the city's listings may hold at once.
 ORDINARY_SEARCH_BYTES = 1024 * 1024
+SEARCH_ALL = "search:place,event,article,bundle"
 
 # (path, query, the cursor's list and key): each key is one a page of that list could never have written.
 EDITED_CURSORS: list[tuple[str, dict[str, str], str, list[Any]]] = [
@@ -36,8 +37,9 @@ EDITED_CURSORS: list[tuple[str, dict[str, str], str, list[Any]]] = [
     ("/v1/events", {}, "events", ["2026-01-01T00:00:00+00:00", BEYOND_INT32]),
     ("/v1/articles", {}, "articles", ["2026-01-01T00:00:00", 1]),
     ("/v1/articles", {}, "articles", ["9999-12-31T23:00:00-08:00", 1]),
-    ("/v1/search", {"q": "公园"}, "search:place,event,article,bundle", [1, 0, TOO_BIG, ""]),
-    ("/v1/search", {"q": "公园"}, "search:place,event,article,bundle", [1, 0, BEYOND_INT32, ""]),
+    # /v1/search keeps (name hit, id, code) per kind: place, event, article, bundle.
+    ("/v1/search", {"q": "公园"}, SEARCH_ALL, [1, TOO_BIG, "", *[2, 0, ""] * 3]),
+    ("/v1/search", {"q": "公园"}, SEARCH_ALL, [2, 0, "", 1, BEYOND_INT32, "", *[2, 0, ""] * 2]),
     ("/v1/districts", {}, "districts", [1]),
     ("/v1/bundles", {}, "bundles", [1]),
     ("/v1/categories", {}, "categories:None", [1]),

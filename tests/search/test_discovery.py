@@ -105,8 +105,9 @@ async def test_pages_never_repeat_or_skip_while_listings_change(
 ) -> None:
     first = (await client.get("/v1/places", params={"sort": "name", "limit": 50})).json()
     template = (await session.scalars(select(Place).where(Place.status == "published").limit(1))).one()
-    # Between the pages: a new listing sorts onto the first page, another onto a later one; one is unpublished.
-    for name in ("一号新开长者食堂", "龥龥新开口袋公园"):
+    # Between the pages: a new listing sorts onto the first page (a, by pinyin), another onto a later one (zuo);
+    # one is unpublished.
+    for name in ("阿一新开长者食堂", "座座新开口袋公园"):
         session.add(
             Place(
                 category_code=template.category_code,
@@ -154,8 +155,16 @@ async def test_nearby_lists_other_places_nearest_first(client: httpx.AsyncClient
     assert items and park.id not in {item["id"] for item in items}
     distances = [item["distance_m"] for item in items]
     assert distances == sorted(distances) and distances[-1] <= 1500 * 1.005
-    toilets = (await client.get(f"/v1/places/{park.id}/nearby", params={"category": "convenience.toilet"})).json()
-    assert all(item["category"] == "convenience.toilet" for item in toilets["items"])
+    toilets = await collect(client, f"/v1/places/{park.id}/nearby", category="convenience.toilet", radius_m=5000)
+    published = (await session.scalars(select(Place).where(Place.status == "published"))).all()
+    around = {
+        p.id
+        for p in published
+        if p.category_code == "convenience.toilet" and haversine_m(park.lat, park.lng, p.lat, p.lng) <= 4990
+    }
+    # Every toilet within the radius, and nothing else: not an empty list, not every category.
+    assert around and around <= {item["id"] for item in toilets}
+    assert all(item["category"] == "convenience.toilet" and item["distance_m"] <= 5000 * 1.005 for item in toilets)
     assert (await client.get("/v1/places/99999999/nearby")).status_code == 404
 
 

@@ -1,7 +1,7 @@
 """What a query asks of the index: no spelling that could add a match is lost, none that cannot is sent."""
 
 from api.search import grid
-from api.search.tokens import QueryPlan, Term, parse_query, to_fts5, to_tsquery
+from api.search.tokens import PINYIN, QueryPlan, Term, parse_query, to_fts5, to_tsquery
 
 
 def test_longer_spellings_that_add_no_match_are_left_out() -> None:
@@ -14,9 +14,19 @@ def test_longer_spellings_that_add_no_match_are_left_out() -> None:
 
 def test_a_prefix_never_stands_in_for_whole_words() -> None:
     (elderly,) = parse_query("yanglao").words
-    assert Term(("yanglao",), prefix=True) in elderly and Term(("养老",)) in elderly
+    assert Term((PINYIN + "yanglao",), prefix=True) in elderly and Term(("养老",)) in elderly
     (toilet,) = parse_query("厕所").words
     assert Term(("卫生", "生间")) in toilet and Term(("洗手", "手间")) in toilet
+
+
+def test_english_words_of_the_vocabulary_ask_for_no_pinyin() -> None:
+    # wc is 五村's initials, toilet could be read as to-i-le-t: as English words, they are looked for as such only.
+    for text in ("toilets", "wc", "restroom", "aged"):
+        tokens = [token for word in parse_query(text).words for term in word for token in term.tokens]
+        assert tokens and not [token for token in tokens if token.startswith(PINYIN)], text
+    # A word that may be pinyin is looked for both ways: zhongshan is also an English name's word.
+    (zhongshan,) = parse_query("zhongshan").words
+    assert Term((PINYIN + "zhongshan",), prefix=True) in zhongshan and Term(("zhongshan",)) in zhongshan
 
 
 def test_words_near_a_point_ask_each_cell_for_exactly_the_plan() -> None:
