@@ -17,7 +17,17 @@ from api.db import AuthSessionDep
 from api.errors import Forbidden, NotFound
 from models import DistrictGrant, UserAccount
 
-__all__ = ["Admin", "CurrentUser", "Operator", "Principal", "Resident", "Reviewer", "Staff", "role_dependency"]
+__all__ = [
+    "Admin",
+    "CurrentUser",
+    "Operator",
+    "PhoneRevealer",
+    "Principal",
+    "Resident",
+    "Reviewer",
+    "Staff",
+    "role_dependency",
+]
 
 _bearer = HTTPBearer(auto_error=False, description="An access token from /v1/auth/otp/verify or /v1/auth/login")
 
@@ -86,3 +96,6 @@ Operator = Annotated[Principal, Depends(role_dependency("operator", "admin"))]
 Reviewer = Annotated[Principal, Depends(role_dependency("reviewer", "admin"))]
 Admin = Annotated[Principal, Depends(role_dependency("admin"))]
 Staff = Annotated[Principal, Depends(role_dependency("operator", "reviewer", "admin"))]
+# Residents' phone numbers are revealed (and looked up) by reviewers only, who answer for it in the audit trail;
+# not even admins.
+PhoneRevealer = Annotated[Principal, Depends(role_dependency("reviewer"))]

@@ -13,7 +13,6 @@ from api.accounts.schemas import (
     AccountUpdate,
     AuditEntryPublic,
     AuditPage,
-    PhoneSearch,
     Role,
     StaffCreate,
 )
@@ -45,17 +44,6 @@ async def list_users(
     return AccountPage(
         items=[account_public(account, grants[account.id], mask=True) for account in accounts],
         next_cursor=next_cursor,
-    )
-
-
-@router.post("/users/find-by-phone", response_model=AccountPage)
-async def find_user_by_phone(admin: Admin, body: PhoneSearch, session: SessionDep) -> AccountPage:
-    """The account holding exactly this whole number (phone masked in the answer). Who, when and why go to the
-    audit trail, as for revealing a number; a part of a number finds nothing."""
-    accounts = await users.find_by_phone(session, admin.user_id, body.phone, body.reason)
-    grants = await users.districts_of(session, [account.id for account in accounts])
-    return AccountPage(
-        items=[account_public(account, grants[account.id], mask=True) for account in accounts], next_cursor=None
     )
 
 

@@ -5,18 +5,20 @@ from fastapi import APIRouter, Depends, Request, Response, status
 from api.accounts import otp, sessions, staff, users
 from api.accounts.runtime import AccountsDep, client_address
 from api.accounts.schemas import (
+    AccountPage,
     AccountPublic,
     LoginRequest,
     OtpChallengePublic,
     OtpRequest,
     OtpVerify,
     PasswordChange,
+    PhoneSearch,
     RefreshRequest,
     TokenPairPublic,
 )
 from api.accounts.views import account_public
 from api.db import ReadSessionDep, SessionDep
-from api.deps import CurrentUser, Resident, Staff
+from api.deps import CurrentUser, PhoneRevealer, Resident, Staff
 from api.http import no_store
 
 router = APIRouter(prefix="/v1", tags=["accounts"], dependencies=[Depends(no_store)])
@@ -99,3 +101,14 @@ async def change_my_password(
         session, runtime, principal.user_id, body.current_password, body.new_password, client_address(request)
     )
     return TokenPairPublic(**vars(pair))
+
+
+@router.post("/residents/find-by-phone", response_model=AccountPage)
+async def find_resident_by_phone(reviewer: PhoneRevealer, body: PhoneSearch, session: SessionDep) -> AccountPage:
+    """The account holding exactly this whole number (phone masked in the answer), for the reviewers who may reveal
+    numbers: who, when and why go to the audit trail, as for revealing one; a part of a number finds nothing."""
+    accounts = await users.find_by_phone(session, reviewer.user_id, body.phone, body.reason)
+    grants = await users.districts_of(session, [account.id for account in accounts])
+    return AccountPage(
+        items=[account_public(account, grants[account.id], mask=True) for account in accounts], next_cursor=None
+    )

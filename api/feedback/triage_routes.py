@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response, status
 
 from api.db import ReadSessionDep, SessionDep
-from api.deps import Principal, Reviewer, role_dependency
+from api.deps import PhoneRevealer, Reviewer
 from api.feedback import templates, triage, views
 from api.feedback.schemas import (
     AssignRequest,
@@ -28,9 +28,6 @@ from api.pagination import CursorParam, LimitParam
 from models import Feedback
 
 router = APIRouter(prefix="/v1/triage", tags=["triage"], dependencies=[Depends(no_store)])
-
-# Personal data is revealed to reviewers only, who are accountable for it in the audit trail.
-ReviewerOnly = Annotated[Principal, Depends(role_dependency("reviewer"))]
 
 
 def _item(feedback: Feedback, phones: dict[int, str | None]) -> TriageItem:
@@ -132,7 +129,7 @@ async def likely_duplicates(_: Reviewer, feedback_id: PathId, session: ReadSessi
 
 @router.post("/feedback/{feedback_id}/reveal-phone", response_model=RevealedPhone)
 async def reveal_phone(
-    reviewer: ReviewerOnly, feedback_id: PathId, body: RevealRequest, session: SessionDep
+    reviewer: PhoneRevealer, feedback_id: PathId, body: RevealRequest, session: SessionDep
 ) -> RevealedPhone:
     """The author's full phone number, for a call back; who, when, which record and why go to the audit trail."""
     return RevealedPhone(phone=await triage.reveal_phone(session, reviewer, feedback_id, body.reason))

@@ -1,5 +1,5 @@
-"""Admins find a resident by phone only with the whole number and a reason, and each look-up is in the audit trail:
-listing accounts cannot confirm guessed digits of a masked number."""
+"""A resident is found by phone only by the reviewers who may reveal numbers, with the whole number and a reason, and
+each look-up is in the audit trail: admins listing accounts cannot confirm guessed digits of a masked number."""
 
 import httpx
 import pytest
@@ -39,17 +39,17 @@ async def test_a_whole_number_finds_the_resident_and_is_audited_with_its_reason(
     make_resident,  # noqa: ANN001
     session: AsyncSession,
 ) -> None:
-    admin = await make_staff("admin")
+    reviewer = await make_staff("reviewer")
     resident = await make_resident(PHONE)
     reason = "resident called 12345 asking to disable the account"
     found = await client.post(
-        "/v1/admin/users/find-by-phone",
+        "/v1/residents/find-by-phone",
         json={"phone": "+86 138-1234-5678", "reason": reason},
-        headers=bearer(app, admin.id),
+        headers=bearer(app, reviewer.id),
     )
     assert found.status_code == 200, found.text
     assert [(item["id"], item["phone"]) for item in found.json()["items"]] == [(resident.id, "138****5678")]
-    entries = await _audit_of(session, admin.id)
+    entries = await _audit_of(session, reviewer.id)
     searches = [entry for entry in entries if entry.action == "user.find_by_phone"]
     assert [(entry.object_id, entry.reason) for entry in searches] == [(str(resident.id), reason)]
     assert PHONE not in str(searches[0].details)
@@ -58,14 +58,14 @@ async def test_a_whole_number_finds_the_resident_and_is_audited_with_its_reason(
 async def test_a_number_nobody_holds_finds_nothing_and_is_audited_too(
     app: FastAPI, client: httpx.AsyncClient, make_staff: StaffFactory, session: AsyncSession
 ) -> None:
-    admin = await make_staff("admin")
+    reviewer = await make_staff("reviewer")
     answer = await client.post(
-        "/v1/admin/users/find-by-phone",
+        "/v1/residents/find-by-phone",
         json={"phone": "13700000001", "reason": "checking a caller's account"},
-        headers=bearer(app, admin.id),
+        headers=bearer(app, reviewer.id),
     )
     assert answer.status_code == 200 and answer.json()["items"] == []
-    assert [entry.action for entry in await _audit_of(session, admin.id)] == ["user.find_by_phone"]
+    assert [entry.action for entry in await _audit_of(session, reviewer.id)] == ["user.find_by_phone"]
 
 
 @pytest.mark.parametrize(
@@ -86,10 +86,28 @@ async def test_a_partial_number_or_a_missing_reason_is_refused_and_finds_nobody(
     body: dict,
     field: str,
 ) -> None:
-    admin_id = (await make_staff("admin")).id
+    reviewer_id = (await make_staff("reviewer")).id
     await make_resident(PHONE)
-    answer = await client.post("/v1/admin/users/find-by-phone", json=body, headers=bearer(app, admin_id))
+    answer = await client.post("/v1/residents/find-by-phone", json=body, headers=bearer(app, reviewer_id))
     assert answer.status_code == 422 and answer.json()["code"] == "validation_failed"
     assert answer.headers["content-type"] == "application/problem+json"
     assert [error["loc"][-1] for error in answer.json()["errors"]] == [field]
-    assert await _audit_of(session, admin_id) == []
+    assert await _audit_of(session, reviewer_id) == []
+
+
+async def test_admins_cannot_look_a_resident_up_by_phone(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    make_staff: StaffFactory,
+    make_resident,  # noqa: ANN001
+    session: AsyncSession,
+) -> None:
+    admin = await make_staff("admin")
+    await make_resident(PHONE)
+    answer = await client.post(
+        "/v1/residents/find-by-phone",
+        json={"phone": PHONE, "reason": "checking a caller's account"},
+        headers=bearer(app, admin.id),
+    )
+    assert answer.status_code == 403 and answer.json()["code"] == "forbidden"
+    assert await _audit_of(session, admin.id) == []
