@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -12,6 +12,7 @@ from api.deps import Principal
 from api.errors import ValidationFailed
 from api.feedback import notifications, states, workflow
 from api.geo import bounding_box, haversine_m
+from api.http import MAX_ID
 from api.pagination import rows_by_id
 from api.search.tokens import text_tokens
 from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
@@ -61,7 +62,9 @@ async def queue(
     elif filters.assignee == "none":
         statement = statement.where(Feedback.assignee_id.is_(None))
     elif filters.assignee:
-        statement = statement.where(Feedback.assignee_id == int(filters.assignee))
+        assignee_id = int(filters.assignee)
+        # No one has an id beyond a 32-bit integer (nor could the column hold one): nothing is assigned to it.
+        statement = statement.where(Feedback.assignee_id == assignee_id if assignee_id <= MAX_ID else false())
     if filters.q:
         words = filters.q.strip()
         statement = statement.where(
