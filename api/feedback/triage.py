@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -63,8 +63,10 @@ async def queue(
         statement = statement.where(Feedback.assignee_id.is_(None))
     elif filters.assignee:
         assignee_id = int(filters.assignee)
-        # No one has an id beyond a 32-bit integer (nor could the column hold one): nothing is assigned to it.
-        statement = statement.where(Feedback.assignee_id == assignee_id if assignee_id <= MAX_ID else false())
+        if assignee_id > MAX_ID:
+            # No one has an id beyond a 32-bit integer (nor could the column hold one): nothing is assigned to it.
+            return [], None
+        statement = statement.where(Feedback.assignee_id == assignee_id)
     if filters.q:
         words = filters.q.strip()
         statement = statement.where(
