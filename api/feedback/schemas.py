@@ -1,18 +1,21 @@
 """Bodies of the feedback endpoints: residents' side and the feedback team's side."""
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from api.feedback.targets import CORRECTABLE_FIELDS
 from api.geo import CoordSystem
-from api.http import RequestBody
+from api.http import MAX_ID, RequestBody
 from api.timestamps import ShanghaiTime
 
 Kind = Literal["complaint", "suggestion", "correction", "praise"]
 Status = Literal["submitted", "accepted", "in_progress", "resolved", "closed", "rejected", "duplicate", "reopened"]
 TargetKind = Literal["place", "event", "article", "bundle"]
 CorrectableField = Literal[CORRECTABLE_FIELDS]  # type: ignore[valid-type]
+# An id in a body, like one in a path (api.http.PathId): beyond a 32-bit integer none can exist, so such a number
+# is refused as invalid before it reaches a column that cannot hold it.
+BodyId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class TargetRef(RequestBody):
@@ -21,7 +24,7 @@ class TargetRef(RequestBody):
     )
 
     kind: TargetKind
-    id: str | int = Field(description="A place, event or article id, or a bundle code.")
+    id: BodyId | str = Field(description="A place, event or article id, or a bundle code.")
 
     @field_validator("id")
     @classmethod
@@ -194,13 +197,13 @@ class TransitionRequest(RequestBody):
     to: Status
     public_reply: str | None = Field(default=None, min_length=2, max_length=2000)
     note: str | None = Field(default=None, min_length=1, max_length=2000)
-    duplicate_of: int | None = Field(default=None, ge=1, description="id of the original, when `to` is duplicate")
+    duplicate_of: BodyId | None = Field(default=None, description="id of the original, when `to` is duplicate")
 
 
 class AssignRequest(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [{"user_id": 7}]})
 
-    user_id: int | None = Field(ge=1, description="A reviewer or admin; null to unassign.")
+    user_id: BodyId | None = Field(description="A reviewer or admin; null to unassign.")
 
 
 class ReplyRequest(RequestBody):
@@ -215,7 +218,7 @@ class ReplyRequest(RequestBody):
     )
 
     message: str | None = Field(default=None, min_length=1, max_length=2000)
-    template_id: int | None = Field(default=None, ge=1)
+    template_id: BodyId | None = None
     public: bool = Field(default=True, description="false: an internal note the resident never sees")
 
     @model_validator(mode="after")
@@ -245,10 +248,17 @@ class TemplateCreate(RequestBody):
     body: str = Field(min_length=2, max_length=2000)
 
 
+def _not_nullable(schema: dict) -> None:
+    # Left out, the field keeps its value; its `None` default is how pydantic marks it unset, not a value to send.
+    schema.pop("default", None)
+
+
 class TemplateUpdate(RequestBody):
-    name: str | None = Field(default=None, min_length=2, max_length=80)
+    """The fields to change; a name and a body may be left out, never null (`kind: null` means every kind)."""
+
+    name: str = Field(default=None, min_length=2, max_length=80, json_schema_extra=_not_nullable)
     kind: Kind | None = None
-    body: str | None = Field(default=None, min_length=2, max_length=2000)
+    body: str = Field(default=None, min_length=2, max_length=2000, json_schema_extra=_not_nullable)
 
 
 class TemplatePublic(BaseModel):

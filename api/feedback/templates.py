@@ -29,7 +29,7 @@ async def create(session: AsyncSession, author: Principal, name: str, kind: str 
     template = ResponseTemplate(
         name=name, kind=kind, body=body, created_by=author.user_id, created_at=now, updated_at=now
     )
-    await _save(session, template)
+    await _save(session, template, name)
     audit.record(
         session,
         actor_id=author.user_id,
@@ -46,7 +46,7 @@ async def update(session: AsyncSession, author: Principal, template_id: int, cha
     for field, value in changes.items():
         setattr(template, field, value)
     template.updated_at = datetime.now(UTC)
-    await _save(session, template)
+    await _save(session, template, changes.get("name", template.name))
     audit.record(
         session,
         actor_id=author.user_id,
@@ -72,10 +72,12 @@ async def delete(session: AsyncSession, author: Principal, template_id: int) -> 
     await session.flush()
 
 
-async def _save(session: AsyncSession, template: ResponseTemplate) -> None:
+async def _save(session: AsyncSession, template: ResponseTemplate, name: str) -> None:
+    # The name is passed in: once the savepoint is rolled back, a stored template's attributes are expired and
+    # reading one would need the database again.
     try:
         async with session.begin_nested():
             session.add(template)
             await session.flush()
     except IntegrityError as exc:
-        raise TemplateNameTaken(f"a template named {template.name} exists") from exc
+        raise TemplateNameTaken(f"a template named {name} exists") from exc

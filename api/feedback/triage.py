@@ -13,6 +13,7 @@ from api.deps import Principal
 from api.errors import Conflict, ValidationFailed
 from api.feedback import notifications, states, workflow
 from api.geo import bounding_box, haversine_m
+from api.http import MAX_ID
 from api.pagination import rows_by_id
 from api.search.tokens import text_tokens
 from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
@@ -74,7 +75,11 @@ async def queue(
     elif filters.assignee == "none":
         statement = statement.where(Feedback.assignee_id.is_(None))
     elif filters.assignee:
-        statement = statement.where(Feedback.assignee_id == int(filters.assignee))
+        assignee_id = int(filters.assignee)
+        if assignee_id > MAX_ID:
+            # No one has an id beyond a 32-bit integer (nor could the column hold one): nothing is assigned to it.
+            return [], None
+        statement = statement.where(Feedback.assignee_id == assignee_id)
     if filters.q:
         words = filters.q.strip()
         statement = statement.where(
