@@ -115,11 +115,11 @@ async def test_a_photo_whose_commit_fails_leaves_no_file(
 ) -> None:
     app = live_app
     headers = bearer(app, committed_resident)
-    # The server answers 500 and re-raises for its log: the client is to see the answer.
+    # A connection lost during COMMIT is an outage: the client is told to try again later (api/outages.py).
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
         feedback_id = await _committed_feedback(app, client, database, committed_resident)
         answer = await upload(client, headers, feedback_id, _png(1), "a.png", "image/png")
-    assert answer.status_code == 500 and answer.json()["code"] == "internal_error"
+    assert answer.status_code == 503 and answer.json()["code"] == "database_unavailable"
     assert await _photo_rows(database, feedback_id) == 0
     assert _files(app, feedback_id) == []
