@@ -35,12 +35,11 @@ from schemathesis.specs.openapi.checks import (
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.accounts import staff
 from api.config import Settings
 from api.http import MAX_ID
 from api.main import create_app
 from models import Place, UserAccount
-from tests.accounts.conftest import STAFF_PASSWORD, bearer
+from tests.accounts.conftest import bearer, new_staff
 from tests.accounts.test_policy import ALLOW, POLICY
 
 SEED = 20_261_206
@@ -189,14 +188,7 @@ async def identities(app: FastAPI, session: AsyncSession, app_client: httpx.Asyn
     headers: dict[str, dict[str, str]] = {"anonymous": {}, "resident": bearer(app, resident.id)}
     user_ids = [resident.id]
     for role in ("reviewer", "operator", "admin"):
-        account = await staff.create_staff(
-            session,
-            app.state.accounts.hasher,
-            username=f"fuzz-{role}-{uuid.uuid4().hex[:8]}",
-            password=STAFF_PASSWORD,
-            role=role,
-            districts=("310104",) if role == "operator" else (),
-        )
+        account = await new_staff(app, session, role, username=f"fuzz-{role}-{uuid.uuid4().hex[:8]}")
         headers[role] = bearer(app, account.id)
         if role != "admin":  # the fuzzer may change the accounts it names, but not the one it acts as
             user_ids.append(account.id)

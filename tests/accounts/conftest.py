@@ -21,17 +21,24 @@ def bearer(app: FastAPI, user_id: int) -> dict[str, str]:
     return {"Authorization": f"Bearer {app.state.accounts.tokens.issue_access(user_id)}"}
 
 
+async def new_staff(
+    app: FastAPI, session: AsyncSession, role: str, districts: tuple[str, ...] = (), username: str | None = None
+) -> UserAccount:
+    """A staff account made through the real service (operators get 310104 unless told otherwise)."""
+    return await staff.create_staff(
+        session,
+        app.state.accounts.hasher,
+        username=username or f"{role}-{uuid.uuid4().hex[:8]}",
+        password=STAFF_PASSWORD,
+        role=role,
+        districts=districts or (("310104",) if role == "operator" else ()),
+    )
+
+
 @pytest.fixture
 def make_staff(app: FastAPI, session: AsyncSession) -> StaffFactory:
     async def make(role: str, districts: tuple[str, ...] = (), username: str | None = None) -> UserAccount:
-        account = await staff.create_staff(
-            session,
-            app.state.accounts.hasher,
-            username=username or f"{role}-{uuid.uuid4().hex[:8]}",
-            password=STAFF_PASSWORD,
-            role=role,
-            districts=districts or (("310104",) if role == "operator" else ()),
-        )
+        account = await new_staff(app, session, role, districts, username)
         await session.commit()
         return account
 

@@ -1,7 +1,6 @@
 """The test schedule of 2027 (made up, see data/README.md) and admins' tokens."""
 
 import json
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -9,8 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.accounts import staff
-from tests.accounts.conftest import STAFF_PASSWORD, bearer
+from tests.accounts.conftest import bearer, new_staff
 
 DATA = Path(__file__).parent / "data"
 TEST_2027_JSON = DATA / "test-2027-not-official.json"
@@ -28,14 +26,7 @@ def schedule_2027_body() -> dict:
 @pytest.fixture
 def staff_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awaitable[tuple[int, Headers]]]:
     async def make(role: str = "admin") -> tuple[int, Headers]:
-        account = await staff.create_staff(
-            session,
-            app.state.accounts.hasher,
-            username=f"{role}-{uuid.uuid4().hex[:8]}",
-            password=STAFF_PASSWORD,
-            role=role,
-            districts=("310104",) if role == "operator" else (),
-        )
+        account = await new_staff(app, session, role)
         await session.commit()
         return account.id, bearer(app, account.id)
 

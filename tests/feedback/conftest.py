@@ -10,9 +10,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.accounts import staff
 from models import Place, UserAccount
-from tests.accounts.conftest import STAFF_PASSWORD, bearer
+from tests.accounts.conftest import bearer, new_staff
 
 Headers = dict[str, str]
 
@@ -32,14 +31,7 @@ def resident_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awa
 @pytest.fixture
 def staff_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awaitable[Headers]]:
     async def make(role: str = "reviewer") -> Headers:
-        account = await staff.create_staff(
-            session,
-            app.state.accounts.hasher,
-            username=f"{role}-{uuid.uuid4().hex[:8]}",
-            password=STAFF_PASSWORD,
-            role=role,
-            districts=("310104",) if role == "operator" else (),
-        )
+        account = await new_staff(app, session, role)
         await session.commit()
         return bearer(app, account.id)
 
