@@ -83,6 +83,9 @@ async def change_own_password(
     matches, _ = await runtime.hasher.verify(current, account.password_hash)
     if not matches:
         raise WrongPassword("the current password is wrong; the password is unchanged")
+    # The right current password gives the account its attempts back, as a sign-in does: a new password refused
+    # by the rules below is not a guess.
+    await runtime.limiter.clear(FAILURES_PER_ACCOUNT, username)
     check_new_password(new, username, field="new_password")
     if new == current:
         raise ValidationFailed(
@@ -93,7 +96,6 @@ async def change_own_password(
     account.updated_at = datetime.now(UTC)
     await sessions.revoke_all_for(session, user_id)
     audit.record(session, actor_id=user_id, action="user.password", object_type="user", object_id=user_id)
-    await runtime.limiter.clear(FAILURES_PER_ACCOUNT, username)
     return await sessions.start(session, runtime.tokens, user_id)
 
 

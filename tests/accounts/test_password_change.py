@@ -83,3 +83,15 @@ async def test_the_new_password_meets_the_rules_of_a_new_account(
     same = await _change(client, token, STAFF_PASSWORD, STAFF_PASSWORD)
     assert same.status_code == 422 and same.json()["errors"][0]["type"] == "password_unchanged"
     assert (await _login(client, username, STAFF_PASSWORD)).status_code == 200
+
+
+async def test_trying_new_passwords_with_the_right_current_one_never_throttles_the_account(
+    client: httpx.AsyncClient, make_staff: StaffFactory
+) -> None:
+    reviewer = await make_staff("reviewer")
+    username = reviewer.username
+    token = (await _login(client, username, STAFF_PASSWORD)).json()["access_token"]
+    # More tries than the account's five failures: the current password was right every time.
+    answers = [await _change(client, token, STAFF_PASSWORD, "password1") for _ in range(7)]
+    assert [answer.status_code for answer in answers] == [422] * 7
+    assert (await _login(client, username, STAFF_PASSWORD)).status_code == 200
