@@ -18,7 +18,7 @@ from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
 from api.db import Database, unit_of_work
 from api.housekeeping import run_round
-from api.samples import SampleDataInProduction, visible_sample_counts, withdraw_samples
+from api.samples import refuse_visible_samples, withdraw_samples
 from api.search import index
 from seed.loader import SeedReport, load_seed
 
@@ -64,12 +64,9 @@ def prepare_database(settings: Settings) -> None:
 async def refuse_sample_data(settings: Settings) -> None:
     database = Database(settings)
     try:
-        async with database.sessionmaker() as session:
-            counts = await visible_sample_counts(session)
+        await refuse_visible_samples(database.sessionmaker)
     finally:
         await database.dispose()
-    if any(counts.values()):
-        raise SampleDataInProduction(counts)
 
 
 async def withdraw_sample_data(settings: Settings) -> dict[str, int]:

@@ -32,6 +32,7 @@ from api.observability import ObservabilityMiddleware, configure_logging, metric
 from api.openapi import document_problems
 from api.outages import install_outage_handlers, rate_limits_answer
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
+from api.samples import refuse_visible_samples
 from api.search.routes import router as search_router
 from api.search.tokens import warm_up as warm_up_search
 
@@ -60,6 +61,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        database = Database(settings)
+        if settings.app_env == "production":
+            # Here and not only in `svcdir serve`: uvicorn, gunicorn or any ASGI server started on the factory
+            # must not serve sample data to residents as if it were real either.
+            try:
+                await refuse_visible_samples(database.sessionmaker)
+            except BaseException:
+                await database.dispose()
+                await app.state.accounts.aclose()
+                raise
         # jieba and pypinyin load here, so that no resident's request waits for their dictionaries.
         warm_up_search()
         # Their ~340,000 long-lived objects would otherwise be walked by every full garbage collection
@@ -69,7 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A request allocates thousands of short-lived containers; collecting the youngest generation every 700
         # of them spends more time than it frees (measured in bench/).
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
-        app.state.database = Database(settings)
+        app.state.database = database
         await calendar_days.refresh(app.state.database)
         calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database))
         housekeeping = None

@@ -89,7 +89,17 @@ def outage(error: BaseException) -> ServiceUnavailable | None:
     return None
 
 
+def _without_row_values(error: BaseException) -> None:
+    """PostgreSQL's DETAIL quotes the row's values (`Key (phone)=(…) already exists`, `Failing row contains (…)`)
+    and asyncpg puts it in the error's text: dropped before the error is logged, as the engines hide the bound
+    values (api.db), so that no resident's phone number reaches the logs."""
+    for link in _chain(error):
+        if isinstance(link, asyncpg.PostgresError):
+            link.detail = None
+
+
 async def _outage_or_unexpected(request: Request, exc: Exception) -> JSONResponse:
+    _without_row_values(exc)
     answer = outage(exc)
     if answer is None:
         raise exc  # not an outage: the 500 of any unexpected error (api.errors), logged there

@@ -1,13 +1,14 @@
 """Sample data in a deployment: what residents can see of it, and withdrawing it.
 
 Samples (`is_sample`) are for development and for deployments that say they are demos (`APP_ENV=demo`);
-production refuses to start while residents could see any (api.lifecycle).
+production refuses to start while residents could see any: the app's own startup checks (api.main), however it is
+served, and `svcdir serve` checks before it listens, to say why and exit with code 2 (api.lifecycle).
 """
 
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.directory.queries import publicly_visible
 from models import Article, Bundle, Event, Place
@@ -34,6 +35,14 @@ async def visible_sample_counts(session: AsyncSession) -> dict[str, int]:
         statement = select(func.count()).select_from(model).where(model.is_sample.is_(True), publicly_visible(model))
         counts[kind] = (await session.execute(statement)).scalar_one()
     return counts
+
+
+async def refuse_visible_samples(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    """Raise SampleDataInProduction when residents can see any sample row (for production's startup)."""
+    async with sessionmaker() as session:
+        counts = await visible_sample_counts(session)
+    if any(counts.values()):
+        raise SampleDataInProduction(counts)
 
 
 async def withdraw_samples(session: AsyncSession) -> dict[str, int]:

@@ -7,11 +7,18 @@ directory reads that build their JSON by hand use the same `to_local`.
 
 from datetime import datetime
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator
 
-from api.directory.queries import to_local
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def to_local(moment: datetime | None) -> datetime | None:
+    """Times go out in Shanghai time with their offset, as residents read them."""
+    return moment.astimezone(SHANGHAI) if moment is not None else None
+
 
 ShanghaiTime = Annotated[datetime, AfterValidator(to_local)]
 
-__all__ = ["ShanghaiTime", "to_local"]
+__all__ = ["SHANGHAI", "ShanghaiTime", "to_local"]

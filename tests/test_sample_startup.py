@@ -1,5 +1,6 @@
 """Samples never reach residents in production: SEED_SAMPLES is off there unless set (and refused when set), and
-`svcdir serve` refuses to start, before it listens, on a database that publishes sample rows. A demo deployment
+the app refuses to start on a database that publishes sample rows, however it is served (`svcdir serve` says why
+before it listens). A demo deployment
 (APP_ENV=demo) says so and may show them, with production's other safeguards."""
 
 import asyncio
@@ -7,6 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
+from fastapi import FastAPI
 from pydantic import ValidationError
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -16,6 +18,7 @@ from api.cli import app as cli
 from api.config import DEVELOPMENT_JWT_SECRET, PROJECT_ROOT, Settings, get_settings
 from api.db import Database
 from api.directory.queries import publicly_visible
+from api.main import create_app
 from api.samples import SampleDataInProduction, visible_sample_counts
 from models import Place
 from tests.databases import blank_database
@@ -102,6 +105,37 @@ async def test_svcdir_serve_says_why_it_refuses_and_exits_before_listening(backe
             get_settings.cache_clear()
     assert result.exit_code == 2
     assert "error: APP_ENV=production, but this database publishes sample data" in result.output
+
+
+async def _startup_answer(app: FastAPI) -> dict[str, object]:
+    """What an ASGI server (uvicorn, gunicorn's uvicorn workers) hears when it starts the app: the lifespan
+    protocol's startup answer. A started app is shut down again."""
+    received: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    sent: asyncio.Queue[dict[str, object]] = asyncio.Queue()
+    scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}
+    running = asyncio.create_task(app(scope, received.get, sent.put))
+    await received.put({"type": "lifespan.startup"})
+    answer = await sent.get()
+    if answer["type"] == "lifespan.startup.complete":
+        await received.put({"type": "lifespan.shutdown"})
+        assert (await sent.get())["type"] == "lifespan.shutdown.complete"
+    await asyncio.gather(running, return_exceptions=True)
+    return answer
+
+
+async def test_the_app_refuses_production_on_sample_data_however_it_is_served(backend: str, tmp_path: Path) -> None:
+    """`uvicorn api.main:create_app --factory` or gunicorn start the app without `svcdir serve`'s check."""
+    async with blank_database(backend, tmp_path) as url:
+        await asyncio.to_thread(lifecycle.prepare_database, _settings(url, "development"))
+
+        refused = await _startup_answer(create_app(_settings(url, "production")))
+        assert refused["type"] == "lifespan.startup.failed"
+        assert "APP_ENV=production, but this database publishes sample data" in str(refused["message"])
+        assert (await _startup_answer(create_app(_settings(url, "demo"))))["type"] == "lifespan.startup.complete"
+
+        await lifecycle.withdraw_sample_data(_settings(url, "production"))
+        started = await _startup_answer(create_app(_settings(url, "production")))
+        assert started["type"] == "lifespan.startup.complete"
 
 
 def _container_environment() -> dict[str, str]:

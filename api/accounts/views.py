@@ -2,7 +2,7 @@
 
 from api.accounts.phones import mask_phone
 from api.accounts.schemas import AccountPublic
-from api.directory.queries import to_local
+from api.timestamps import to_local
 from models import UserAccount
 
 

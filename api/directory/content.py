@@ -6,15 +6,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Integer, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.hours import SHANGHAI
 from api.directory.place_query import within_radius
-from api.directory.queries import after_key, in_category, publicly_visible, to_local
+from api.directory.queries import after_key, in_category, publicly_visible
 from api.directory.schemas import ArticleDetail, ArticleSummary, EventDetail, EventSummary, Expert, LatLng
 from api.errors import NotFound
 from api.geo import CoordSystem, haversine_m, shown_point
 from api.http import Language, localized
 from api.pagination import decode_cursor, encode_cursor
 from api.search.query import best_plan, content_matching
+from api.timestamps import SHANGHAI, to_local
 from models import Article, Category, District, Event
 
 

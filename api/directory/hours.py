@@ -6,13 +6,12 @@ the others close (or keep Sunday hours) on statutory holidays and open with week
 
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from api.calendar import days
+from api.timestamps import SHANGHAI
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HoursText = Annotated[str, Field(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9]|24:00)$")]
 Weekday = Annotated[int, Field(ge=1, le=7)]
 MONDAY = 1

@@ -16,7 +16,7 @@ from api.directory import local_search, nearest
 from api.directory.facets import FacetCounts, facet_counts
 from api.directory.open_now import OpenSchedules, open_schedules
 from api.directory.place_query import PlacePlan, PlaceQuery, cursor_kind, page_key
-from api.directory.queries import after, order_by, publicly_visible, to_local
+from api.directory.queries import after, order_by, publicly_visible
 from api.directory.reference import ReferenceNames, reference_names
 from api.errors import NotFound
 from api.geo import CoordSystem, haversine_m, shown_point
@@ -26,6 +26,7 @@ from api.prepared import PreparedRead, Reader, request_reader
 from api.search.grid import Cell
 from api.search.query import best_plan, indexed_first_page
 from api.search.tokens import QueryPlan
+from api.timestamps import to_local
 from models import Place
 
 

@@ -1,12 +1,9 @@
 """Query pieces shared by the directory's lists: visibility, category subtrees, keyset pages."""
 
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
 from sqlalchemy.orm import InstrumentedAttribute
-
-from api.directory.hours import SHANGHAI
 
 OrderKey = list[tuple[Any, bool]]  # (expression, descending) from the most to the least significant
 
@@ -43,8 +40,3 @@ def order_by(order: OrderKey) -> list[Any]:
 
 def after_key(columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False) -> ColumnElement[bool]:
     return after([(column, descending) for column in columns], key)
-
-
-def to_local(moment: datetime | None) -> datetime | None:
-    """Times go out in Shanghai time with their offset, as residents read them."""
-    return moment.astimezone(SHANGHAI) if moment is not None else None

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from api.calendar import days as calendar_days
-from api.directory.hours import SHANGHAI
+from api.timestamps import SHANGHAI
 
 # Working days the team has to answer, by kind (a complaint is the most urgent).
 WORKING_DAYS_BY_KIND = {"complaint": 5, "correction": 3, "suggestion": 10, "praise": 10}

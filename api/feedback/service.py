@@ -8,11 +8,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import race_hooks
 from api.deps import Principal
-from api.directory.hours import SHANGHAI
 from api.errors import Conflict, NotFound, TooManyRequests
 from api.feedback import deadlines, photos, states, targets, workflow
 from api.feedback.schemas import FeedbackCreate
 from api.pagination import rows_by_id
+from api.timestamps import SHANGHAI
 from models import Feedback, FeedbackPhoto, UserAccount
 
 DAILY_SUBMISSIONS = 20

@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.phones import mask_phone
-from api.directory.queries import to_local
 from api.feedback import states
+from api.timestamps import to_local
 from models import Feedback, FeedbackEvent, FeedbackPhoto, UserAccount
 
 
