@@ -12,6 +12,7 @@ import datetime as dt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import race_hooks
 from api.calendar import days
 from api.db import Database, unit_of_work
 from api.feedback import deadlines
@@ -45,6 +46,7 @@ async def recompute(session: AsyncSession) -> int:
             )
         ).all()
     )
+    await race_hooks.after_check("provisional.recount")
     for feedback in provisional:
         counted_from = restarted.get(feedback.id) or feedback.created_at
         if counted_from.tzinfo is None:  # func.max loses the column type on SQLite

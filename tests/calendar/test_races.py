@@ -1,20 +1,28 @@
-"""Two admins loading the same new year at once, on committed rows and real connections: the race is forced
-(tests/races.py), both loads answer, and the year is stored once, whole."""
+"""Races around the holiday calendar, on committed rows and real connections: two admins loading the same new year
+at once (both answer, the year is stored once, whole), and a housekeeping recount of provisional deadlines racing
+a reviewer's move that resets one."""
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, func, select
 
-from api.db import Database
-from models import AuditEntry, CalendarDay, CalendarYear, UserAccount
+from api import race_hooks
+from api.calendar import days
+from api.db import Database, unit_of_work
+from api.feedback import deadlines
+from api.housekeeping import run_round
+from models import AuditEntry, CalendarDay, CalendarYear, Feedback, FeedbackEvent, Place, UserAccount
 from tests.accounts.conftest import bearer
 from tests.calendar.conftest import schedule_2027_body
-from tests.races import all_answers, racing
+from tests.feedback.conftest import complaint_about, move, resolve, submit
+from tests.races import PATIENCE_SECONDS, all_answers, racing
 
 
 @pytest.fixture
@@ -62,3 +70,63 @@ async def test_two_loads_of_a_year_not_loaded_yet_at_once_both_answer_and_store_
             )
         ).all()
     assert actions == ["calendar_year_loaded", "calendar_year_replaced"]
+
+
+async def test_a_housekeeping_recount_never_overwrites_the_deadline_a_reviewers_move_just_set(
+    live_app: FastAPI, database: Database, committed_resident: int, committed_reviewer: UserAccount
+) -> None:
+    """The recount reads a reopened case's provisional deadline; the reviewer puts the case back to work (a fresh
+    deadline from today) meanwhile: the recount waits for the move or counts after it, never writes over it."""
+    resident, reviewer = bearer(live_app, committed_resident), bearer(live_app, committed_reviewer.id)
+    async with database.sessionmaker() as session:
+        place_id = (
+            await session.scalars(select(Place.id).where(Place.status == "published").order_by(Place.id).limit(1))
+        ).one()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://t") as client:
+        submitted = await submit(client, resident, complaint_about(place_id))
+        feedback_id = submitted.json()["id"]
+        await resolve(client, reviewer, feedback_id)
+        reopened = await client.post(
+            f"/v1/feedback/{feedback_id}/reopen", json={"reason": "又坏了。"}, headers=resident
+        )
+        assert reopened.status_code == 200, reopened.text
+        # As if it had been received weeks ago and counted by a worker whose calendar copy was stale.
+        async with database.sessionmaker() as session, session.begin():
+            feedback = await session.get(Feedback, feedback_id)
+            feedback.created_at = feedback.created_at - timedelta(days=35)
+            feedback.due_provisional = True
+
+        recount_reached, move_answered = asyncio.Event(), asyncio.Event()
+
+        async def hold_the_recount(point: str) -> None:
+            if point == "provisional.recount":
+                recount_reached.set()
+                with contextlib.suppress(TimeoutError):  # a locked row keeps the move waiting: go on
+                    await asyncio.wait_for(move_answered.wait(), PATIENCE_SECONDS)
+
+        async def housekeeping_round() -> dict[str, int]:
+            async with database.sessionmaker() as session, unit_of_work(session):
+                return await run_round(session)
+
+        async def reviewer_moves() -> httpx.Response:
+            await recount_reached.wait()
+            try:
+                return await move(client, reviewer, feedback_id, "in_progress")
+            finally:
+                move_answered.set()
+
+        with race_hooks.installed(hold_the_recount):
+            _, moved = await all_answers(housekeeping_round(), reviewer_moves())
+    assert moved.status_code == 200, moved.text
+
+    async with database.sessionmaker() as session:
+        stored = await session.get(Feedback, feedback_id)
+        back_to_work = await session.scalar(
+            select(FeedbackEvent.created_at).where(
+                FeedbackEvent.feedback_id == feedback_id,
+                FeedbackEvent.from_status == "reopened",
+                FeedbackEvent.to_status == "in_progress",
+            )
+        )
+        expected = deadlines.deadline("complaint", back_to_work, await days.read(session))
+    assert (stored.due_at, stored.due_provisional) == (expected.due_at, expected.provisional)
