@@ -24,8 +24,8 @@ logger = structlog.get_logger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REFRESH_SECONDS = 60
 SATURDAY = 5
-# What a refresh runs when the years known changed (api.feedback.provisional.recompute_in: this package imports no
-# feedback code).
+# What a refresh runs when the years known changed (api.feedback.provisional.recompute_in, passed in by the app: the
+# read model imports no feedback code).
 YearsChanged = Callable[[], Awaitable[object]]
 
 

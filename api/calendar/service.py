@@ -1,8 +1,8 @@
 """Loading a year of the holiday calendar: checked, written whole, audited, and followed by the deadlines it
 decides. The admin endpoint, the CLI and the seed all load through here.
 
-The deadlines belong to the feedback domain: the caller passes the step that counts them again
-(api.feedback.provisional.recompute), so this package imports no feedback code."""
+The deadlines belong to the feedback domain: the caller (the admin route, the CLI) passes the step that counts them
+again (api.feedback.provisional.recompute), so the calendar's services and read model import no feedback code."""
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
