@@ -1,4 +1,5 @@
-"""Periodic upkeep: close feedback past its reopening window, forget what has stopped mattering.
+"""Periodic upkeep: close feedback past its reopening window, count provisional deadlines again with the
+database's calendar, forget what has stopped mattering.
 
 Every step is an idempotent bulk statement, so several workers running a round at once is harmless.
 """
@@ -12,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.calendar import health as calendar_health
 from api.db import Database, unit_of_work
-from api.feedback import workflow
+from api.feedback import provisional, workflow
 from models import IdempotencyRecord, OtpChallenge, RefreshToken
 
 logger = structlog.get_logger(__name__)
@@ -28,7 +29,11 @@ EXPIRED_TOKENS_KEPT = timedelta(days=1)
 async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
     now = now or datetime.now(UTC)
     calendar_health.warn_if_running_out(now)
-    counts = {"feedback_closed": await workflow.close_unrated(session, now)}
+    counts = {
+        "feedback_closed": await workflow.close_unrated(session, now),
+        # A deadline counted with a stale copy of the calendar is counted again with the database's.
+        "provisional_deadlines_recomputed": await provisional.recompute(session),
+    }
     for name, statement in (
         ("otp_challenges_deleted", delete(OtpChallenge).where(OtpChallenge.expires_at < now - OTP_KEPT)),
         (

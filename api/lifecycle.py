@@ -17,6 +17,7 @@ from api.calendar.files import read_schedules
 from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
 from api.db import Database, unit_of_work
+from api.feedback import provisional
 from api.housekeeping import run_round
 from api.samples import refuse_visible_samples, withdraw_samples
 from api.search import index
@@ -129,7 +130,9 @@ async def load_calendar(settings: Settings, path: Path, *, source: str | None) -
     try:
         async with database.sessionmaker() as session, unit_of_work(session):
             return [
-                await calendar_service.load_year(session, year, schedule, actor_id=None)
+                await calendar_service.load_year(
+                    session, year, schedule, actor_id=None, recompute=provisional.recompute
+                )
                 for year, schedule in sorted(schedules.items())
             ]
     finally:

@@ -1,6 +1,7 @@
 """The application factory: lifespan, middleware, routers, error handlers."""
 
 import asyncio
+import functools
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,7 +23,7 @@ from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
-from api.feedback import photos
+from api.feedback import photos, provisional
 from api.feedback.photos import LocalFolderStorage
 from api.feedback.routes import router as feedback_router
 from api.feedback.routes import stats_router as feedback_stats_router
@@ -81,8 +82,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # of them spends more time than it frees (measured in bench/).
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         app.state.database = database
-        await calendar_days.refresh(app.state.database)
-        calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database))
+        recount = functools.partial(provisional.recompute_in, app.state.database)
+        await calendar_days.refresh(app.state.database, recount)
+        calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database, on_years_changed=recount))
         housekeeping = None
         if settings.feedback_housekeeping_seconds:
             housekeeping = asyncio.create_task(

@@ -10,11 +10,11 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
-from api.calendar import days as calendar_days
 from api.calendar import service as calendar_service
 from api.calendar.files import read_schedules
 from api.directory.attributes import validate_attributes
 from api.directory.hours import OpeningHours
+from api.feedback import provisional
 from api.search import index
 from models import Article, Bundle, BundleMatter, CalendarYear, Category, District, Event, Place, SeedState, Street
 from models.base import utcnow
@@ -143,7 +143,7 @@ async def _load_calendar(session: AsyncSession, report: SeedReport) -> None:
             await calendar_service.store_year(session, year, schedule, actor_id=None)
             added += 1
     if added:
-        await calendar_service.recompute_provisional_deadlines(session, await calendar_days.read(session))
+        await provisional.recompute(session)
     report.count(CalendarYear.__tablename__, added, 0)
 
 

@@ -76,6 +76,7 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
 
     assert counts == {
         "feedback_closed": 1,
+        "provisional_deadlines_recomputed": 0,
         "otp_challenges_deleted": 1,
         "idempotency_keys_deleted": 1,
         "refresh_tokens_deleted": 1,

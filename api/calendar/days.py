@@ -7,7 +7,7 @@ Monday to Friday but say that the answer is not certain.
 """
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import MappingProxyType
@@ -24,6 +24,9 @@ logger = structlog.get_logger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REFRESH_SECONDS = 60
 SATURDAY = 5
+# What a refresh runs when the years known changed (api.feedback.provisional.recompute_in, passed in by the app: the
+# read model imports no feedback code).
+YearsChanged = Callable[[], Awaitable[object]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,16 +103,23 @@ async def reload(database: Database) -> HolidayCalendar:
     return calendar
 
 
-async def refresh(database: Database) -> None:
+async def refresh(database: Database, on_years_changed: YearsChanged | None = None) -> None:
+    """Read the calendar again; when the years known differ from the copy this process had, `on_years_changed`
+    (the recount of provisional deadlines, which some of this process's requests may have counted stale)."""
     try:
-        await reload(database)
+        known_before = _current.years
+        calendar = await reload(database)
+        if on_years_changed is not None and calendar.years != known_before:
+            await on_years_changed()
     except Exception:  # noqa: BLE001  (the last calendar read stays in use; retried at the next interval)
         logger.exception("holiday_calendar_refresh_failed")
 
 
-async def refresh_loop(database: Database, interval_seconds: float = REFRESH_SECONDS) -> None:
+async def refresh_loop(
+    database: Database, interval_seconds: float = REFRESH_SECONDS, on_years_changed: YearsChanged | None = None
+) -> None:
     """Each worker reads the calendar again every interval (after reading it at start): a year loaded through
     another worker or the CLI is seen within it."""
     while True:
         await asyncio.sleep(interval_seconds)
-        await refresh(database)
+        await refresh(database, on_years_changed)

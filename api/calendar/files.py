@@ -64,7 +64,11 @@ def _csv_entries(text: str, source: str | None) -> list[dict[str, Any]]:
     if reader.fieldnames != CSV_COLUMNS:
         raise InvalidCalendarFile(f"the CSV header must be {','.join(CSV_COLUMNS)}")
     by_year: dict[int, dict[str, Any]] = {}
-    for line, row in enumerate(reader, start=2):
+    for row in reader:
+        line = reader.line_num
+        # DictReader leaves a missing field None and keys extra ones under None; the name alone may be left out.
+        if row["date"] is None or row["kind"] is None or None in row:
+            raise InvalidCalendarFile(f"line {line}: expected the fields {','.join(CSV_COLUMNS)} (name may be empty)")
         kind, day = row["kind"].strip(), row["date"].strip()
         if kind not in ("holiday", "workday") or len(day) < 4 or not day[:4].isdigit():
             raise InvalidCalendarFile(f"line {line}: expected a date and holiday or workday")

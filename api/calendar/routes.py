@@ -8,6 +8,7 @@ from api.calendar import days, service
 from api.calendar.schemas import FIRST_YEAR, LAST_YEAR, CalendarAnswer, YearLoaded, YearSchedule
 from api.db import ReadSessionDep, SessionDep
 from api.deps import Admin
+from api.feedback import provisional
 from api.http import no_store
 
 router = APIRouter(tags=["calendar"])
@@ -35,4 +36,4 @@ async def holiday_calendar(
 async def load_calendar_year(admin: Admin, year: Year, body: YearSchedule, session: SessionDep) -> YearLoaded:
     """Load (or replace) a year's official schedule on the day it is published: every date inside the year, none
     both a day off and a make-up workday. Audited; provisional deadlines are recomputed with it."""
-    return await service.load_year(session, year, body, actor_id=admin.user_id)
+    return await service.load_year(session, year, body, actor_id=admin.user_id, recompute=provisional.recompute)

@@ -1,19 +1,26 @@
 """Loading a year of the holiday calendar: checked, written whole, audited, and followed by the deadlines it
-decides. The admin endpoint, the CLI and the seed all load through here."""
+decides. The admin endpoint, the CLI and the seed all load through here.
+
+The deadlines belong to the feedback domain: the caller (the admin route, the CLI) passes the step that counts them
+again (api.feedback.provisional.recompute), so the calendar's services and read model import no feedback code."""
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
+from api import audit, race_hooks
 from api.calendar import days
 from api.calendar.schemas import FIRST_YEAR, LAST_YEAR, CalendarDayIn, YearLoaded, YearSchedule
 from api.errors import ValidationFailed
-from api.feedback import deadlines
-from models import CalendarDay, CalendarYear, Feedback, FeedbackEvent
+from models import CalendarDay, CalendarYear
 from models.base import utcnow
+
+# Counts the provisional deadlines again inside the load's transaction; how many it counted.
+Recompute = Callable[[AsyncSession], Awaitable[int]]
 
 SATURDAY = 5
 
@@ -53,18 +60,27 @@ def check(year: int, schedule: YearSchedule) -> None:
 async def store_year(
     session: AsyncSession, year: int, schedule: YearSchedule, *, actor_id: int | None
 ) -> tuple[bool, dict[str, int]]:
-    """Write the year whole, replacing any earlier load of it; (replaced, the previous day counts)."""
+    """Write the year whole, replacing any earlier load of it; (replaced, the previous day counts).
+
+    Two loads of one year run one after the other, the later replacing the earlier: a loaded year's row is locked,
+    and of two loads of a year not loaded yet the second's insert fails once the first commits, and it replaces."""
     check(year, schedule)
-    previous = await counts(session, year)
-    row = await session.get(CalendarYear, year)
-    replaced = row is not None
+    row = await session.get(CalendarYear, year, with_for_update=True)
     if row is None:
-        row = CalendarYear(year=year, source=schedule.source, loaded_by=actor_id)
-        session.add(row)
-    else:
+        await race_hooks.after_check("calendar_year_insert")
+        try:
+            async with session.begin_nested():
+                session.add(CalendarYear(year=year, source=schedule.source, loaded_by=actor_id))
+        except IntegrityError:
+            row = await session.get(CalendarYear, year, with_for_update=True, populate_existing=True)
+            if row is None:
+                raise
+    replaced, previous = row is not None, {"holidays": 0, "workdays": 0}
+    if row is not None:
+        previous = await counts(session, year)
         await session.execute(delete(CalendarDay).where(CalendarDay.year == year))
         row.source, row.loaded_by, row.loaded_at = schedule.source, actor_id, utcnow()
-    await session.flush()
+        await session.flush()
     session.add_all(_day_rows(year, "holiday", schedule.holidays) + _day_rows(year, "workday", schedule.workdays))
     await session.flush()
     return replaced, previous
@@ -82,11 +98,14 @@ async def counts(session: AsyncSession, year: int) -> dict[str, int]:
     return {"holidays": by_kind.get("holiday", 0), "workdays": by_kind.get("workday", 0)}
 
 
-async def load_year(session: AsyncSession, year: int, schedule: YearSchedule, *, actor_id: int | None) -> YearLoaded:
-    """An admin's (or the CLI's) load: stored, audited, deadlines recomputed, served once committed."""
+async def load_year(
+    session: AsyncSession, year: int, schedule: YearSchedule, *, actor_id: int | None, recompute: Recompute
+) -> YearLoaded:
+    """An admin's (or the CLI's) load: stored, deadlines recomputed (by `recompute`), audited, served once
+    committed."""
     replaced, previous = await store_year(session, year, schedule, actor_id=actor_id)
+    recomputed = await recompute(session)
     calendar = await days.read(session)
-    recomputed = await recompute_provisional_deadlines(session, calendar)
     audit.record(
         session,
         actor_id=actor_id,
@@ -110,34 +129,6 @@ async def load_year(session: AsyncSession, year: int, schedule: YearSchedule, *,
         workdays=len(schedule.workdays),
         deadlines_recomputed=recomputed,
     )
-
-
-async def recompute_provisional_deadlines(session: AsyncSession, calendar: days.HolidayCalendar) -> int:
-    """Count every provisional deadline again with `calendar`, from the moment it was counted from (receipt, or the
-    reopened case's return to work); those the calendar now decides stop being provisional."""
-    provisional = list((await session.scalars(select(Feedback).where(Feedback.due_provisional))).all())
-    if not provisional:
-        return 0
-    restarted: dict[int, dt.datetime] = dict(
-        (
-            await session.execute(
-                select(FeedbackEvent.feedback_id, func.max(FeedbackEvent.created_at))
-                .where(
-                    FeedbackEvent.feedback_id.in_([feedback.id for feedback in provisional]),
-                    FeedbackEvent.from_status == "reopened",
-                    FeedbackEvent.to_status == "in_progress",
-                )
-                .group_by(FeedbackEvent.feedback_id)
-            )
-        ).all()
-    )
-    for feedback in provisional:
-        counted_from = restarted.get(feedback.id) or feedback.created_at
-        if counted_from.tzinfo is None:  # func.max loses the column type on SQLite
-            counted_from = counted_from.replace(tzinfo=dt.UTC)
-        deadlines.set_due(feedback, counted_from, calendar)
-    await session.flush()
-    return len(provisional)
 
 
 async def calendar_answer(session: AsyncSession, year: int | None, today: dt.date) -> dict[str, Any]:

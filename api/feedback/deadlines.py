@@ -1,7 +1,8 @@
 """Deadlines in Chinese working days, from the holiday calendar the project keeps (api/calendar).
 
 A deadline whose counting passes through a year with no published holidays is provisional: its days are counted
-as Monday to Friday, and it is recomputed when that year is loaded (api.calendar.service).
+as Monday to Friday, and it is counted again with the database's calendar after a load, when a worker's refresh
+finds the years known changed, and in every housekeeping round (api.feedback.provisional).
 """
 
 from dataclasses import dataclass

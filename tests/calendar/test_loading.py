@@ -229,3 +229,20 @@ def _rows(url: str, sql: str) -> list:
             await engine.dispose()
 
     return asyncio.run(read())
+
+
+def test_the_cli_names_a_csv_line_with_too_few_or_too_many_fields_and_stores_nothing(
+    migrated_blank_database: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", migrated_blank_database)
+    for name, line in (("short.csv", "2027-01-02"), ("long.csv", "2027-01-02,holiday,x,y")):
+        bad = tmp_path / name
+        bad.write_text(f"date,kind,name\n2027-01-01,holiday,x\n{line}\n", encoding="utf-8")
+        get_settings.cache_clear()
+        try:
+            answer = CliRunner().invoke(cli, ["calendar", "load", str(bad), "--source", "TEST FIXTURE"])
+        finally:
+            get_settings.cache_clear()
+        assert answer.exit_code == 2, answer.output
+        assert "line 3: expected the fields date,kind,name" in answer.output
+    assert _rows(migrated_blank_database, "SELECT count(*) FROM calendar_year") == [0]

@@ -12,6 +12,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.calendar import days, health
+from api.calendar import service as calendar_service
+from api.calendar.schemas import YearSchedule
 from api.directory.hours import SHANGHAI
 from api.feedback import deadlines
 from api.housekeeping import run_round
@@ -281,3 +283,37 @@ def test_the_note_names_only_answers_that_depend_on_an_unknown_day() -> None:
     # Early on 1 January 2028 the late hours began on 31 December 2027, a day of the unknown year.
     assert hours_note_at(late, datetime(2028, 1, 1, 1, 0, tzinfo=SHANGHAI)) == "holiday_schedule_unknown"
     assert hours_note_at(clinic, datetime(2028, 1, 1, 10, 0, tzinfo=SHANGHAI)) is None
+
+
+async def test_a_deadline_counted_with_a_stale_copy_of_the_calendar_is_put_right_by_housekeeping(
+    session: AsyncSession,
+) -> None:
+    """A worker whose copy lacks 2027 (loaded by the CLI or another worker since) counts a provisional deadline;
+    the next housekeeping round counts it again with the database's calendar."""
+    stale = days.current()
+    assert 2027 not in stale.years
+    await calendar_service.store_year(session, 2027, YearSchedule(**schedule_2027_body()), actor_id=None)
+    database_calendar = await days.read(session)
+    resident = await _resident(session)
+    received = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
+    complaint = Feedback(
+        ref="FK-20261230-STALE1",
+        author_id=resident.id,
+        kind="complaint",
+        title="路灯不亮",
+        body="小区门口路灯连续一周不亮。",
+        district_code="310104",
+        created_at=received,
+        updated_at=received,
+    )
+    deadlines.set_due(complaint, received, stale)
+    session.add(complaint)
+    await session.flush()
+    assert complaint.due_provisional
+
+    await run_round(session, datetime(2026, 12, 30, 12, 0, tzinfo=SHANGHAI).astimezone(UTC))
+    await session.refresh(complaint)
+
+    expected = deadlines.deadline("complaint", received, database_calendar)
+    assert not expected.provisional
+    assert (complaint.due_at, complaint.due_provisional) == (expected.due_at, False)
