@@ -33,7 +33,13 @@ async def _check_daily_limit(session: AsyncSession, author_id: int, now: datetim
     # submissions sent at once count one after another. FOR NO KEY UPDATE, because this request has already
     # inserted a row that references the account (its idempotency key), which its twins have too: FOR UPDATE
     # would wait for theirs while they wait for this one.
-    await session.execute(select(UserAccount.id).where(UserAccount.id == author_id).with_for_update(key_share=True))
+    # Checked under that lock, which the erasure (DELETE /v1/me) takes too: an account erased since the request was
+    # signed in sends nothing more.
+    deleted_at = await session.scalar(
+        select(UserAccount.deleted_at).where(UserAccount.id == author_id).with_for_update(key_share=True)
+    )
+    if deleted_at is not None:
+        raise InvalidToken("this account is disabled or no longer exists")
     local = now.astimezone(SHANGHAI)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = await session.scalar(
