@@ -175,6 +175,8 @@ async def erase_resident(
     phone are erased, and every session ends. The account row stays, empty, so that feedback they sent remains
     counted in the statistics without anything that points to them."""
     account = await get_account(session, user_id)
+    # Locked before the photos are removed: an upload still holding it commits first, and its photo is removed too.
+    await session.execute(select(UserAccount.id).where(UserAccount.id == user_id).with_for_update(key_share=True))
     if account.phone:
         await session.execute(delete(OtpChallenge).where(OtpChallenge.phone == account.phone))
         await otp.forget_limits_of(runtime, secret, account.phone)

@@ -22,7 +22,7 @@ from sqlalchemy import delete, event, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session, SessionTransaction
 
-from api.errors import AppError
+from api.errors import AppError, ServiceUnavailable
 from api.request_guards import PayloadTooLarge
 from models import Feedback, FeedbackPhoto
 
@@ -39,10 +39,16 @@ STORED_MAX_BYTES = 1024 * 1024
 # Decoding is CPU and memory heavy: a few at a time, in threads (Pillow and libheif release the GIL), never on the
 # event loop, so that one photo cannot hold up every other request.
 IMAGE_WORKERS = 2
+# Uploads waiting for a worker or being decoded, in this process. Past it an upload is refused at once (503
+# `photo_queue_full`) instead of queueing: a burst of large uploads then neither piles up their bytes in memory
+# nor pushes everyone's photos back without end.
+MAX_DECODING_UPLOADS = IMAGE_WORKERS * 4
+QUEUE_FULL_RETRY_AFTER_SECONDS = 5
 FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP", "image/heic": "HEIF", "image/heif": "HEIF"}
 STORED_TYPE, STORED_EXTENSION = "image/jpeg", "jpg"
 
 _workers = ThreadPoolExecutor(max_workers=IMAGE_WORKERS, thread_name_prefix="photo")
+_decoding_uploads = 0  # counted on the event loop only, so checking and counting are one step
 
 
 class UnsupportedMediaType(AppError):
@@ -57,6 +63,13 @@ class ImageTooLarge(AppError):
     status, code, title = 413, "image_too_large", f"A photo may have at most {MAX_PIXELS // 1_000_000} megapixels"
 
 
+class PhotoQueueFull(ServiceUnavailable):
+    code, title = "photo_queue_full", "Too many photos are being processed right now; try again shortly"
+
+    def __init__(self) -> None:
+        super().__init__(headers={"Retry-After": str(QUEUE_FULL_RETRY_AFTER_SECONDS)})
+
+
 @dataclass(frozen=True)
 class CleanImage:
     content: bytes
@@ -67,8 +80,21 @@ class CleanImage:
 
 
 async def clean_image_off_loop(data: bytes, declared_type: str | None) -> CleanImage:
-    """`clean_image` in one of the image workers; the request waits there, the event loop does not."""
-    return await asyncio.get_running_loop().run_in_executor(_workers, clean_image, data, declared_type)
+    """`clean_image` in one of the image workers; the request waits there, the event loop does not. Refused with
+    PhotoQueueFull while MAX_DECODING_UPLOADS are waiting for or in decoding."""
+    global _decoding_uploads  # noqa: PLW0603 - one count for the process's one pool of image workers
+    if _decoding_uploads >= MAX_DECODING_UPLOADS:
+        raise PhotoQueueFull()
+    _decoding_uploads += 1
+    try:
+        return await asyncio.get_running_loop().run_in_executor(_workers, clean_image, data, declared_type)
+    finally:
+        _decoding_uploads -= 1
+
+
+def decoding_uploads() -> int:
+    """How many uploads are waiting for or in decoding now."""
+    return _decoding_uploads
 
 
 def clean_image(data: bytes, declared_type: str | None) -> CleanImage:

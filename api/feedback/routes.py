@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, File, Header, Query, Request, Response, 
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
+from api import race_hooks
 from api.db import AuthSessionDep, ReadSessionDep, SessionDep
 from api.deps import CurrentUser, Resident
 from api.errors import Forbidden
@@ -75,6 +76,7 @@ async def submit_feedback(
         feedback = await service.submit(session, resident, body)
         return status.HTTP_201_CREATED, jsonable_encoder(await views.detail(session, feedback, for_team=False))
 
+    await race_hooks.after_check("feedback.signed_in")
     answer = await idempotency.once(session, resident.user_id, idempotency_key, body.model_dump(mode="json"), create)
     headers = {"Idempotent-Replayed": "true"} if answer.replayed else {}
     return JSONResponse(answer.body, status_code=answer.status, headers={**headers, "Cache-Control": "no-store"})

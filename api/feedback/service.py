@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import race_hooks
+from api.accounts.tokens import InvalidToken
 from api.deps import Principal
 from api.errors import Conflict, NotFound, TooManyRequests
 from api.feedback import deadlines, photos, states, targets, workflow
@@ -32,7 +33,13 @@ async def _check_daily_limit(session: AsyncSession, author_id: int, now: datetim
     # submissions sent at once count one after another. FOR NO KEY UPDATE, because this request has already
     # inserted a row that references the account (its idempotency key), which its twins have too: FOR UPDATE
     # would wait for theirs while they wait for this one.
-    await session.execute(select(UserAccount.id).where(UserAccount.id == author_id).with_for_update(key_share=True))
+    # Checked under that lock, which the erasure (DELETE /v1/me) takes too: an account erased since the request was
+    # signed in sends nothing more.
+    deleted_at = await session.scalar(
+        select(UserAccount.deleted_at).where(UserAccount.id == author_id).with_for_update(key_share=True)
+    )
+    if deleted_at is not None:
+        raise InvalidToken("this account is disabled or no longer exists")
     local = now.astimezone(SHANGHAI)
     day_start = local.replace(hour=0, minute=0, second=0, microsecond=0)
     sent_today = await session.scalar(
@@ -163,11 +170,13 @@ async def add_photo(
     # then does the transaction begin, since on SQLite it holds the write lock from its start.
     _require_open_for_photos(await own(read_session, resident, feedback_id))
     image = await photos.clean_image_off_loop(data, content_type)
+    await race_hooks.after_check("feedback.photo_decoded")
     # The feedback's row lock makes concurrent uploads count one after another (SQLite's writers queue anyway).
     feedback = (
         await session.execute(select(Feedback).where(Feedback.id == feedback_id).with_for_update())
     ).scalar_one()
     _require_open_for_photos(feedback)
+    await _require_author_not_erased(session, resident.user_id)
     count = await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id))
     if count >= photos.MAX_PHOTOS:
         raise TooManyPhotos()
@@ -187,6 +196,17 @@ async def add_photo(
     await session.flush()
     workflow.record_event(session, feedback, actor_id=resident.user_id, actor_role="resident", action="photo")
     return photo
+
+
+async def _require_author_not_erased(session: AsyncSession, author_id: int) -> None:
+    """The account may have been erased (DELETE /v1/me) since the request was signed in: answered as that
+    account's next request is. Its row, shared-locked until the commit, stays unerased until then (the erasure
+    locks it before it removes the photos)."""
+    deleted_at = await session.scalar(
+        select(UserAccount.deleted_at).where(UserAccount.id == author_id).with_for_update(read=True)
+    )
+    if deleted_at is not None:
+        raise InvalidToken("this account is disabled or no longer exists")
 
 
 def _require_open_for_photos(feedback: Feedback) -> None:

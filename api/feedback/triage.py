@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -107,6 +107,11 @@ async def transition(
     if target == "duplicate":
         original = await _original_for(session, feedback, duplicate_of)
         feedback.duplicate_of_id = original.id
+        # This feedback's own duplicates follow it to the root, in the same transaction: chains never form, so
+        # their authors are told when the root is resolved (notifications.tell_duplicates_resolved).
+        await session.execute(
+            update(Feedback).where(Feedback.duplicate_of_id == feedback.id).values(duplicate_of_id=original.id)
+        )
         notice = (
             public_reply
             or f"您的反馈与 {original.ref} 反映的是同一问题，将与其一并处理，请关注 {original.ref} 的进展。"

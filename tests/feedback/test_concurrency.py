@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from api import race_hooks
 from api.db import Database
 from api.feedback.service import DAILY_SUBMISSIONS
 from models import Feedback, FeedbackEvent, IdempotencyRecord, Place, UserAccount
@@ -190,3 +191,22 @@ async def test_a_loop_of_duplicates_in_stored_data_is_answered_not_followed_fore
     assert (await _stored(database, fourth)).status == "submitted"
     # The server is not stuck in the loop: the same feedback moves on as usual.
     assert (await move(live_client, reviewer, fourth, "accepted")).status_code == 200
+
+
+async def test_a_submission_whose_author_erases_the_account_meanwhile_is_not_stored(
+    live_client: httpx.AsyncClient, database: Database, committed_resident: int, resident: Headers, place_id: int
+) -> None:
+    erasures: list[httpx.Response] = []
+
+    async def erase_meanwhile(point: str) -> None:
+        # The submission is signed in; the resident's erasure commits before it writes.
+        if point == "feedback.signed_in" and not erasures:
+            erasures.append(await live_client.delete("/v1/me", headers=resident))
+
+    with race_hooks.installed(erase_meanwhile):
+        answer = await submit(live_client, resident, complaint_about(place_id))
+    assert [erasure.status_code for erasure in erasures] == [204], [erasure.text for erasure in erasures]
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["code"] == "invalid_token"
+    async with database.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).where(Feedback.author_id == committed_resident)) == 0

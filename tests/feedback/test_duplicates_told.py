@@ -66,3 +66,31 @@ async def test_authors_of_duplicates_are_told_once_when_the_original_is_resolved
         item["feedback_id"] == original["id"] and "已办结" in item["title"] for item in await _inbox(client, first)
     )
     assert await _inbox(client, bystander) == []
+
+
+async def test_the_author_of_a_duplicate_of_a_duplicate_is_told_when_the_root_is_resolved(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    resident_headers,
+    staff_headers,  # noqa: ANN001
+) -> None:
+    place = await place_in(session, "310104")
+    reviewer = await staff_headers("reviewer")
+    root_author, middle_author, last_author = [
+        await resident_headers(phone) for phone in ("13900000011", "13900000012", "13900000013")
+    ]
+    root, middle, last = [
+        (await submit(client, resident, complaint_about(place.id))).json()
+        for resident in (root_author, middle_author, last_author)
+    ]
+    # The last one is merged into the middle one, and only later the middle one into the root.
+    assert (await move(client, reviewer, last["id"], "duplicate", duplicate_of=middle["id"])).status_code == 200
+    assert (await move(client, reviewer, middle["id"], "duplicate", duplicate_of=root["id"])).status_code == 200
+    merged_into = await client.get(f"/v1/feedback/{last['id']}", headers=last_author)
+    assert merged_into.json()["duplicate_of"] == root["ref"]
+
+    await resolve(client, reviewer, root["id"])
+
+    for resident, own in ((middle_author, middle), (last_author, last)):
+        told = _told_of_original(await _inbox(client, resident))
+        assert [item["feedback_id"] for item in told] == [own["id"]], told

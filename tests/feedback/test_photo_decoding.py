@@ -6,18 +6,22 @@ import io
 import struct
 import threading
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pillow_heif
 import pytest
 from fastapi import FastAPI
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import Database
 from api.feedback import photos
-from models import FeedbackPhoto
-from tests.feedback.conftest import upload
+from models import FeedbackPhoto, Place
+from tests.accounts.conftest import bearer
+from tests.feedback.conftest import complaint_about, submit, upload
+from tests.races import all_answers
 
 GPS_IFD = 0x8825
 
@@ -131,3 +135,69 @@ async def test_a_decompression_bomb_is_refused_while_other_requests_are_answered
     assert seen == [True]  # the other request was answered while the photo was still being processed
     assert answer.status_code == 413, answer.text
     assert answer.json()["code"] == "image_too_large" and "6300 × 6300" in answer.json()["detail"]
+
+
+def _small_png(shade: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (shade, 90, 160)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+class _CountingWorkers(ThreadPoolExecutor):
+    """The image workers, which tell the test once `expected` decodes have been handed to them."""
+
+    def __init__(self, expected: int, all_queued: asyncio.Event) -> None:
+        super().__init__(max_workers=photos.IMAGE_WORKERS)
+        self.expected, self.all_queued, self.handed = expected, all_queued, 0
+
+    def submit(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        self.handed += 1  # on the event loop's thread: run_in_executor submits from there
+        if self.handed == self.expected:
+            self.all_queued.set()
+        return super().submit(*args, **kwargs)
+
+
+async def test_uploads_past_the_decoding_queue_are_refused_until_it_drains(
+    live_app: FastAPI, database: Database, committed_resident: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    headers = bearer(live_app, committed_resident)
+    release = threading.Event()
+    real_clean_image = photos.clean_image
+
+    def clean_image_held(data: bytes, declared_type: str | None) -> photos.CleanImage:
+        release.wait(timeout=30)
+        return real_clean_image(data, declared_type)
+
+    async with database.sessionmaker() as session:
+        place_id = (await session.execute(select(Place.id).where(Place.status == "published").limit(1))).scalar_one()
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://t") as client:
+        # One feedback for each upload, so that the limit of photos a feedback cannot be what refuses one.
+        feedback_ids = []
+        for _ in range(photos.MAX_DECODING_UPLOADS + 1):
+            answer = await submit(client, headers, complaint_about(place_id))
+            assert answer.status_code == 201, answer.text
+            feedback_ids.append(answer.json()["id"])
+        monkeypatch.setattr(photos, "clean_image", clean_image_held)
+        all_queued = asyncio.Event()
+        monkeypatch.setattr(photos, "_workers", _CountingWorkers(photos.MAX_DECODING_UPLOADS, all_queued))
+        held = [
+            asyncio.create_task(upload(client, headers, feedback_id, _small_png(n), f"{n}.png", "image/png"))
+            for n, feedback_id in enumerate(feedback_ids[:-1])
+        ]
+        await all_queued.wait()  # every held upload is in decoding or waiting for a worker
+        try:  # queued behind the held ones instead of refused, it would get no answer: a failure, not a hang
+            [refused] = await all_answers(
+                upload(client, headers, feedback_ids[-1], _small_png(250), "late.png", "image/png")
+            )
+        finally:
+            release.set()
+        answers = await asyncio.gather(*held)
+        retried = await upload(client, headers, feedback_ids[-1], _small_png(250), "late.png", "image/png")
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert refused.json()["code"] == "photo_queue_full" and int(refused.headers["Retry-After"]) >= 1
+    assert [answer.status_code for answer in answers] == [201] * photos.MAX_DECODING_UPLOADS
+    assert retried.status_code == 201, retried.text
+    async with database.sessionmaker() as session:
+        stored = await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id.in_(feedback_ids)))
+    assert stored == photos.MAX_DECODING_UPLOADS + 1

@@ -13,6 +13,7 @@ from PIL import Image
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
+from api import race_hooks
 from api.db import Database
 from api.feedback import photos
 from models import FeedbackPhoto, Place
@@ -121,5 +122,28 @@ async def test_a_photo_whose_commit_fails_leaves_no_file(
         feedback_id = await _committed_feedback(app, client, database, committed_resident)
         answer = await upload(client, headers, feedback_id, _png(1), "a.png", "image/png")
     assert answer.status_code == 503 and answer.json()["code"] == "database_unavailable"
+    assert await _photo_rows(database, feedback_id) == 0
+    assert _files(app, feedback_id) == []
+
+
+async def test_a_photo_decoded_while_its_author_erases_the_account_is_not_stored(
+    live_app: FastAPI, database: Database, committed_resident: int
+) -> None:
+    app = live_app
+    headers = bearer(app, committed_resident)
+    erasures: list[httpx.Response] = []
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        feedback_id = await _committed_feedback(app, client, database, committed_resident)
+
+        async def erase_meanwhile(point: str) -> None:
+            # The upload is signed in and its photo decoded; the resident's erasure commits before it writes.
+            if point == "feedback.photo_decoded" and not erasures:
+                erasures.append(await client.delete("/v1/me", headers=headers))
+
+        with race_hooks.installed(erase_meanwhile):
+            answer = await upload(client, headers, feedback_id, _png(1), "a.png", "image/png")
+    assert [erasure.status_code for erasure in erasures] == [204], [erasure.text for erasure in erasures]
+    assert answer.status_code == 401, answer.text
+    assert answer.json()["code"] == "invalid_token"
     assert await _photo_rows(database, feedback_id) == 0
     assert _files(app, feedback_id) == []
