@@ -13,7 +13,8 @@ from api.accounts.runtime import AccountsRuntime
 from api.accounts.staff import checked_grants
 from api.db import get_or_404
 from api.errors import Conflict, ValidationFailed
-from api.feedback import photos
+from api.feedback import service as feedback_service
+from api.feedback.photos import PhotoStorage
 from api.pagination import rows_by_id
 from models import DistrictGrant, OtpChallenge, UserAccount
 
@@ -169,7 +170,7 @@ async def _refuse_losing_last_admin(session: AsyncSession, user_id: int) -> None
 
 
 async def erase_resident(
-    session: AsyncSession, runtime: AccountsRuntime, secret: str, storage: photos.PhotoStorage, user_id: int
+    session: AsyncSession, runtime: AccountsRuntime, secret: str, storage: PhotoStorage, user_id: int
 ) -> None:
     """A resident leaves: phone, name, sign-in codes, the photos they sent and the rate-limit counters of their
     phone are erased, and every session ends. The account row stays, empty, so that feedback they sent remains
@@ -180,7 +181,7 @@ async def erase_resident(
     if account.phone:
         await session.execute(delete(OtpChallenge).where(OtpChallenge.phone == account.phone))
         await otp.forget_limits_of(runtime, secret, account.phone)
-    await photos.remove_all_of_author(session, storage, user_id)
+    await feedback_service.remove_photos_of_author(session, storage, user_id)
     account.phone = None
     account.display_name = None
     account.is_active = False

@@ -221,3 +221,8 @@ async def photo_content(
     if photo is None or photo.feedback_id != feedback_id:
         raise NotFound(f"there is no photo {photo_id} on feedback {feedback_id}")
     return await storage.load(photo.storage_key), photo.content_type
+
+
+async def remove_photos_of_author(session: AsyncSession, storage: photos.PhotoStorage, author_id: int) -> None:
+    """Every photo on the author's feedback, rows now and files once the removal commits (an erased account)."""
+    await photos.remove_all_of_author(session, storage, author_id)
