@@ -2,12 +2,14 @@
 
 import json
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from models import Feedback
 from tests.accounts.conftest import bearer, new_staff
 
 DATA = Path(__file__).parent / "data"
@@ -31,3 +33,14 @@ def staff_headers(app: FastAPI, session: AsyncSession) -> Callable[[str], Awaita
         return account.id, bearer(app, account.id)
 
     return make
+
+
+def street_light_complaint(ref: str, author_id: int, received: datetime, **fields: object) -> Feedback:
+    """A complaint received at `received`, without its deadline (the test sets it as its case needs)."""
+    values: dict[str, object] = {
+        "title": "路灯不亮",
+        "body": "小区门口路灯连续一周不亮。",
+        "created_at": received,
+        "updated_at": received,
+    } | fields
+    return Feedback(ref=ref, author_id=author_id, kind="complaint", district_code="310104", **values)

@@ -16,7 +16,7 @@ from api.db import Database
 from api.directory.hours import SHANGHAI
 from api.feedback import deadlines, provisional
 from models import CalendarDay, CalendarYear, Feedback
-from tests.calendar.conftest import schedule_2027_body
+from tests.calendar.conftest import schedule_2027_body, street_light_complaint
 
 
 @pytest.fixture
@@ -37,15 +37,10 @@ async def test_a_refresh_that_finds_a_new_year_counts_the_stale_provisional_dead
 ) -> None:
     received = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
     async with database.sessionmaker() as session, session.begin():
-        complaint = Feedback(
-            ref="FK-20261230-REFRSH",
-            author_id=committed_resident,
-            kind="complaint",
-            title="路灯不亮",
-            body="小区门口路灯连续一周不亮。",
-            district_code="310104",
-            created_at=received,
-            updated_at=received,
+        complaint = street_light_complaint(
+            "FK-20261230-REFRSH",
+            committed_resident,
+            received,
             **deadlines.due_fields("complaint", received),  # with this process's copy, which lacks 2027
         )
         session.add(complaint)

@@ -17,9 +17,9 @@ from api.calendar.schemas import YearSchedule
 from api.directory.hours import SHANGHAI
 from api.feedback import deadlines
 from api.housekeeping import run_round
-from models import CalendarYear, Feedback, FeedbackEvent, Place, UserAccount
+from models import CalendarYear, FeedbackEvent, Place, UserAccount
 from tests.accounts.conftest import bearer
-from tests.calendar.conftest import schedule_2027_body
+from tests.calendar.conftest import schedule_2027_body, street_light_complaint
 
 pytestmark = pytest.mark.usefixtures("calendar_of_database")
 
@@ -51,28 +51,18 @@ async def test_a_complaint_received_on_30_december_2026_is_provisional_until_202
     await _forget_years_from(session, 2027)
     resident = await _resident(session)
     received = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
-    complaint = Feedback(
-        ref="FK-20261230-TEST01",
-        author_id=resident.id,
-        kind="complaint",
-        title="路灯不亮",
-        body="小区门口路灯连续一周不亮。",
-        district_code="310104",
-        created_at=received,
-        updated_at=received,
-        **deadlines.due_fields("complaint", received),
+    complaint = street_light_complaint(
+        "FK-20261230-TEST01", resident.id, received, **deadlines.due_fields("complaint", received)
     )
     # Reopened on 31 December: its deadline counts from its return to work, not from its receipt.
     reopened_at = datetime(2026, 12, 31, 10, 0, tzinfo=SHANGHAI)
-    reopened = Feedback(
-        ref="FK-20261101-TEST02",
-        author_id=resident.id,
-        kind="complaint",
+    reopened = street_light_complaint(
+        "FK-20261101-TEST02",
+        resident.id,
+        datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI),
         status="in_progress",
         title="路灯又不亮了",
         body="修好后又坏了。",
-        district_code="310104",
-        created_at=datetime(2026, 11, 2, 10, 0, tzinfo=SHANGHAI),
         updated_at=reopened_at,
         **deadlines.due_fields("complaint", reopened_at),
     )
@@ -296,16 +286,7 @@ async def test_a_deadline_counted_with_a_stale_copy_of_the_calendar_is_put_right
     database_calendar = await days.read(session)
     resident = await _resident(session)
     received = datetime(2026, 12, 30, 10, 0, tzinfo=SHANGHAI)
-    complaint = Feedback(
-        ref="FK-20261230-STALE1",
-        author_id=resident.id,
-        kind="complaint",
-        title="路灯不亮",
-        body="小区门口路灯连续一周不亮。",
-        district_code="310104",
-        created_at=received,
-        updated_at=received,
-    )
+    complaint = street_light_complaint("FK-20261230-STALE1", resident.id, received)
     deadlines.set_due(complaint, received, stale)
     session.add(complaint)
     await session.flush()
