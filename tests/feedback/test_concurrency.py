@@ -63,6 +63,14 @@ async def _stored(database: Database, feedback_id: int) -> Feedback:
         return feedback
 
 
+async def _events(database: Database, feedback_id: int, action: str) -> int:
+    """How many history entries of this action the feedback has, as committed."""
+    async with database.sessionmaker() as session:
+        return await session.scalar(
+            select(func.count()).where(FeedbackEvent.feedback_id == feedback_id, FeedbackEvent.action == action)
+        )
+
+
 async def test_ten_identical_submissions_at_once_leave_one_row(
     live_client: httpx.AsyncClient, database: Database, committed_resident: int, resident: Headers, place_id: int
 ) -> None:
@@ -110,11 +118,7 @@ async def test_ten_ratings_at_once_rate_and_close_the_feedback_once(
     winner = next(answer.json() for answer in answers if answer.status_code == 200)
     stored = await _stored(database, feedback_id)
     assert (stored.status, stored.rating) == ("closed", winner["rating"])
-    async with database.sessionmaker() as session:
-        ratings = await session.scalar(
-            select(func.count()).where(FeedbackEvent.feedback_id == feedback_id, FeedbackEvent.action == "rated")
-        )
-    assert ratings == 1
+    assert await _events(database, feedback_id, "rated") == 1
 
 
 async def test_rating_and_reopening_at_once_do_one_or_the_other(
@@ -149,11 +153,7 @@ async def test_two_reviewers_closing_one_feedback_two_ways_at_once_make_one_move
         assert (stored.status, stored.duplicate_of_id) == ("rejected", None)
     else:
         assert (stored.status, stored.duplicate_of_id) == ("duplicate", original)
-    async with database.sessionmaker() as session:
-        moves = await session.scalar(
-            select(func.count()).where(FeedbackEvent.feedback_id == feedback_id, FeedbackEvent.action == "status")
-        )
-    assert moves == 1
+    assert await _events(database, feedback_id, "status") == 1
 
 
 async def test_two_reviewers_marking_two_feedback_duplicates_of_each_other_link_them_one_way(
