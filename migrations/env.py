@@ -30,10 +30,29 @@ def _configure(connection: Connection) -> None:
     )
 
 
+def _sqlite_foreign_keys(connection: Connection, *, enforced: bool) -> None:
+    # Set on the driver's connection, outside any transaction: inside one SQLite ignores the pragma.
+    cursor = connection.connection.cursor()
+    cursor.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+    cursor.close()
+
+
 def _run_on(connection: Connection) -> None:
     _configure(connection)
-    with context.begin_transaction():
-        context.run_migrations()
+    sqlite = connection.dialect.name == "sqlite"
+    # A batch migration on SQLite copies a table, drops the original and renames the copy; with foreign keys
+    # enforced, dropping a table that others reference fails. SQLite's documented procedure for such changes:
+    # enforcement off, the change, then a check that every reference still holds before it commits.
+    if sqlite:
+        _sqlite_foreign_keys(connection, enforced=False)
+    try:
+        with context.begin_transaction():
+            context.run_migrations()
+            if sqlite and (broken := connection.exec_driver_sql("PRAGMA foreign_key_check").all()):
+                raise RuntimeError(f"the migration left rows whose references do not hold: {broken[:5]}")
+    finally:
+        if sqlite:
+            _sqlite_foreign_keys(connection, enforced=True)
 
 
 async def _run_async() -> None:

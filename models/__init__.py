@@ -3,10 +3,11 @@
 from models.account import ROLES, STAFF_ROLES, DistrictGrant, OtpChallenge, RefreshToken, UserAccount
 from models.article import Article
 from models.audit import AuditEntry
-from models.base import NAMING_CONVENTION, PUBLICATION_STATUSES
+from models.base import EVENT_STATUSES, NAMING_CONVENTION, PUBLICATION_STATUSES
 from models.bundle import Bundle, BundleMatter
 from models.calendar import CALENDAR_DAY_KINDS, CalendarDay, CalendarYear
 from models.category import Category
+from models.curation import IMPORT_STATUSES, VERSION_SOURCES, VERSIONED_KINDS, FeedKey, ImportJob, ListingVersion
 from models.event import Event
 from models.feedback import (
     FEEDBACK_KINDS,
@@ -41,6 +42,13 @@ __all__ = [
     "CalendarDay",
     "CalendarYear",
     "Category",
+    "EVENT_STATUSES",
+    "IMPORT_STATUSES",
+    "VERSIONED_KINDS",
+    "VERSION_SOURCES",
+    "FeedKey",
+    "ImportJob",
+    "ListingVersion",
     "District",
     "Event",
     "FEEDBACK_KINDS",

@@ -18,6 +18,8 @@ NAMING_CONVENTION = {
 SQLModel.metadata.naming_convention = NAMING_CONVENTION
 
 PUBLICATION_STATUSES = ("draft", "published", "archived")
+# An event that will not take place stays readable, so that residents who saved it learn that it is off.
+EVENT_STATUSES = (*PUBLICATION_STATUSES, "cancelled")
 
 
 def utcnow() -> datetime:
@@ -72,8 +74,8 @@ class PublishableFields(SQLModel):
     deleted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-def status_check(column: str = "status") -> str:
-    allowed = ", ".join(f"'{status}'" for status in PUBLICATION_STATUSES)
+def status_check(column: str = "status", statuses: tuple[str, ...] = PUBLICATION_STATUSES) -> str:
+    allowed = ", ".join(f"'{status}'" for status in statuses)
     return f"{column} IN ({allowed})"
 
 

@@ -6,13 +6,13 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Column, Index, Text
 from sqlmodel import Field
 
-from models.base import PublishableFields, UTCDateTime, json_column, status_check
+from models.base import EVENT_STATUSES, PublishableFields, UTCDateTime, json_column, status_check
 
 
 class Event(PublishableFields, table=True):
     __tablename__ = "event"
     __table_args__ = (
-        CheckConstraint(status_check(), name="status"),
+        CheckConstraint(status_check(statuses=EVENT_STATUSES), name="status"),
         CheckConstraint("ends_at >= starts_at", name="ends_after_start"),
         Index("ix_event_status_starts_at", "status", "starts_at"),
     )

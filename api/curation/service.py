@@ -6,23 +6,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
+from api.curation.place_writes import reachable_place
 from api.deps import Principal
-from api.errors import NotFound, ValidationFailed
+from api.errors import ValidationFailed
 from models import Category, Place
-
-
-async def reachable_place(session: AsyncSession, principal: Principal, place_id: int) -> Place:
-    """The listing, if it exists and lies in one of the caller's districts; 404 otherwise (either way alike)."""
-    place = await session.get(Place, place_id)
-    if place is None or place.deleted_at is not None or not principal.reaches(place.district_code):
-        raise NotFound(f"there is no place {place_id} in your districts")
-    return place
 
 
 async def set_availability(
     session: AsyncSession, principal: Principal, place_id: int, available: int, capacity: int | None
 ) -> Place:
-    place = await reachable_place(session, principal, place_id)
+    place = await reachable_place(session, principal, place_id, for_update=True)
     unit = await session.scalar(select(Category.live_capacity_unit).where(Category.code == place.category_code))
     if not unit:
         raise ValidationFailed(

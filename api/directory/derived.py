@@ -8,7 +8,7 @@ import hashlib
 from typing import Any
 
 import orjson
-from sqlalchemy import event, select
+from sqlalchemy import event, inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -55,15 +55,28 @@ def schedule_id_for(session: Session, hours: dict[str, Any]) -> int:
     return connection.execute(select(OpeningSchedule.id).where(OpeningSchedule.fingerprint == fingerprint)).scalar_one()
 
 
+# Written by machines every minute (live figures) or by an operator's confirmation that nothing changed: neither is
+# an edit, so neither makes an operator's `If-Match` stale nor starts a version of the listing's history.
+NOT_EDITS = frozenset({"available", "available_updated_at", "verified_at", "verified_by"})
+
+
+def _edited(obj: Any) -> bool:
+    state = inspect(obj)
+    return any(attribute.key not in NOT_EDITS and attribute.history.has_changes() for attribute in state.attrs)
+
+
 @event.listens_for(Session, "before_flush")
 def _derive_columns(session: Session, _context: Any, _instances: Any) -> None:
-    # Every change to a listing bumps its version (ETag, If-Match) and updated_at (sync, sort=updated).
+    # Every change to a listing stamps updated_at (sync, sort=updated); an edit also bumps its version (ETag,
+    # If-Match, history).
     for obj in session.dirty:
         if isinstance(obj, PublishableFields) and session.is_modified(obj, include_collections=False):
-            obj.version = (obj.version or 0) + 1
+            if _edited(obj):
+                obj.version = (obj.version or 0) + 1
             obj.updated_at = utcnow()
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Place):
+            obj.warning_count = len(obj.warnings or [])
             obj.accessibility_mask = accessibility_mask(obj.accessibility or [])
             obj.name_sort = name_sort_key(obj.name or "")
             obj.schedule_id = schedule_id_for(session, obj.opening_hours) if obj.opening_hours else None
