@@ -2,8 +2,8 @@
 draft without a location, carries the office's own key, when it was last verified and what needs an operator's
 look; an event may be cancelled.
 
-On SQLite, changing a column's nullability or a CHECK constraint copies the table: the hand-built `ix_search_`
-indexes of `place` (partial and collated ones that reflection does not carry over) are saved first and built again.
+On SQLite, changing a column's nullability or a CHECK constraint copies the table (Alembic's batch mode), which
+carries over the reflected indexes, the partial one of 0003 included (tests/curation/test_migration.py).
 
 Revision ID: 0013
 Revises: 0012
@@ -28,23 +28,6 @@ JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgres
 PUBLISHED_LOCATED = "(lat IS NULL) = (lng IS NULL) AND (status <> 'published' OR lat IS NOT NULL)"
 EVENT_STATUSES = "status IN ('draft', 'published', 'archived', 'cancelled')"
 EVENT_STATUSES_BEFORE = "status IN ('draft', 'published', 'archived')"
-
-
-def _hand_built_indexes(table: str) -> list[str]:
-    if op.get_bind().dialect.name != "sqlite":
-        return []
-    rows = op.get_bind().execute(
-        sa.text("SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = :table AND name LIKE 'ix_search_%'"),
-        {"table": table},
-    )
-    return [row.sql for row in rows if row.sql]
-
-
-def _rebuild_indexes(statements: list[str]) -> None:
-    for statement in statements:
-        name = statement.split()[2]
-        op.execute(f"DROP INDEX IF EXISTS {name}")
-        op.execute(statement)
 
 
 def _create_tables() -> None:
@@ -130,7 +113,6 @@ def _create_tables() -> None:
 
 def upgrade() -> None:
     _create_tables()
-    saved = _hand_built_indexes("place")
     with op.batch_alter_table("place", schema=None) as batch_op:
         batch_op.add_column(sa.Column("source_id", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True))
         batch_op.add_column(sa.Column("verified_at", models.base.UTCDateTime(timezone=True), nullable=True))
@@ -144,7 +126,6 @@ def upgrade() -> None:
             op.f("fk_place_verified_by_user_account"), "user_account", ["verified_by"], ["id"], ondelete="SET NULL"
         )
         batch_op.create_check_constraint(op.f("ck_place_published_located"), sa.text(PUBLISHED_LOCATED))
-    _rebuild_indexes(saved)
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_event_status"), type_="check")
         batch_op.create_check_constraint(op.f("ck_event_status"), sa.text(EVENT_STATUSES))
@@ -157,7 +138,6 @@ def downgrade() -> None:
         batch_op.drop_constraint(op.f("ck_event_status"), type_="check")
         batch_op.create_check_constraint(op.f("ck_event_status"), sa.text(EVENT_STATUSES_BEFORE))
     op.execute("DELETE FROM place WHERE lat IS NULL OR lng IS NULL")
-    saved = _hand_built_indexes("place")
     with op.batch_alter_table("place", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_place_published_located"), type_="check")
         batch_op.drop_constraint(op.f("fk_place_verified_by_user_account"), type_="foreignkey")
@@ -169,7 +149,6 @@ def downgrade() -> None:
         batch_op.drop_column("verified_by")
         batch_op.drop_column("verified_at")
         batch_op.drop_column("source_id")
-    _rebuild_indexes(saved)
     op.drop_index(op.f("ix_listing_version_actor_id"), table_name="listing_version")
     op.drop_table("listing_version")
     op.drop_index("ix_import_job_actor_id_id", table_name="import_job")
