@@ -284,10 +284,13 @@ def _read_xlsx(data: bytes, described: str) -> Table:
     return collector.table()
 
 
-def _reason(error: Exception) -> str:
-    if isinstance(error, DefusedXmlException):
-        return "it declares XML entities or a DTD, which are refused"
-    return str(error) or type(error).__name__
+def _reason(error: BaseException) -> str:
+    cause: BaseException | None = error
+    while cause is not None:  # openpyxl wraps what the XML parser raised
+        if isinstance(cause, DefusedXmlException):
+            return "it declares XML entities or a DTD, which are refused"
+        cause = cause.__cause__ or cause.__context__
+    return (str(error) or type(error).__name__).split("\n")[0]
 
 
 def _number_text(value: float) -> str:
