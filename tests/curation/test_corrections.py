@@ -280,3 +280,24 @@ async def test_the_list_pages_the_soonest_due_first(
     assert set(sent) <= {feedback_id for _, feedback_id in seen}
     bad = await client.get("/v1/manage/corrections", params={"cursor": "not-a-cursor"}, headers=operator)
     assert bad.status_code == 400 and bad.json()["code"] == "invalid_cursor"
+
+
+async def test_each_suggestion_is_read_as_a_value_of_its_field_where_it_can_be(
+    client: httpx.AsyncClient, resident: Headers, operator: Headers, place: Place
+) -> None:
+    place_id = place.id
+    # Numbers no phone can ring (no area code starts with 00).
+    suggestions = {
+        "phones": ("000-0000；000-0001、 000-0002", ["000-0000", "000-0001", "000-0002"]),
+        "accessibility": ("wheelchair，elevator", ["wheelchair", "elevator"]),
+        "category": ("老年助餐场所", "elder_care.meal_site"),
+        "capacity": ("１２０", 120),
+        "location": ("31.2, 121.4", None),
+        "website": ("example.org", None),
+    }
+    sent = {field: await correct(client, resident, place_id, field, text) for field, (text, _) in suggestions.items()}
+    found = await listed(client, operator)
+    for field, (_, expected) in suggestions.items():
+        item = found[sent[field]["id"]]
+        assert item["proposal"] == expected, (field, item)
+        assert (item["proposal_problem"] is None) == (expected is not None), (field, item)
