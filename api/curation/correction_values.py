@@ -83,7 +83,10 @@ def fields_with(place: Place, field: str, value: Any, *, location: list[str]) ->
     except ValidationError as exc:
         errors = [
             {
-                "loc": [*location, *map(str, error["loc"][1:])] if error["loc"][:1] == (field,) else ["listing"],
+                # A problem elsewhere in the listing (one stored before today's rules) is named where it lies.
+                "loc": [*location, *map(str, error["loc"][1:])]
+                if error["loc"][:1] == (field,)
+                else ["listing", *map(str, error["loc"])],
                 "msg": error["msg"],
                 "type": error["type"],
             }
