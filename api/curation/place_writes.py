@@ -185,7 +185,14 @@ _ALLOWED_FROM = {"publish": {"draft", "archived"}, "archive": {"draft", "publish
 
 
 async def change_status(
-    session: AsyncSession, principal: Principal, place: Place, action: StatusAction, *, reason: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    place: Place,
+    action: StatusAction,
+    *,
+    reason: str | None = None,
+    source: str = "manual",
+    source_ref: int | None = None,
 ) -> Place:
     """Publish (only a complete listing), archive, or restore (an archived listing becomes a draft again). Each is a
     version of its own; the search index and /v1/sync follow at once (their flush hooks)."""
@@ -209,7 +216,8 @@ async def change_status(
         before_version=before_version,
         after=snapshot(place) | {"status": place.status},
         version=place.version,
-        source="manual",
+        source=source,
+        source_ref=source_ref,
         reason=reason,
         actor_id=principal.user_id,
     )
@@ -219,7 +227,7 @@ async def change_status(
         action=f"place.{action}",
         object_type="place",
         object_id=place.id,
-        details={"version": place.version},
+        details={"version": place.version, "source": source, "source_ref": source_ref},
         reason=reason,
     )
     return place

@@ -42,5 +42,23 @@ def check_move(current: str, target: str, actor: str) -> None:
         raise InvalidTransition(f"feedback cannot move from {current} to {target}{hint}")
 
 
+def path_to(current: str, target: str, actor: str) -> list[str]:
+    """The statuses `actor` moves a feedback through, in order, to bring it from `current` to `target` by the fewest
+    moves the workflow allows (each one a move of its own, in the history); InvalidTransition when there is none."""
+    paths: dict[str, list[str]] = {current: []}
+    frontier = [current]
+    while frontier and target not in paths:
+        following = []
+        for status in frontier:
+            for (origin, to), who in TRANSITIONS.items():
+                if origin == status and who == actor and to not in paths:
+                    paths[to] = [*paths[status], to]
+                    following.append(to)
+        frontier = following
+    if target not in paths or target == current:
+        raise InvalidTransition(f"feedback cannot move from {current} to {target}")
+    return paths[target]
+
+
 def within_reopen_window(resolved_at: datetime | None, now: datetime) -> bool:
     return resolved_at is not None and now - resolved_at <= REOPEN_WINDOW

@@ -134,6 +134,30 @@ async def transition(
     return feedback
 
 
+async def resolve_locked(
+    session: AsyncSession, staff: Principal, feedback: Feedback, public_reply: str, *, note: str | None = None
+) -> Feedback:
+    """Resolve a feedback that the caller has locked (workflow.lock) and settled in the same transaction (an
+    operator applying or declining a resident's correction), from whichever open status it is in: through accepted
+    and in_progress when it has not got there yet, as the workflow allows, each step in its public history. The
+    resident is told once, of the resolution and its `public_reply`; `note` stays internal."""
+    steps = states.path_to(feedback.status, "resolved", states.TEAM)
+    for step in steps:
+        last = step == steps[-1]
+        await workflow.move(
+            session,
+            feedback,
+            step,
+            actor=states.TEAM,
+            actor_id=staff.user_id,
+            actor_role=staff.role,
+            public_reply=public_reply if last else None,
+            note=note if last else None,
+            tell_resident=last,
+        )
+    return feedback
+
+
 async def _original_for(session: AsyncSession, feedback: Feedback, original_id: int | None) -> Feedback:
     """The root of `original_id`'s duplicate chain (linking to the root keeps chains from forming), with it and
     `feedback` locked: two reviewers marking A and B duplicates of each other then take turns, and the second

@@ -64,8 +64,10 @@ async def move(
     public_reply: str | None = None,
     note: str | None = None,
     notice: str | None = None,
+    tell_resident: bool = True,
 ) -> None:
-    """The only way a status changes (see states.TRANSITIONS)."""
+    """The only way a status changes (see states.TRANSITIONS). `tell_resident=False` leaves the move out of the
+    resident's inbox (it stays in the public history): a step on the way to a move they are told of at once."""
     states.check_move(feedback.status, target, actor)
     if target in states.NEEDS_PUBLIC_REPLY and not public_reply:
         raise ValidationFailed(
@@ -107,7 +109,7 @@ async def move(
             public=False,
             now=now,
         )
-    if actor != states.RESIDENT:
+    if actor != states.RESIDENT and tell_resident:
         await notifications.notify(
             session,
             feedback,
