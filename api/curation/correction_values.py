@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from api.curation.osm_hours import OsmHoursError, parse_osm_hours
 from api.curation.place_fields import PlaceFields, snapshot
 from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.errors import ValidationFailed
@@ -33,11 +34,12 @@ def current_value(place: Place, field: str) -> Any:
 
 
 def opening_hours_from_text(text: str) -> dict[str, Any]:
-    """THE PLUG-IN SPOT for the OpenStreetMap hours parser (api/curation/osm_hours.py, `parse_osm_hours(text) ->
-    dict`, raising `OsmHoursError(ValueError)`): once it is merged this becomes `return parse_osm_hours(text)` with
-    OsmHoursError re-raised as Unreadable. Until then hours written as text are not read: the operator gives the
-    structured value."""
-    raise Unreadable("opening hours written as text are not read yet: send the structured value")
+    """Hours a resident wrote in the OpenStreetMap syntax (`Mo-Fr 08:30-17:00; PH off`); anything else (`工作日
+    八点半到五点`) the operator turns into a value."""
+    try:
+        return parse_osm_hours(text)
+    except OsmHoursError as error:
+        raise Unreadable(f"the hours are not in the opening_hours syntax ({error.message}): send the value") from error
 
 
 def read_suggestion(field: str, text: str, categories: dict[str, str]) -> Any:

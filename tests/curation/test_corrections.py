@@ -294,6 +294,14 @@ async def test_each_suggestion_is_read_as_a_value_of_its_field_where_it_can_be(
         "capacity": ("１２０", 120),
         "location": ("31.2, 121.4", None),
         "website": ("example.org", None),
+        "opening_hours": (
+            "Mo-Fr 08:30-17:00; PH off",
+            {
+                "weekly": [{"days": [1, 2, 3, 4, 5], "opens": "08:30", "closes": "17:00"}],
+                "exceptions": [],
+                "on_holidays": "closed",
+            },
+        ),
     }
     sent = {field: await correct(client, resident, place_id, field, text) for field, (text, _) in suggestions.items()}
     found = await listed(client, operator)
