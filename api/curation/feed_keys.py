@@ -151,5 +151,4 @@ async def mark_used(session: AsyncSession, key_id: int, now: datetime) -> None:
             or_(FeedKey.last_used_at.is_(None), FeedKey.last_used_at <= now - LAST_USE_RESOLUTION),
         )
         .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
     )
