@@ -9,9 +9,9 @@ stays valid: api.directory.derived); a new `capacity` is, and is kept in the lis
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -35,6 +35,15 @@ class TooManyFigures(ValidationFailed):
     code, title = "too_many_figures", "Too many figures in one call"
 
 
+class LiveListing(Protocol):
+    """What the rules read of a listing: a `Place`, or a batch's locked row."""
+
+    district_code: str
+    category_code: str
+    capacity: int | None
+    deleted_at: datetime | None
+
+
 @dataclass(frozen=True)
 class FeedScope:
     """Whose figures a caller may write: a key's districts and categories, an operator's granted districts and every
@@ -55,7 +64,7 @@ class FeedScope:
     def of_key(cls, key: FeedKey) -> "FeedScope":
         return cls(None, key.id, key.prefix, frozenset(key.districts), frozenset(key.categories))
 
-    def reaches(self, place: Place) -> bool:
+    def reaches(self, place: LiveListing) -> bool:
         if place.deleted_at is not None:
             return False
         if self.districts is not None and place.district_code not in self.districts:
@@ -74,7 +83,7 @@ class FigureProblem:
 
 
 def figure_problem(
-    place: Place, live_categories: set[str], available: int, capacity: int | None
+    place: LiveListing, live_categories: set[str], available: int, capacity: int | None
 ) -> FigureProblem | None:
     """What makes a figure impossible for this listing: a category without live figures, or more free places than
     the listing has (its new capacity when one comes with the figure)."""
@@ -229,24 +238,98 @@ async def _place_ids(session: AsyncSession, scope: FeedScope, figures: Sequence[
     return named
 
 
-async def _locked_places(session: AsyncSession, place_ids: set[int]) -> dict[int, Place]:
+@dataclass
+class _Listing:
+    """A listing's figures as the call leaves them, read under the listing's row lock."""
+
+    id: int
+    district_code: str
+    category_code: str
+    deleted_at: datetime | None
+    capacity: int | None
+    available: int | None
+    available_updated_at: datetime | None
+    written: bool = False
+    new_capacity: bool = False
+
+
+async def _locked_listings(session: AsyncSession, place_ids: set[int]) -> dict[int, _Listing]:
     """The listings, locked in the order of their ids: two batches naming the same listings in any order take their
     locks in the same order, so neither can hold one the other waits for (on PostgreSQL; SQLite lets one writer in
     at a time)."""
     if not place_ids:
         return {}
     statement = (
-        select(Place)
+        select(
+            Place.id,
+            Place.district_code,
+            Place.category_code,
+            Place.deleted_at,
+            Place.capacity,
+            Place.available,
+            Place.available_updated_at,
+        )
         .where(Place.id.in_(sorted(place_ids)))
         .order_by(Place.id)
         .with_for_update()
-        .execution_options(populate_existing=True)
     )
-    return {place.id: place for place in (await session.scalars(statement)).all()}
+    return {row.id: _Listing(**row._mapping) for row in (await session.execute(statement)).all()}
+
+
+_place = Place.__table__.c
+# Figures alone are written in one statement for the whole batch, past the ORM's flush hooks: they change neither
+# the listing's version, nor its search documents, nor its opening schedule, which those hooks would otherwise
+# recompute for every listing of every call. `updated_at` is stamped as the hooks would (for /v1/sync).
+_WRITE_FIGURES = (
+    update(Place.__table__)
+    .where(_place.id == bindparam("listing"))
+    .values(
+        available=bindparam("new_available"),
+        available_updated_at=bindparam("new_as_of"),
+        updated_at=bindparam("stamped_at"),
+    )
+)
+
+
+async def _write(session: AsyncSession, scope: FeedScope, listings: dict[int, _Listing], now: datetime) -> list[int]:
+    """Write what the call changed; a new capacity through the ORM, as the edit it is, with its version. Returns the
+    listings whose capacity changed."""
+    figures_only = [listing for listing in listings.values() if listing.written and not listing.new_capacity]
+    if figures_only:
+        await session.execute(
+            _WRITE_FIGURES,
+            [
+                {
+                    "listing": listing.id,
+                    "new_available": listing.available,
+                    "new_as_of": listing.available_updated_at,
+                    "stamped_at": now,
+                }
+                for listing in figures_only
+            ],
+        )
+    edits, places = _CapacityEdits(), {}
+    for listing in sorted((item for item in listings.values() if item.new_capacity), key=lambda item: item.id):
+        place = await session.get(Place, listing.id, populate_existing=True)
+        # Locked by this transaction since it was read, and written by this call: every figure is set.
+        assert place is not None and listing.available is not None and listing.available_updated_at is not None
+        _store(place, listing.available, listing.capacity, listing.available_updated_at, edits)
+        places[listing.id] = place
+    if places:
+        await session.flush()
+        await edits.record(
+            session,
+            places,
+            source="feed",
+            source_ref=scope.key_id,
+            actor_id=scope.actor_id,
+            reason=f"capacity reported by {scope.label}",
+        )
+    return sorted(places)
 
 
 def _result(
-    index: int, figure: FigureIn, outcome: Outcome, place: Place | None, problem: FigureProblem | None = None
+    index: int, figure: FigureIn, outcome: Outcome, place: "_Listing | None", problem: FigureProblem | None = None
 ) -> FigureResult:
     # A listing outside the scope is named only as the caller named it: its id is not revealed for a source_id.
     place_id = place.id if place is not None else figure.place_id
@@ -272,36 +355,29 @@ async def apply_figures(
     if scope.key_id is not None:
         await feed_keys.mark_used(session, scope.key_id, now)
     named = await _place_ids(session, scope, figures)
-    places = await _locked_places(session, {place_id for place_id in named if isinstance(place_id, int)})
+    listings = await _locked_listings(session, {place_id for place_id in named if isinstance(place_id, int)})
     live = await live_categories(session)
-    edits = _CapacityEdits()
     results: list[FigureResult] = []
     for index, (figure, target) in enumerate(zip(figures, named, strict=True)):
-        place = places.get(target) if isinstance(target, int) else None
-        if place is None or not scope.reaches(place):
+        listing = listings.get(target) if isinstance(target, int) else None
+        if listing is None or not scope.reaches(listing):
             problem = target if isinstance(target, FigureProblem) else _NOT_FOUND
             results.append(_result(index, figure, "rejected", None, problem))
             continue
         as_of = figure.as_of.astimezone(UTC)
         if as_of > now + FUTURE_TOLERANCE:
             problem = FigureProblem("as_of_in_future", "as_of lies more than five minutes ahead: check the clock")
-            results.append(_result(index, figure, "rejected", place, problem))
-        elif place.available_updated_at is not None and as_of <= place.available_updated_at:
-            results.append(_result(index, figure, "ignored_older", place))
-        elif problem := figure_problem(place, live, figure.available, figure.capacity):
-            results.append(_result(index, figure, "rejected", place, problem))
+            results.append(_result(index, figure, "rejected", listing, problem))
+        elif listing.available_updated_at is not None and as_of <= listing.available_updated_at:
+            results.append(_result(index, figure, "ignored_older", listing))
+        elif problem := figure_problem(listing, live, figure.available, figure.capacity):
+            results.append(_result(index, figure, "rejected", listing, problem))
         else:
-            _store(place, figure.available, figure.capacity, as_of, edits)
-            results.append(_result(index, figure, "applied", place))
-    await session.flush()
-    await edits.record(
-        session,
-        places,
-        source="feed",
-        source_ref=scope.key_id,
-        actor_id=scope.actor_id,
-        reason=f"capacity reported by {scope.label}",
-    )
+            if figure.capacity is not None and figure.capacity != listing.capacity:
+                listing.capacity, listing.new_capacity = figure.capacity, True
+            listing.available, listing.available_updated_at, listing.written = figure.available, as_of, True
+            results.append(_result(index, figure, "applied", listing))
+    capacity_changed = await _write(session, scope, listings, now)
     batch = BatchResult(results, now)
     audit.record(
         session,
@@ -315,7 +391,7 @@ async def apply_figures(
             "applied": batch.count("applied"),
             "ignored_older": batch.count("ignored_older"),
             "rejected": batch.count("rejected"),
-            "capacity_changed": sorted(edits.before),
+            "capacity_changed": capacity_changed,
         },
     )
     return batch
