@@ -14,7 +14,7 @@ from typing import Any, Literal, Protocol
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit
+from api import audit, race_hooks
 from api.curation import feed_keys, versions
 from api.curation.feed_schemas import FigureIn
 from api.curation.place_fields import snapshot
@@ -377,6 +377,7 @@ async def apply_figures(
                 listing.capacity, listing.new_capacity = figure.capacity, True
             listing.available, listing.available_updated_at, listing.written = figure.available, as_of, True
             results.append(_result(index, figure, "applied", listing))
+    await race_hooks.after_check("live_figures.checked")
     capacity_changed = await _write(session, scope, listings, now)
     batch = BatchResult(results, now)
     audit.record(
