@@ -228,8 +228,8 @@ async def _place_ids(session: AsyncSession, scope: FeedScope, figures: Sequence[
     if wanted:
         rows = await session.execute(
             select(Place.id, Place.district_code, Place.source_id).where(
-                Place.source_id.in_({source_id for _, source_id in wanted.values()}),
-                Place.district_code.in_({district for district, _ in wanted.values()}),
+                Place.source_id.in_(sorted({source_id for _, source_id in wanted.values()})),
+                Place.district_code.in_(sorted({district for district, _ in wanted.values()})),
             )
         )
         by_key = {(row.district_code, row.source_id): row.id for row in rows}

@@ -78,6 +78,7 @@ async def test_a_key_is_shown_once_and_pushes_figures_that_residents_see_with_th
     stale.capacity, stale.available, stale.available_updated_at = 300, 20, now - timedelta(minutes=1)
     await session.commit()
     version_before = (await client.get(f"/v1/places/{mine.id}")).json()["version"]
+    updated_before = await session.scalar(select(Place.updated_at).where(Place.id == mine.id))
 
     made = await _new_key(client, admin)
     key = made["key"]
@@ -117,6 +118,8 @@ async def test_a_key_is_shown_once_and_pushes_figures_that_residents_see_with_th
     assert detail["available_updated_at"].endswith("+08:00")
     assert 90 <= detail["available_age_seconds"] < 3600
     assert detail["version"] == version_before  # a live figure is not an edit
+    # …but a change all the same, which /v1/sync passes on to phones that cached the listing.
+    assert await session.scalar(select(Place.updated_at).where(Place.id == mine.id)) > updated_before
     listed_public = (await client.get("/v1/places", params={"category": "transport.parking"})).json()["items"]
     assert [item["available_age_seconds"] for item in listed_public if item["id"] == mine.id][0] >= 90
     untouched = (await client.get(f"/v1/places/{stale.id}")).json()
