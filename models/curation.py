@@ -10,8 +10,9 @@ from models.base import json_column, timestamp_column
 
 VERSIONED_KINDS = ("place", "event", "article", "bundle")
 # Where a version came from: `baseline` is the state a listing had when its history began (seeded or created before
-# history was kept), so that every later version has something to be compared with and reverted to.
-VERSION_SOURCES = ("baseline", "manual", "import", "correction", "revert")
+# history was kept), so that every later version has something to be compared with and reverted to. `feed`: a machine
+# feed reported a new capacity (total beds or spaces).
+VERSION_SOURCES = ("baseline", "manual", "import", "correction", "revert", "feed")
 IMPORT_STATUSES = ("queued", "running", "succeeded", "failed")
 
 
@@ -22,7 +23,7 @@ class ListingVersion(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("object_type", "object_key", "version"),
         CheckConstraint("object_type IN ('place', 'event', 'article', 'bundle')", name="object_type"),
-        CheckConstraint("source IN ('baseline', 'manual', 'import', 'correction', 'revert')", name="source"),
+        CheckConstraint("source IN ('baseline', 'manual', 'import', 'correction', 'revert', 'feed')", name="source"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -35,7 +36,7 @@ class ListingVersion(SQLModel, table=True):
     # [{"field", "old", "new"}] in field order; empty for a baseline.
     changes: list[dict[str, Any]] = json_column(list)
     source: str = Field(max_length=12)
-    # The import job, the correction's feedback, or the version reverted to.
+    # The import job, the correction's feedback, the version reverted to, or the feed key.
     source_ref: int | None = None
     reason: str | None = Field(default=None, max_length=500)
     actor_id: int | None = Field(default=None, foreign_key="user_account.id", index=True, ondelete="SET NULL")

@@ -62,12 +62,20 @@ async def _core(session: AsyncSession, statement: Any, parameters: dict[str, Any
     return await connection.execute(statement, parameters)
 
 
+def age_seconds(moment: datetime | None, now: datetime) -> int | None:
+    """How old a live figure is at `now`, in whole seconds; 0 for one a machine dated a little ahead of our clock."""
+    if moment is None:
+        return None
+    return max(0, int((now - moment).total_seconds()))
+
+
 def _summary(
     row: Any,
     language: Language,
     query: PlaceQuery,
     open_state: Callable[[int | None], tuple[bool | None, str | None]],
     names: ReferenceNames,
+    now: datetime,
 ) -> dict[str, Any]:
     """A PlaceSummary as a plain dict: built once and serialised by orjson, with no model in between."""
     category = names.categories[row.category_code]
@@ -95,6 +103,9 @@ def _summary(
         fields["capacity"] = row.capacity if live else None
         fields["available"] = row.available if live else None
         fields["available_updated_at"] = to_local(row.available_updated_at) if live else None
+        # Computed for each answer from the stored time, never kept: a cached answer is at most its `max-age`
+        # older than it says (api.http.json_with_etag), and its ETag changes as the age does.
+        fields["available_age_seconds"] = age_seconds(row.available_updated_at, now) if live else None
     if query.near:
         fields["distance_m"] = round(haversine_m(query.near[0], query.near[1], row.lat, row.lng), 1)
     return fields
@@ -170,8 +181,9 @@ async def _summaries(
     if not schedules.knows({row.schedule_id for row in rows if row.schedule_id is not None}):
         await schedules.refresh(source)
     names = await reference_names(source, rows)
-    open_state = schedules.open_state(datetime.now(UTC))
-    return [_summary(row, language, query, open_state, names) for row in rows]
+    now = datetime.now(UTC)
+    open_state = schedules.open_state(now)
+    return [_summary(row, language, query, open_state, names, now) for row in rows]
 
 
 async def _results(

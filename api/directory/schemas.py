@@ -59,7 +59,16 @@ class PlaceSummary(BaseModel):
         default=None, description="Only for categories with live figures; null for a sample (`sample: true`)."
     )
     available: int | None = Field(default=None, description="Free beds, spaces or connectors; null for a sample.")
-    available_updated_at: datetime | None = Field(default=None, description="When `available` was last reported.")
+    available_updated_at: datetime | None = Field(
+        default=None,
+        description="When `available` was true: the reporting machine's own time (`as_of`), or when an operator set "
+        "it by hand.",
+    )
+    available_age_seconds: int | None = Field(
+        default=None,
+        description="How old `available` is, in seconds, when this answer was made (see its `Date` header); null "
+        "when unknown or for a sample.",
+    )
     sample: bool = Field(description="true for realistic sample data, not a real listing")
     distance_m: float | None = Field(default=None, description="Only with `near`: metres from that point.")
 

@@ -95,7 +95,8 @@ def _create_tables() -> None:
             "object_type IN ('place', 'event', 'article', 'bundle')", name=op.f("ck_listing_version_object_type")
         ),
         sa.CheckConstraint(
-            "source IN ('baseline', 'manual', 'import', 'correction', 'revert')", name=op.f("ck_listing_version_source")
+            "source IN ('baseline', 'manual', 'import', 'correction', 'revert', 'feed')",
+            name=op.f("ck_listing_version_source"),
         ),
         sa.ForeignKeyConstraint(
             ["actor_id"],

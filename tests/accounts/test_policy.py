@@ -69,6 +69,11 @@ POLICY: dict[str, dict[str, object]] = {
     "GET /v1/manage/corrections": OPERATORS,
     "POST /v1/manage/corrections/{feedback_id}/apply": OPERATORS,
     "POST /v1/manage/corrections/{feedback_id}/decline": OPERATORS,
+    # Also open to a feed key (X-API-Key), which opens nothing else: tests/curation/test_live_figures.py.
+    "PUT /v1/manage/availability": OPERATORS,
+    "POST /v1/admin/api-keys": ADMINS,
+    "GET /v1/admin/api-keys": ADMINS,
+    "DELETE /v1/admin/api-keys/{key_id}": ADMINS,
     "POST /v1/feedback": RESIDENTS,
     "GET /v1/me/feedback": RESIDENTS,
     "GET /v1/feedback/{feedback_id}": RESIDENTS,
@@ -153,6 +158,7 @@ async def test_each_role_gets_what_the_policy_says(
         "photo_id": "1",
         "notification_id": "1",
         "template_id": "1",
+        "key_id": "1",
         "year": "2027",
     }
     # Deleting the resident's own account comes last, as it ends the resident's access.

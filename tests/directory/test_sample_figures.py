@@ -13,7 +13,7 @@ from api.directory import local_search, nearest
 from models import Place
 from tests.directory.test_places import collect
 
-LIVE_FIGURES = ("capacity", "available", "available_updated_at")
+LIVE_FIGURES = ("capacity", "available", "available_updated_at", "available_age_seconds")
 
 
 @pytest.fixture
@@ -74,12 +74,12 @@ async def test_every_read_path_shows_a_samples_figures_as_none_and_a_real_ones_a
         for path, items in answers.items():
             shown = [item for item in items if item["id"] == sample.id]
             assert shown, f"{path} does not show sample {sample.id}"
-            assert shown[0]["sample"] is True and _shown(shown[0]) == (None, None, None), path
+            assert shown[0]["sample"] is True and _shown(shown[0]) == (None,) * len(LIVE_FIGURES), path
     assert nearest_served and grid_served
 
     across_kinds = (await client.get("/v1/search", params={"q": "停车场", "kinds": "place", "limit": 100})).json()
     shown = [item for item in across_kinds["items"] if item["id"] in sample_ids]
-    assert shown and all(_shown(item) == (None, None, None) for item in shown)
+    assert shown and all(_shown(item) == (None,) * len(LIVE_FIGURES) for item in shown)
     detail = (await client.get(f"/v1/places/{real.id}")).json()
     assert detail["sample"] is False and detail["available"] == 12 and detail["available_updated_at"].endswith("+08:00")
 
