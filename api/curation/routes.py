@@ -21,12 +21,16 @@ from api.curation.schemas import (
     RevertRequest,
     StatusChange,
 )
-from api.db import ReadSessionDep, SessionDep
+from api.db import AuthSessionDep, SessionDep
 from api.deps import Operator, Principal
 from api.geo import CoordSystem
 from api.http import PathId, no_store
 from api.pagination import CursorParam, LimitParam
 from models import Place
+
+# Operators read what they have just written (an ETag to edit with, a new version in the history): from the
+# primary, which a replica may lag behind.
+PrimaryReadDep = AuthSessionDep
 
 router = APIRouter(prefix="/v1/manage", tags=["curation"], dependencies=[Depends(no_store)])
 
@@ -90,7 +94,7 @@ def _with_etag(response: Response, place: Place) -> None:
 async def list_managed_places(
     operator: Operator,
     filters: PlaceFiltersDep,
-    session: ReadSessionDep,
+    session: PrimaryReadDep,
     limit: LimitParam = 20,
     cursor: CursorParam = None,
 ) -> ManagedPlacePage:
@@ -134,7 +138,7 @@ async def create_managed_place(
     responses={**_WITH_ETAG, **_DENIED, **_NOT_FOUND},
 )
 async def get_managed_place(
-    operator: Operator, place_id: PathId, session: ReadSessionDep, response: Response
+    operator: Operator, place_id: PathId, session: PrimaryReadDep, response: Response
 ) -> ManagedPlace:
     """A listing in one of your districts, drafts and archived ones included, with its ETag for an edit."""
     place = await service.reachable_place(session, operator, place_id)
@@ -281,7 +285,7 @@ async def verify_managed_place(
     responses={**_DENIED, **_NOT_FOUND},
 )
 async def managed_place_history(
-    operator: Operator, place_id: PathId, session: ReadSessionDep, limit: LimitParam = 20, cursor: CursorParam = None
+    operator: Operator, place_id: PathId, session: PrimaryReadDep, limit: LimitParam = 20, cursor: CursorParam = None
 ) -> PlaceHistoryPage:
     """Newest first: who made each version, when, why, from where (by hand, import N, correction N, revert to N),
     and each field's old and new value."""

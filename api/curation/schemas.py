@@ -6,6 +6,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field, create_model
 
 from api.curation.place_fields import Location, PlaceFields
+from api.curation.place_writes import fields_of
 from api.geo import CoordSystem, to_wgs84
 from api.http import MAX_ID, RequestBody
 from api.timestamps import ShanghaiTime
@@ -47,12 +48,12 @@ class PlaceCreate(PlaceFields):
     reason: Reason = REASON_FIELD
 
     def fields(self) -> PlaceFields:
-        """The listing's fields, its location in WGS-84."""
+        """The listing's fields, its location in WGS-84 (422 should the converted point leave the map)."""
         values = self.model_dump(exclude={"coord", "reason"})
         if self.location is not None and self.coord != "wgs84":
             lat, lng = to_wgs84(self.location.lat, self.location.lng, self.coord)
             values["location"] = {"lat": lat, "lng": lng}
-        return PlaceFields.model_validate(values)
+        return fields_of(values)
 
 
 def _optional(info: Any) -> Any:

@@ -71,6 +71,8 @@ def _patch_in_wgs84(patch: dict[str, Any], coord: CoordSystem) -> dict[str, Any]
             f"a location in {coord} is converted as a whole: give both lat and lng as numbers",
             errors=[{"loc": ["body", "location"], "msg": "lat and lng, both numbers", "type": "location_whole"}],
         )
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):  # type: ignore[operator]
+        return patch  # refused as it stands, by the listing's own check
     converted_lat, converted_lng = to_wgs84(float(lat), float(lng), coord)  # type: ignore[arg-type]
     return patch | {"location": {"lat": converted_lat, "lng": converted_lng}}
 

@@ -69,6 +69,12 @@ async def test_a_location_given_in_gcj02_or_bd09_is_kept_in_wgs84(
     assert haversine_m(31.2, 121.45, moved.json()["location"]["lat"], moved.json()["location"]["lng"]) < 1
     half = await patch(client, headers, place["id"], {"location": {"lat": lat}}, 2, coord="gcj02")
     assert half.status_code == 422 and half.json()["errors"][0]["loc"] == ["body", "location"]
+    off_the_map = await client.patch(
+        f"/v1/manage/places/{place['id']}?coord=bd09",
+        content=b'{"location": {"lat": 1' + b"0" * 400 + b', "lng": 121.4}}',
+        headers={**headers, **MERGE_PATCH, "If-Match": '"2"'},
+    )
+    assert off_the_map.status_code == 422 and off_the_map.json()["errors"][0]["loc"] == ["body", "location", "lat"]
 
 
 async def test_naming_a_district_not_granted_is_403_and_writes_nothing(
