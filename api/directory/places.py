@@ -284,6 +284,7 @@ _DETAIL = PreparedRead(
         Place.version,
         Place.created_at,
         Place.updated_at,
+        Place.verified_at,
     ).where(Place.id == bindparam("place_id"), publicly_visible(Place))
 )
 
@@ -317,6 +318,7 @@ async def place_detail(
         "version": row.version,
         "created_at": to_local(row.created_at),
         "updated_at": to_local(row.updated_at),
+        "verified_at": to_local(row.verified_at),
     }
 
 

@@ -102,6 +102,9 @@ class PlaceDetail(PlaceSummary):
     version: int
     created_at: datetime
     updated_at: datetime
+    verified_at: datetime | None = Field(
+        description="When the district office last confirmed the listing is accurate; null: not yet confirmed."
+    )
 
 
 class EventSummary(BaseModel):
