@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
 
-from api.curation import service, views
+from api.curation import live_figures, service, views
 from api.curation.merge_patch import MERGE_PATCH, merge_patch_request_body, read_merge_patch
 from api.curation.place_list import PlaceFiltersDep
 from api.curation.place_writes import StatusAction
@@ -330,6 +330,6 @@ async def set_place_availability(
     operator: Operator, place_id: PathId, body: AvailabilityUpdate, session: SessionDep, response: Response
 ) -> ManagedPlace:
     """Live figures (free beds, free parking spaces) of a listing in one of your districts."""
-    place = await service.set_availability(session, operator, place_id, body.available, body.capacity)
+    place = await live_figures.set_availability(session, operator, place_id, body.available, body.capacity)
     _with_etag(response, place)
     return await views.managed(session, place)
