@@ -19,6 +19,7 @@ from api.calendar import days as calendar_days
 from api.calendar import health as calendar_health
 from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
+from api.curation.content_routes import router as content_router
 from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
@@ -145,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts_router)
     app.include_router(admin_router)
     app.include_router(curation_router)
+    app.include_router(content_router)
     app.include_router(feedback_router)
     app.include_router(feedback_stats_router)
     app.include_router(triage_router)

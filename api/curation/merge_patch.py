@@ -1,0 +1,83 @@
+"""JSON Merge Patch (RFC 7396) for staff edits: the body of a `PATCH`, read and applied.
+
+A merge patch names only what changes: a member sets that field, `null` removes it (the field goes back to empty,
+or the result is refused when the field is required), and an object is merged into the object already there.
+Arrays are replaced whole. The patched result is then validated as a whole by the caller, so nothing is written
+when it would not be valid.
+"""
+
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Request
+
+from api.errors import AppError, ValidationFailed
+from api.http import _holds_nul
+
+MERGE_PATCH_JSON = "application/merge-patch+json"
+
+
+class NotMergePatch(AppError):
+    status, code, title = 415, "unsupported_media_type", f"Send the edit as {MERGE_PATCH_JSON}"
+
+
+def _merged(target: Any, patch: Any) -> Any:
+    # RFC 7396 section 2, as written there.
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
+        if value is None:
+            result.pop(name, None)
+        else:
+            result[name] = _merged(result.get(name), value)
+    return result
+
+
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`target` with `patch` applied (neither is changed)."""
+    return _merged(target, patch)
+
+
+def _invalid(message: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[{"loc": ["body"], "msg": message, "type": kind}])
+
+
+async def read_merge_patch(request: Request) -> dict[str, Any]:
+    """The request's body as a merge patch: 415 for another media type, 422 for what is not a JSON object (or
+    holds the NUL character, which PostgreSQL's text cannot keep)."""
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media_type != MERGE_PATCH_JSON:
+        raise NotMergePatch(f"this edit takes {MERGE_PATCH_JSON} (RFC 7396), not {media_type or 'no content type'}")
+    try:
+        patch = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise _invalid("the body is not JSON", "json_invalid") from exc
+    if not isinstance(patch, dict):
+        raise _invalid("a merge patch is a JSON object of the fields to change", "dict_type")
+    if _holds_nul(patch):
+        raise _invalid("text may not hold the NUL character (\\u0000)", "value_error")
+    return patch
+
+
+MergePatchBody = Annotated[dict[str, Any], Depends(read_merge_patch)]
+
+
+def merge_patch_openapi(fields_schema: str, example: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` for a route that takes `MergePatchBody`: the body's media type, what it patches, and the
+    answers particular to an edit with If-Match."""
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {
+                MERGE_PATCH_JSON: {
+                    "schema": {
+                        "type": "object",
+                        "description": f"A JSON merge patch (RFC 7396) of `{fields_schema}`: a member sets that "
+                        "field, null clears it, an object merges into the object there, an array replaces it.",
+                    },
+                    "example": example,
+                }
+            },
+        }
+    }
