@@ -167,7 +167,12 @@ def _created(response: Response, kind: ContentKind, row: Any, base: str) -> None
     response.headers["ETag"] = etag(row.version)
 
 
-@router.get("/events", response_model=Page[ManagedEventItem], summary="Events of your districts, in any status")
+@router.get(
+    "/events",
+    response_model=Page[ManagedEventItem],
+    responses=_FORBIDDEN,
+    summary="Events of your districts, in any status",
+)
 async def list_managed_events(
     operator: Operator,
     session: ReadSessionDep,

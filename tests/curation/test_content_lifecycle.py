@@ -103,6 +103,7 @@ async def test_an_event_is_drafted_published_and_cancelled_and_residents_who_sav
     url = f"/v1/manage/events/{event['id']}"
     assert (event["status"], event["version"], event["starts_at"]) == ("draft", 1, TALK["starts_at"])
     assert (await client.get(f"/v1/events/{event['id']}")).status_code == 404
+    assert event["id"] not in await searched_event_ids(client, "测试社区讲座")
 
     read = await client.get(url, headers=operator)
     assert read.status_code == 200 and read.headers["ETag"] == '"1"'
@@ -224,7 +225,7 @@ async def test_an_operator_neither_writes_nor_sees_events_outside_their_district
 
 
 async def test_the_history_names_each_changed_field_and_a_revert_makes_a_new_version(
-    client: httpx.AsyncClient, operator: Headers
+    client: httpx.AsyncClient, session: AsyncSession, operator: Headers
 ) -> None:
     event = await created(client, operator, "events", TALK)
     url = f"/v1/manage/events/{event['id']}"
@@ -250,6 +251,10 @@ async def test_the_history_names_each_changed_field_and_a_revert_makes_a_new_ver
     assert (latest["source"], latest["source_ref"], latest["reason"]) == ("revert", 1, "改回原时间")
     assert [change["field"] for change in latest["changes"]] == ["starts_at", "ends_at"]
     assert (await client.post(f"{url}/revert", json={"version": 9}, headers=operator)).status_code == 404
+    audited = await session.scalars(
+        select(AuditEntry.action).where(AuditEntry.object_type == "event", AuditEntry.object_id == str(event["id"]))
+    )
+    assert sorted(audited.all()) == ["event.create", "event.edit", "event.edit", "event.publish"]
 
 
 async def test_a_merge_patch_clears_with_null_merges_objects_and_writes_nothing_when_the_result_is_invalid(
