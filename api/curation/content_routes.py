@@ -3,7 +3,7 @@ patch edits with If-Match, publishing, cancelling an event, archiving, history a
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Response
+from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 from pydantic import AwareDatetime
 
 from api.curation import content_lists, content_writes
@@ -143,7 +143,9 @@ _ACTION_DOCS = {
 
 
 def _status_route(kind: ContentKind, path: str, key_type: Any, caller: Any, managed_model: type, action: str) -> None:
+    # A cancellation says why (residents who saved the event are owed a reason); the other actions may.
     body_type: Any = Cancellation if action == "cancel" else StatusChange | None
+    body_param: Any = Body() if action == "cancel" else Body(default=None)
 
     @router.post(
         f"{path}/{action}",
@@ -154,7 +156,7 @@ def _status_route(kind: ContentKind, path: str, key_type: Any, caller: Any, mana
         description=_ACTION_DOCS[action],
     )
     async def change(
-        principal: caller, key: key_type, session: SessionDep, response: Response, body: body_type = None
+        principal: caller, key: key_type, session: SessionDep, response: Response, body: body_type = body_param
     ) -> Any:  # type: ignore[valid-type]
         row = await content_writes.reachable(session, principal, kind, key, for_update=True)
         reason = body.reason if body is not None else None

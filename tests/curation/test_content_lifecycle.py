@@ -118,6 +118,7 @@ async def test_an_event_is_drafted_published_and_cancelled_and_residents_who_sav
     assert event["id"] in await searched_event_ids(client, "测试社区讲座")
 
     assert (await client.post(f"{url}/cancel", json={}, headers=operator)).status_code == 422
+    assert (await client.post(f"{url}/cancel", headers=operator)).status_code == 422
     cancelled = await client.post(f"{url}/cancel", json={"reason": "场地维修，活动取消"}, headers=operator)
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     detail = await client.get(f"/v1/events/{event['id']}")
