@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.curation.merge_patch import merge_patch
 from api.db import Database
 from api.directory import sync
+from api.samples import visible_sample_counts, withdraw_samples
 from models import Event, ListingVersion, Place, UserAccount
 from models.audit import AuditEntry
 from tests.accounts.conftest import bearer, new_staff
@@ -385,3 +386,13 @@ async def test_a_bundle_edit_replaces_its_matters_as_one_ordered_list(
     assert "test_bundle" in [item.get("code") for item in searched.json()["items"]]
     assert (await client.post(f"{url}/archive", headers=admin)).status_code == 200
     assert (await client.get("/v1/bundles/test_bundle")).status_code == 404
+
+
+async def test_a_cancelled_sample_event_still_counts_as_sample_data_residents_read(session: AsyncSession) -> None:
+    before = (await visible_sample_counts(session))["events"]
+    event = (await session.scalars(select(Event).where(Event.is_sample, Event.status == "published").limit(1))).one()
+    event.status = "cancelled"
+    await session.flush()
+    assert (await visible_sample_counts(session))["events"] == before
+    await withdraw_samples(session)
+    assert event.deleted_at is not None
