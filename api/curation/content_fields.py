@@ -6,7 +6,7 @@ guessed. Stored-form values (`stored`, `snapshot_*`) are JSON, so that a snapsho
 was made from and a version can be validated back into fields to revert to it.
 """
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, ValidationInfo, field_validator
@@ -15,13 +15,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.curation.place_fields import Location
 from api.http import RequestBody
-from api.timestamps import to_local
+from api.timestamps import SHANGHAI, to_local
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place
 from models.base import utcnow
 
-LocalTime = Annotated[AwareDatetime, AfterValidator(to_local)]
+
+def _in_shanghai(moment: datetime) -> datetime:
+    try:
+        moment.astimezone(UTC)
+        return moment.astimezone(SHANGHAI)
+    except OverflowError as exc:  # within a day of the years 1 and 9999
+        raise ValueError("a time between the years 1 and 9999") from exc
+
+
+# A time with its offset, kept and shown in Shanghai time.
+LocalTime = Annotated[AwareDatetime, AfterValidator(_in_shanghai)]
 Code = Annotated[str, Field(min_length=1, max_length=60, pattern=r"^[a-z0-9_]+$")]
 ShortText = Annotated[str, Field(min_length=1, max_length=100)]
+# An article's topic and audience: codes of at most 40 characters, as their columns hold.
+ArticleCode = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[a-z0-9_]+$")]
 
 
 class Registration(RequestBody):
@@ -74,8 +86,8 @@ class ArticleFields(RequestBody):
 
     title: str = Field(min_length=1, max_length=200)
     title_en: str | None = Field(default=None, max_length=200)
-    topic: Code = Field(description="e.g. chronic_disease, nutrition, first_aid.")
-    audience: Code = Field(description="e.g. general, elderly, caregivers.")
+    topic: ArticleCode = Field(description="e.g. chronic_disease, nutrition, first_aid.")
+    audience: ArticleCode = Field(description="e.g. general, elderly, caregivers.")
     summary: str | None = Field(default=None, max_length=500)
     body: str = Field(min_length=1, max_length=50_000)
     expert: Expert | None = Field(default=None, description="The expert who reviewed it.")

@@ -4,10 +4,9 @@ patch edits with If-Match, publishing, cancelling an event, archiving, history a
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
-from pydantic import AwareDatetime
 
 from api.curation import content_lists, content_writes
-from api.curation.content_fields import ArticleFields, EventFields, NewBundle
+from api.curation.content_fields import ArticleFields, EventFields, LocalTime, NewBundle
 from api.curation.content_schemas import (
     Cancellation,
     HistoryPage,
@@ -45,7 +44,7 @@ IfMatch = Annotated[
     Header(description='The `ETag` of the version the edit was made on (from GET), e.g. `"3"`.', max_length=200),
 ]
 StatusFilter = Annotated[str | None, Query(pattern=f"^({'|'.join(EVENT_STATUSES)})$")]
-UpdatedSince = Annotated[AwareDatetime | None, Query(description="Changed at or after, with its offset.")]
+UpdatedSince = Annotated[LocalTime | None, Query(description="Changed at or after, with its offset.")]
 TextQuery = Annotated[str | None, Query(min_length=1, max_length=100, description="Words of the title or text.")]
 EventKey = Annotated[int, Path(alias="event_id", ge=1, le=MAX_ID)]
 ArticleKey = Annotated[int, Path(alias="article_id", ge=1, le=MAX_ID)]

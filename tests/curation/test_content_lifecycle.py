@@ -281,6 +281,7 @@ async def test_a_merge_patch_clears_with_null_merges_objects_and_writes_nothing_
         ({"title": None}, "title"),
         ({"ends_at": "2027-05-01T08:00:00+08:00"}, "ends_at"),
         ({"starts_at": "2027-05-01T09:00:00"}, "starts_at"),
+        ({"starts_at": "0001-01-01T00:00:00+14:00"}, "starts_at"),
         ({"category": "elder_care.meal_site"}, "category"),
         ({"status": "published"}, "status"),
     ):
