@@ -19,6 +19,7 @@ from api.calendar import days as calendar_days
 from api.calendar import health as calendar_health
 from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
+from api.curation.content_routes import router as content_router
 from api.curation.correction_routes import router as corrections_router
 from api.curation.feed_routes import feed_router, keys_router
 from api.curation.routes import router as curation_router
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(corrections_router)
     app.include_router(feed_router)
     app.include_router(keys_router)
+    app.include_router(content_router)
     app.include_router(feedback_router)
     app.include_router(feedback_stats_router)
     app.include_router(triage_router)

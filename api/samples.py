@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.directory.queries import publicly_visible
+from api.directory.queries import publicly_readable
 from models import Article, Bundle, Event, Place
 
 SAMPLE_KINDS = {"places": Place, "events": Event, "articles": Article, "bundles": Bundle}
@@ -29,10 +29,10 @@ class SampleDataInProduction(RuntimeError):
 
 
 async def visible_sample_counts(session: AsyncSession) -> dict[str, int]:
-    """How many sample rows of each kind residents can see (published and not deleted)."""
+    """How many sample rows of each kind residents can see (published, or a cancelled event, and not deleted)."""
     counts = {}
     for kind, model in SAMPLE_KINDS.items():
-        statement = select(func.count()).select_from(model).where(model.is_sample.is_(True), publicly_visible(model))
+        statement = select(func.count()).select_from(model).where(model.is_sample.is_(True), publicly_readable(model))
         counts[kind] = (await session.execute(statement)).scalar_one()
     return counts
 
@@ -51,7 +51,7 @@ async def withdraw_samples(session: AsyncSession) -> dict[str, int]:
     withdrawn = {}
     now = datetime.now(UTC)
     for kind, model in SAMPLE_KINDS.items():
-        rows = (await session.scalars(select(model).where(model.is_sample.is_(True), publicly_visible(model)))).all()
+        rows = (await session.scalars(select(model).where(model.is_sample.is_(True), publicly_readable(model)))).all()
         for row in rows:
             row.deleted_at = now
         withdrawn[kind] = len(rows)

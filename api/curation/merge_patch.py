@@ -1,67 +1,67 @@
-"""JSON Merge Patch (RFC 7396): how operators edit a listing. The patch names only what changes; `null` removes a
-value; an object is merged key by key; anything else (a list included) replaces the value whole.
+"""JSON Merge Patch (RFC 7396) for staff edits: the body of a `PATCH`, read and applied.
 
-The body is read here rather than by FastAPI, which would take any JSON media type: a merge patch means
-"unchanged unless named", a plain JSON body would be read as the whole resource, so the media type is required.
+A merge patch names only what changes: a member sets that field, `null` removes it (the field goes back to empty,
+or the result is refused when the field is required), and an object is merged into the object already there.
+Arrays are replaced whole. The patched result is then validated as a whole by the caller, so nothing is written
+when it would not be valid.
 """
 
-import copy
-import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+import orjson
+from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from api.errors import AppError, ValidationFailed
+from api.http import _holds_nul
 
-MERGE_PATCH = "application/merge-patch+json"
-
-
-class UnsupportedMediaType(AppError):
-    status, code, title = 415, "unsupported_media_type", "The request body is not of a media type this accepts"
+MERGE_PATCH_JSON = "application/merge-patch+json"
 
 
-def merge_patch(target: dict, patch: dict) -> dict:
-    """`target` with `patch` applied (neither is changed): RFC 7396's MergePatch for an object patch."""
-    result = copy.deepcopy(target)
-    for key, value in patch.items():
+class NotMergePatch(AppError):
+    status, code, title = 415, "unsupported_media_type", f"Send the edit as {MERGE_PATCH_JSON}"
+
+
+def _merged(target: Any, patch: Any) -> Any:
+    # RFC 7396 section 2, as written there.
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for name, value in patch.items():
         if value is None:
-            result.pop(key, None)
-        elif isinstance(value, dict):
-            current = result.get(key)
-            result[key] = merge_patch(current if isinstance(current, dict) else {}, value)
+            result.pop(name, None)
         else:
-            result[key] = copy.deepcopy(value)
+            result[name] = _merged(result.get(name), value)
     return result
 
 
-def _refuse_constant(name: str) -> float:
-    # NaN and Infinity are not JSON (RFC 8259); Python's reader takes them, PostgreSQL's JSON would refuse them.
-    raise ValueError(f"{name} is not a JSON number")
+def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+    """`target` with `patch` applied (neither is changed)."""
+    return _merged(target, patch)
+
+
+def _invalid(message: str, kind: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[{"loc": ["body"], "msg": message, "type": kind}])
 
 
 async def read_merge_patch(request: Request) -> dict[str, Any]:
-    """The request's merge-patch document: 415 unless it is sent as `application/merge-patch+json`, 422 unless it is
-    one JSON object."""
+    """The request's body as a merge patch: 415 for another media type, 422 for what is not a JSON object (or
+    holds the NUL character, which PostgreSQL's text cannot keep)."""
     media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media_type != MERGE_PATCH:
-        raise UnsupportedMediaType(
-            f"send the changes as {MERGE_PATCH} (RFC 7396): only the fields that change, null to clear one"
-        )
-    raw = await request.body()
+    if media_type != MERGE_PATCH_JSON:
+        raise NotMergePatch(f"this edit takes {MERGE_PATCH_JSON} (RFC 7396), not {media_type or 'no content type'}")
     try:
-        document = json.loads(raw, parse_constant=_refuse_constant)
-    except (ValueError, RecursionError) as exc:
-        raise ValidationFailed(
-            "the body is not JSON",
-            errors=[{"loc": ["body"], "msg": "not a JSON document", "type": "json_invalid"}],
-        ) from exc
-    if not isinstance(document, dict):
-        raise ValidationFailed(
-            "a merge patch of a listing is a JSON object of the fields that change",
-            errors=[{"loc": ["body"], "msg": "not a JSON object", "type": "object_type"}],
-        )
-    return document
+        patch = orjson.loads(await request.body())
+    except orjson.JSONDecodeError as exc:
+        raise _invalid("the body is not JSON", "json_invalid") from exc
+    if not isinstance(patch, dict):
+        raise _invalid("a merge patch is a JSON object of the fields to change", "dict_type")
+    if _holds_nul(patch):
+        raise _invalid("text may not hold the NUL character (\\u0000)", "value_error")
+    return patch
+
+
+MergePatchBody = Annotated[dict[str, Any], Depends(read_merge_patch)]
 
 
 def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
@@ -75,18 +75,18 @@ def _inlined(schema: Any, definitions: dict[str, Any]) -> Any:
     return schema
 
 
-def merge_patch_request_body(model: type[BaseModel], example: dict[str, Any] | None = None) -> dict[str, Any]:
-    """`openapi_extra` documenting a merge-patch request body with the fields of `model` (whose nested models must
-    not be recursive: the schema is written out whole, as FastAPI would not add it to the document's components)."""
+def merge_patch_request_body(model: type[BaseModel], example: dict[str, Any]) -> dict[str, Any]:
+    """`openapi_extra` for a route that reads a merge patch: its media type and the fields of `model` it may name
+    (written out whole, as FastAPI adds no component for a body it does not read itself; `model`'s nested models
+    must not be recursive)."""
     schema = model.model_json_schema()
-    media: dict[str, Any] = {"schema": _inlined(schema, schema.get("$defs", {}))}
-    if example is not None:
-        media["example"] = example
     return {
         "requestBody": {
             "required": True,
             "description": "The fields that change (RFC 7396): a field left out stays as it is, `null` clears it, "
-            "an object (`attributes`, `location`) is merged key by key, a list is replaced whole.",
-            "content": {MERGE_PATCH: media},
+            "an object is merged into the object there, a list is replaced whole.",
+            "content": {
+                MERGE_PATCH_JSON: {"schema": _inlined(schema, schema.get("$defs", {})), "example": example},
+            },
         }
     }

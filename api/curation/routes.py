@@ -4,10 +4,10 @@ is a 404, naming a district outside them a 403."""
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, Query, Request, Response, status
+from fastapi import APIRouter, Depends, Header, Query, Response, status
 
 from api.curation import live_figures, service, views
-from api.curation.merge_patch import MERGE_PATCH, merge_patch_request_body, read_merge_patch
+from api.curation.merge_patch import MERGE_PATCH_JSON, MergePatchBody, merge_patch_request_body
 from api.curation.place_list import PlaceFiltersDep
 from api.curation.place_writes import StatusAction
 from api.curation.preconditions import etag
@@ -156,7 +156,7 @@ async def get_managed_place(
         **_NOT_FOUND,
         409: {"description": "`source_id` already names another listing of the district (`conflict`)"},
         **_STALE,
-        415: {"description": f"Not sent as `{MERGE_PATCH}` (`unsupported_media_type`)"},
+        415: {"description": f"Not sent as `{MERGE_PATCH_JSON}` (`unsupported_media_type`)"},
         422: {
             "description": "The edited listing would not be valid, or a published one would no longer be complete "
             "(`validation_failed`, each problem in `errors`)"
@@ -171,7 +171,7 @@ async def get_managed_place(
 async def patch_managed_place(
     operator: Operator,
     place_id: PathId,
-    request: Request,
+    patch: MergePatchBody,
     session: SessionDep,
     response: Response,
     if_match: RequiredIfMatch = None,
@@ -180,7 +180,6 @@ async def patch_managed_place(
 ) -> ManagedPlace:
     """Change the fields named in the body, as `application/merge-patch+json` (RFC 7396), on the version named by
     If-Match. The result is checked as a whole; an edit that changes nothing makes no version."""
-    patch = await read_merge_patch(request)
     place = await service.patch_place(session, operator, place_id, patch, if_match=if_match, coord=coord, reason=reason)
     _with_etag(response, place)
     return await views.managed(session, place)

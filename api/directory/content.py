@@ -7,7 +7,7 @@ from sqlalchemy import ColumnElement, Integer, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.place_query import within_radius
-from api.directory.queries import after_key, in_category, publicly_visible
+from api.directory.queries import after_key, in_category, publicly_readable, publicly_visible
 from api.directory.schemas import ArticleDetail, ArticleSummary, EventDetail, EventSummary, Expert, LatLng
 from api.errors import NotFound
 from api.geo import CoordSystem, haversine_m, shown_point
@@ -49,16 +49,18 @@ def _event_fields(
         "district_name": localized(language, district.name, district.name_en) if district else None,
         "location": LatLng(**shown_point(event.lat, event.lng, coord)) if has_location else None,
         "registration_required": bool((event.registration or {}).get("required")),
+        "status": event.status,
         "sample": event.is_sample,
     }
 
 
-def _event_select():  # noqa: ANN202
+def _event_select(*, cancelled_too: bool = False):  # noqa: ANN202
+    """Published events; with `cancelled_too`, cancelled ones as well (read by id: a detail, a synced change)."""
     return (
         select(Event, Category, District)
         .join(Category, Category.code == Event.category_code)
         .outerjoin(District, District.code == Event.district_code)
-        .where(publicly_visible(Event))
+        .where(publicly_readable(Event) if cancelled_too else publicly_visible(Event))
     )
 
 
@@ -113,7 +115,7 @@ async def list_events(
 async def event_detail(
     session: AsyncSession, event_id: int, language: Language, coord: CoordSystem = "wgs84"
 ) -> EventDetail:
-    row = (await session.execute(_event_select().where(Event.id == event_id))).first()
+    row = (await session.execute(_event_select(cancelled_too=True).where(Event.id == event_id))).first()
     if row is None:
         raise NotFound(f"there is no published event {event_id}")
     event, category, district = row
@@ -200,7 +202,7 @@ async def article_detail(session: AsyncSession, article_id: int, language: Langu
 async def event_summaries(session: AsyncSession, ids: list[int], language: Language) -> dict[int, EventSummary]:
     if not ids:
         return {}
-    rows = (await session.execute(_event_select().where(Event.id.in_(ids)))).all()
+    rows = (await session.execute(_event_select(cancelled_too=True).where(Event.id.in_(ids)))).all()
     return {e.id: EventSummary(**_event_fields(e, c, d, language)) for e, c, d in rows}
 
 

@@ -13,10 +13,20 @@ OrderKey = list[tuple[Any, bool]]  # (expression, descending) from the most to t
 # prepared read runs on PostgreSQL's generic plan after five executions, and with `status = $1` there the map's
 # nearest-first read walked the plain (lat, lng) index and each row's heap tuple: 0.8 ms instead of 0.2.
 _PUBLISHED = literal_column("'published'")
+_CANCELLED = literal_column("'cancelled'")
 
 
 def publicly_visible(model: Any) -> ColumnElement[bool]:
     return and_(model.status == _PUBLISHED, model.deleted_at.is_(None))
+
+
+def publicly_readable(model: Any) -> ColumnElement[bool]:
+    """What a resident may still open by its id and what /v1/sync sends as a change: the visible listings, and
+    cancelled events (so that residents who saved one learn that it is off). Lists and search offer only the
+    visible ones."""
+    if model.__tablename__ != "event":
+        return publicly_visible(model)
+    return and_(or_(model.status == _PUBLISHED, model.status == _CANCELLED), model.deleted_at.is_(None))
 
 
 def in_category(column: InstrumentedAttribute, code: str) -> ColumnElement[bool]:

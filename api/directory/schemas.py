@@ -120,6 +120,11 @@ class EventSummary(BaseModel):
     district_name: str | None
     location: LatLng | None
     registration_required: bool
+    status: Literal["published", "cancelled"] = Field(
+        description="`cancelled`: it will not take place. A cancelled event is still read by its id and comes "
+        "through /v1/sync as a change, so that a phone that saved it shows it off; event lists and search do not "
+        "offer it."
+    )
     sample: bool
     distance_m: float | None = Field(default=None, description="Metres from `near`, when it is given.")
 

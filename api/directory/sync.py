@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory import mixed
 from api.directory.mixed import KINDS, Ref
-from api.directory.queries import after, order_by, publicly_visible
+from api.directory.queries import after, order_by, publicly_readable
 from api.http import Language
 from api.pagination import decode_cursor, encode_cursor
 from models import Article, Bundle, Event, Place
@@ -39,7 +39,7 @@ def _changes(dialect: str) -> Any:
                 literal(rank).label("kind_rank"),
                 model.id.label("item_id"),
                 cast(literal(""), String).label("item_key"),
-                case((publicly_visible(model), 1), else_=0).label("visible"),
+                case((publicly_readable(model), 1), else_=0).label("visible"),
             )
         )
     selects.append(
@@ -48,7 +48,7 @@ def _changes(dialect: str) -> Any:
             literal(3).label("kind_rank"),
             cast(literal(0), Integer).label("item_id"),
             Bundle.code.label("item_key"),
-            case((publicly_visible(Bundle), 1), else_=0).label("visible"),
+            case((publicly_readable(Bundle), 1), else_=0).label("visible"),
         )
     )
     changes = union_all(*selects).subquery()
