@@ -108,13 +108,13 @@ class RouteParams(BaseModel):
         }
 
 
-def _holds_nul(value: object) -> bool:
+def holds_nul(value: object) -> bool:
     if isinstance(value, str):
         return "\x00" in value
     if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+        return any(holds_nul(key) or holds_nul(item) for key, item in value.items())
     if isinstance(value, list | tuple | set | frozenset):
-        return any(_holds_nul(item) for item in value)
+        return any(holds_nul(item) for item in value)
     return False  # numbers, and nested bodies, which check their own fields
 
 
@@ -127,7 +127,7 @@ class RequestBody(BaseModel):
     @field_validator("*")
     @classmethod
     def _without_nul(cls, value: Any) -> Any:
-        if _holds_nul(value):
+        if holds_nul(value):
             raise ValueError("text may not hold the NUL character (\\u0000)")
         return value
 

@@ -6,14 +6,14 @@ Arrays are replaced whole. The patched result is then validated as a whole by th
 when it would not be valid.
 """
 
+import json
 from typing import Annotated, Any
 
-import orjson
 from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from api.errors import AppError, ValidationFailed
-from api.http import _holds_nul
+from api.http import holds_nul
 
 MERGE_PATCH_JSON = "application/merge-patch+json"
 
@@ -40,6 +40,11 @@ def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]
     return _merged(target, patch)
 
 
+def _refuse_constant(name: str) -> float:
+    # NaN and Infinity are not JSON (RFC 8259); Python's reader takes them, PostgreSQL's JSON would refuse them.
+    raise ValueError(f"{name} is not a JSON number")
+
+
 def _invalid(message: str, kind: str) -> ValidationFailed:
     return ValidationFailed(message, errors=[{"loc": ["body"], "msg": message, "type": kind}])
 
@@ -51,12 +56,14 @@ async def read_merge_patch(request: Request) -> dict[str, Any]:
     if media_type != MERGE_PATCH_JSON:
         raise NotMergePatch(f"this edit takes {MERGE_PATCH_JSON} (RFC 7396), not {media_type or 'no content type'}")
     try:
-        patch = orjson.loads(await request.body())
-    except orjson.JSONDecodeError as exc:
+        # The standard library's reader, not orjson: a number past 64 bits is then refused by the field it lands in
+        # (with that field's location), not as a body that is not JSON.
+        patch = json.loads(await request.body(), parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as exc:
         raise _invalid("the body is not JSON", "json_invalid") from exc
     if not isinstance(patch, dict):
         raise _invalid("a merge patch is a JSON object of the fields to change", "dict_type")
-    if _holds_nul(patch):
+    if holds_nul(patch):
         raise _invalid("text may not hold the NUL character (\\u0000)", "value_error")
     return patch
 
