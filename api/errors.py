@@ -81,6 +81,24 @@ class ValidationFailed(AppError):
     status, code, title = 422, "validation_failed", "The request is not valid"
 
 
+class SpreadsheetError(AppError):
+    """A file offered as a spreadsheet (CSV or XLSX) that cannot be taken as one; `detail` says why."""
+
+    status, code, title = 422, "unreadable_file", "The file cannot be read"
+
+
+class UnreadableFile(SpreadsheetError):
+    pass
+
+
+class UnsupportedFileType(SpreadsheetError):
+    status, code, title = 415, "unsupported_file_type", "Only CSV and XLSX files are accepted"
+
+
+class FileTooLarge(SpreadsheetError):
+    status, code, title = 413, "file_too_large", "The file is too large"
+
+
 class ServiceUnavailable(AppError):
     status, code, title = 503, "service_unavailable", "Service unavailable"
 
