@@ -58,7 +58,7 @@ async def reference_problems(session: AsyncSession, values: dict[str, Any]) -> l
     return problems
 
 
-def _warnings_for(values: dict[str, Any], warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def draft_warnings(values: dict[str, Any], warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kept = [warning for warning in warnings if warning.get("code") != NEEDS_LOCATION]
     if values["location"] is None:
         kept.insert(0, {"code": NEEDS_LOCATION, "message": "the listing has no coordinates yet"})
@@ -97,7 +97,7 @@ async def create_place(
     await _unique_source_id(session, values, None)
     place = Place(status="draft", name="", address="", category_code="", district_code="")
     apply(place, values)
-    place.warnings = _warnings_for(values, warnings or [])
+    place.warnings = draft_warnings(values, warnings or [])
     session.add(place)
     await session.flush()
     await versions.record(
@@ -148,12 +148,13 @@ async def edit_place(
     if place.status == "published" and (problems := publication_problems(values)):
         raise ValidationFailed("a published listing must stay complete: archive it first", errors=problems)
     apply(place, values)
-    new_warnings = _warnings_for(values, warnings if warnings is not None else list(place.warnings or []))
-    if new_warnings != place.warnings:
-        place.warnings = new_warnings
     after = snapshot(place) | {"status": place.status}
     if after == before:
         return False
+    # Only with an edit: a change of warnings alone would bump the version with no version in the history.
+    new_warnings = draft_warnings(values, warnings if warnings is not None else list(place.warnings or []))
+    if new_warnings != place.warnings:
+        place.warnings = new_warnings
     await session.flush()
     await versions.record(
         session,
@@ -185,7 +186,14 @@ _ALLOWED_FROM = {"publish": {"draft", "archived"}, "archive": {"draft", "publish
 
 
 async def change_status(
-    session: AsyncSession, principal: Principal, place: Place, action: StatusAction, *, reason: str | None = None
+    session: AsyncSession,
+    principal: Principal,
+    place: Place,
+    action: StatusAction,
+    *,
+    reason: str | None = None,
+    source: str = "manual",
+    source_ref: int | None = None,
 ) -> Place:
     """Publish (only a complete listing), archive, or restore (an archived listing becomes a draft again). Each is a
     version of its own; the search index and /v1/sync follow at once (their flush hooks)."""
@@ -209,7 +217,8 @@ async def change_status(
         before_version=before_version,
         after=snapshot(place) | {"status": place.status},
         version=place.version,
-        source="manual",
+        source=source,
+        source_ref=source_ref,
         reason=reason,
         actor_id=principal.user_id,
     )
@@ -219,7 +228,8 @@ async def change_status(
         action=f"place.{action}",
         object_type="place",
         object_id=place.id,
-        details={"version": place.version},
+        details={"version": place.version}
+        | ({"source": source, "source_ref": source_ref} if source != "manual" else {}),
         reason=reason,
     )
     return place
