@@ -57,11 +57,12 @@ class Issue:
     message: str
     place_id: int | None = None
     duplicate_of: int | None = None
+    heading: str | None = None  # a column the file names that is none of the import's
 
     def as_dict(self, headings: dict[str, str]) -> dict[str, Any]:
         issue: dict[str, Any] = {
             "row": self.row,
-            "column": headings.get(self.field, self.field) if self.field else None,
+            "column": self.heading or (headings.get(self.field, self.field) if self.field else None),
             "field": self.field,
             "severity": self.severity,
             "code": self.code,
@@ -278,7 +279,7 @@ def parse_row(
 
 
 def infer_street(row: ParsedRow, merged: dict[str, Any], references: References) -> None:
-    """A listing without a street takes the one its address or name names (with a warning to check it)."""
+    """A new listing without a street takes the one its address or name names (with a warning to check it)."""
     if merged["street"] is not None or row.street_from_file:
         return
     street = references.inferred_street(merged["district"], merged["address"], merged["name"])
@@ -300,7 +301,8 @@ def merged_fields(row: ParsedRow, base: dict[str, Any] | None, references: Refer
         if base is not None and _same_text(base.get(key), value):
             continue
         merged[key] = value
-    infer_street(row, merged, references)
+    if base is None:  # a listing's street is not changed behind its operator's back
+        infer_street(row, merged, references)
     try:
         fields = PlaceFields.model_validate(merged)
     except ValidationError as exc:

@@ -8,6 +8,7 @@ import httpx
 
 TOILET = "convenience.toilet"  # no required attributes: a row with coordinates and hours is complete
 MEAL_SITE = "elder_care.meal_site"  # needs attributes an import cannot give: always incomplete
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER = ["source_id", "name", "category", "district", "address", "lat", "lng", "opening_hours"]
 
 
