@@ -53,7 +53,10 @@ async def _reachable_job(session: ReadSessionDep, principal: Principal, job_id: 
     response_model=ImportReport,
     responses={
         202: {"model": ImportReport, "description": "A large file: the job runs; poll `Location` for its report"},
-        413: {"description": "More than 10 MiB or 20,000 rows, or an XLSX that unpacks too large (`file_too_large`)"},
+        413: {
+            "description": "More than 10 MiB or 20,000 rows, or an XLSX that unpacks too large (`file_too_large`); "
+            "a body far past 10 MiB is cut off as it arrives (`payload_too_large`)"
+        },
         415: {"description": "Neither CSV nor XLSX (`unsupported_file_type`)"},
         422: {"description": "Unreadable (`unreadable_file`) or lacking a required column (`missing_columns`)"},
     },

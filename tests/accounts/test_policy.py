@@ -66,6 +66,10 @@ POLICY: dict[str, dict[str, object]] = {
     "PUT /v1/admin/calendar/{year}": ADMINS,
     "GET /v1/manage/places/{place_id}": OPERATORS,
     "PUT /v1/manage/places/{place_id}/availability": OPERATORS,
+    "POST /v1/manage/imports": OPERATORS,
+    "GET /v1/manage/imports": OPERATORS,
+    "GET /v1/manage/imports/{job_id}": OPERATORS,
+    "GET /v1/manage/places/export": OPERATORS,
     "POST /v1/feedback": RESIDENTS,
     "GET /v1/me/feedback": RESIDENTS,
     "GET /v1/feedback/{feedback_id}": RESIDENTS,
@@ -150,6 +154,7 @@ async def test_each_role_gets_what_the_policy_says(
         "photo_id": "1",
         "notification_id": "1",
         "template_id": "1",
+        "job_id": "1",
         "year": "2027",
     }
     # Deleting the resident's own account comes last, as it ends the resident's access.
