@@ -76,7 +76,7 @@ class ImportRunner:
 
             async def advance(done: int) -> None:
                 self.progress[job_id] = done
-                await asyncio.sleep(0)  # let other requests (the polls of this job) in between batches
+                await asyncio.sleep(0)  # let other requests (the polls of this job) in
 
             async with database.sessionmaker() as session, unit_of_work(session):
                 job = await session.get(ImportJob, job_id)

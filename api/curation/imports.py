@@ -7,6 +7,7 @@ an export imports back with no changes. A new row that resembles a listing nearb
 within 100 m) stays a draft with a `possible_duplicate` warning, even when `publish` is asked for.
 """
 
+import asyncio
 import difflib
 import math
 import re
@@ -40,6 +41,8 @@ CELL_LNG_DEGREES = 0.0012
 QUERY_CHUNK = 500
 INCOMPLETE = "incomplete"
 PROGRESS_EVERY = 500
+# A few hundred milliseconds of checks or writes at most before the event loop serves anyone else.
+YIELD_EVERY = 100
 _NOT_NAME = re.compile(r"[\s\W_]+")
 _BRACKETED = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 
@@ -197,8 +200,8 @@ async def import_table(
     rows: list[ParsedRow] = []
     for number, cells in zip(table.row_numbers, table.rows, strict=True):
         rows.append(parse_row(number, cells, header, references, principal))
-        if progress is not None and len(rows) % PROGRESS_EVERY == 0:
-            await progress(0)  # nothing settled yet, but a job lets other work in between
+        if len(rows) % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # checking is pure Python: let the process's other requests in between
     _flag_repeated_source_ids(rows)
     by_source_id = await _existing_by_source_id(session, rows)
     by_name = await _existing_by_name(session, rows)
@@ -215,6 +218,8 @@ async def import_table(
             written.append((plan, place))
         if progress is not None and done % PROGRESS_EVERY == 0:
             await progress(done)
+        elif done % YIELD_EVERY == 0:
+            await asyncio.sleep(0)
     if not job.dry_run:
         await batch.finish()
     for plan, place in written:
