@@ -52,7 +52,11 @@ async def _reachable_job(session: ReadSessionDep, principal: Principal, job_id: 
     "/imports",
     response_model=ImportReport,
     responses={
-        202: {"model": ImportReport, "description": "A large file: the job runs; poll `Location` for its report"},
+        202: {
+            "model": ImportReport,
+            "description": "A large file: the job runs; poll `Location` for its report",
+            "headers": {"Location": {"description": "/v1/manage/imports/{id}", "schema": {"type": "string"}}},
+        },
         413: {
             "description": "More than 10 MiB or 20,000 rows, or an XLSX that unpacks too large (`file_too_large`); "
             "a body far past 10 MiB is cut off as it arrives (`payload_too_large`)"

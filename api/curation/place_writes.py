@@ -228,8 +228,10 @@ async def change_status(
         action=f"place.{action}",
         object_type="place",
         object_id=place.id,
-        details={"version": place.version}
-        | ({"source": source, "source_ref": source_ref} if source != "manual" else {}),
+        details={
+            "version": place.version,
+            **({} if source == "manual" else {"source": source, "source_ref": source_ref}),
+        },
         reason=reason,
     )
     return place
