@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.curation.import_columns import HeaderMatch
-from api.curation.osm_hours import OsmHoursError, parse_osm_hours
+from api.curation.osm_hours import OsmHoursError, canonical_hours, parse_osm_hours
 from api.curation.place_fields import PlaceFields
 from api.deps import Principal
 from api.directory.attributes import ATTRIBUTE_SCHEMAS
@@ -292,13 +292,26 @@ def _same_text(old: Any, new: Any) -> bool:
     return isinstance(old, str) and isinstance(new, str) and old.strip() == new
 
 
+def _same_hours(old: Any, new: Any) -> bool:
+    """Stored hours written differently (rules in another order) that mean what the file's hours mean."""
+    if not old or not new or old == new:
+        return old == new
+    try:
+        return canonical_hours(old) == new
+    except (OsmHoursError, ValueError):
+        return False
+
+
 def merged_fields(row: ParsedRow, base: dict[str, Any] | None, references: References) -> PlaceFields | None:
     """The listing the row makes: `base` (the listing it updates, or nothing) with the file's columns over it.
-    Text that differs from the stored text only by surrounding spaces (which files lose) keeps the stored text.
+    Text that differs from the stored text only by surrounding spaces (which files lose), and hours that mean the
+    stored hours, keep what is stored.
     None, with the problems added to the row, when the result would not be a valid listing."""
     merged = dict(base or EMPTY_FIELDS)
     for key, value in row.values.items():
-        if base is not None and _same_text(base.get(key), value):
+        if base is not None and (
+            _same_text(base.get(key), value) or key == "opening_hours" and _same_hours(base[key], value)
+        ):
             continue
         merged[key] = value
     if base is None:  # a listing's street is not changed behind its operator's back

@@ -10,12 +10,16 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.curation import place_writes
 from api.curation.import_columns import KEYS
+from api.curation.place_fields import PlaceFields
+from api.deps import Principal
 from api.geo import from_wgs84, haversine_m
 from models import ListingVersion, Place
 from tests.accounts.conftest import bearer, new_staff
 from tests.curation.import_files import TOILET, XLSX, csv_file, sample_row, upload
 
+OPERATOR = Principal(user_id=None, role="operator", districts=frozenset({"310104"}))  # type: ignore[arg-type]
 FORMULA_NAME = '=HYPERLINK("http://example.invalid","测试")'
 
 
@@ -148,3 +152,33 @@ async def test_the_export_honours_the_filters_and_the_grants(
     assert refused.status_code == 403
     unknown_format = await client.get("/v1/manage/places/export", params={"format": "pdf"}, headers=operator)
     assert unknown_format.status_code == 422
+
+
+async def test_hours_stored_in_another_order_export_and_import_back_unchanged(
+    client: httpx.AsyncClient, operator: dict[str, str], session: AsyncSession
+) -> None:
+    weekend_first = {
+        "weekly": [
+            {"days": [6, 7], "opens": "09:00", "closes": "12:00"},
+            {"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "17:00"},
+        ],
+        "exceptions": [],
+        "on_holidays": "as_usual",
+    }
+    fields = PlaceFields.model_validate(
+        {
+            "name": "测试公厕（手工录入，测试数据）",
+            "category": TOILET,
+            "district": "310104",
+            "address": "徐汇区测试路8号（测试地址）",
+            "location": {"lat": 31.17, "lng": 121.41},
+            "opening_hours": weekend_first,
+            "source_id": "MANUAL-1",
+        }
+    )
+    place = await place_writes.create_place(session, OPERATOR, fields)
+    await session.commit()
+    report = await _round_trip(client, operator, session, "csv")
+    assert (report["created"], report["updated"]) == (0, 0)
+    await session.refresh(place)
+    assert place.opening_hours == weekend_first and place.version == 1
