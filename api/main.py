@@ -20,10 +20,10 @@ from api.calendar import health as calendar_health
 from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
 from api.curation import import_routes
-from api.curation.import_jobs import ImportRunner, fail_interrupted
+from api.curation.import_jobs import ImportRunner, fail_interrupted_at_start
 from api.curation.import_routes import router as import_router
 from api.curation.routes import router as curation_router
-from api.db import Database, unit_of_work
+from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
 from api.feedback import photos, provisional
@@ -86,8 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         app.state.database = database
         # Imports left running by a process that stopped without marking them (a crash) are failed.
-        async with database.sessionmaker() as session, unit_of_work(session):
-            await fail_interrupted(session)
+        await fail_interrupted_at_start(database)
         recount = functools.partial(provisional.recompute_in, app.state.database)
         await calendar_days.refresh(app.state.database, recount)
         calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database, on_years_changed=recount))

@@ -43,6 +43,17 @@ async def fail_interrupted(session: AsyncSession, now: datetime | None = None) -
     return result.rowcount or 0
 
 
+async def fail_interrupted_at_start(database: Database) -> None:
+    """At start-up: a database that does not answer yet (or is not migrated yet) must not stop the app from
+    starting; the housekeeping rounds try again."""
+    try:
+        async with database.sessionmaker() as session, unit_of_work(session):
+            if count := await fail_interrupted(session):
+                logger.warning("import_jobs_interrupted", count=count)
+    except Exception:  # noqa: BLE001
+        logger.warning("import_jobs_not_checked", exc_info=True)
+
+
 @dataclass
 class ImportRunner:
     """The jobs this process runs (kept on `app.state.imports`), with their progress."""
