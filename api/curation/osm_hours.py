@@ -10,8 +10,10 @@ over weekdays, so rules must come in that order: weekdays, then `PH`, then dates
 Input is forgiving (see api/curation/osm_hours_grammar.py); output is canonical.
 """
 
+import functools
 from datetime import date
 
+import orjson
 from pydantic import ValidationError
 
 from api.curation.osm_hours_grammar import (
@@ -41,6 +43,12 @@ def _phase(rule: Rule) -> int:
 def parse_osm_hours(text: str) -> dict:
     """The structured hours (the dict form of `OpeningHours`, canonical) of an `opening_hours` text; an empty text
     means no known hours. Raises OsmHoursError."""
+    # The rows of one import mostly repeat a few texts; each caller gets its own copy to change.
+    return orjson.loads(_parse_once(text))
+
+
+@functools.lru_cache(maxsize=4096)
+def _parse_once(text: str) -> bytes:
     parser = RuleParser(text)
     weekly: dict[int, list[Interval]] = {}
     holidays: list[Interval] | None = None
@@ -68,7 +76,7 @@ def parse_osm_hours(text: str) -> dict:
         "on_holidays": _on_holidays(holidays, weekly),
     }
     try:
-        return OpeningHours.model_validate(hours).model_dump(mode="json")
+        return orjson.dumps(OpeningHours.model_validate(hours).model_dump(mode="json"))
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
