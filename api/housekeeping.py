@@ -12,6 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.calendar import health as calendar_health
+from api.curation.import_jobs import fail_interrupted
 from api.db import Database, unit_of_work
 from api.feedback import provisional, workflow
 from models import IdempotencyRecord, OtpChallenge, RefreshToken
@@ -33,6 +34,7 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
         "feedback_closed": await workflow.close_unrated(session, now),
         # A deadline counted with a stale copy of the calendar is counted again with the database's.
         "provisional_deadlines_recomputed": await provisional.recompute(session),
+        "import_jobs_interrupted": await fail_interrupted(session, now),
     }
     for name, statement in (
         ("otp_challenges_deleted", delete(OtpChallenge).where(OtpChallenge.expires_at < now - OTP_KEPT)),

@@ -19,9 +19,12 @@ from api.calendar import days as calendar_days
 from api.calendar import health as calendar_health
 from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
+from api.curation import import_routes
 from api.curation.content_routes import router as content_router
 from api.curation.correction_routes import router as corrections_router
 from api.curation.feed_routes import feed_router, keys_router
+from api.curation.import_jobs import ImportRunner, fail_interrupted_at_start
+from api.curation.import_routes import router as import_router
 from api.curation.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
@@ -85,6 +88,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # of them spends more time than it frees (measured in bench/).
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         app.state.database = database
+        # Imports left running by a process that stopped without marking them (a crash) are failed.
+        await fail_interrupted_at_start(database)
         recount = functools.partial(provisional.recompute_in, app.state.database)
         await calendar_days.refresh(app.state.database, recount)
         calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database, on_years_changed=recount))
@@ -99,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if housekeeping is not None:
                 housekeeping.cancel()
             calendar_refresh.cancel()
+            await app.state.imports.aclose()
             await app.state.database.dispose()
             await app.state.accounts.aclose()
 
@@ -112,6 +118,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.accounts = AccountsRuntime.from_settings(settings)
     app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
+    app.state.imports = ImportRunner()
     install_error_handlers(app)
     install_outage_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
@@ -120,7 +127,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(
         BodyLimitMiddleware,
         default_bytes=MAX_JSON_BODY_BYTES,
-        per_path=[(r"/v1/feedback/\d+/photos", photos.MAX_BYTES + photos.MULTIPART_OVERHEAD_BYTES)],
+        per_path=[
+            (r"/v1/feedback/\d+/photos", photos.MAX_BYTES + photos.MULTIPART_OVERHEAD_BYTES),
+            (r"/v1/manage/imports", import_routes.MAX_UPLOAD_BYTES),
+        ],
     )
     app.add_middleware(QueryTextMiddleware)
     app.add_middleware(ObservabilityMiddleware)
@@ -147,6 +157,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search_router)
     app.include_router(accounts_router)
     app.include_router(admin_router)
+    # Before the places' routes: `/v1/manage/places/{place_id}` would take `/v1/manage/places/export`.
+    app.include_router(import_router)
     app.include_router(curation_router)
     app.include_router(corrections_router)
     app.include_router(feed_router)

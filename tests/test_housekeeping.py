@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.housekeeping import run_round
-from models import Feedback, IdempotencyRecord, OtpChallenge, RefreshToken, UserAccount
+from models import Feedback, IdempotencyRecord, ImportJob, OtpChallenge, RefreshToken, UserAccount
 
 
 async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession) -> None:
@@ -52,6 +52,9 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
                 user_id=resident.id, key="old", request_hash="0" * 64, created_at=now - timedelta(days=40)
             ),
             IdempotencyRecord(user_id=resident.id, key="new", request_hash="0" * 64, created_at=now),
+            # An import whose process stopped an hour ago, and one that may still be running in another worker.
+            ImportJob(filename="lost.csv", file_format="csv", status="running", created_at=now - timedelta(hours=1)),
+            ImportJob(filename="live.csv", file_format="csv", status="running", created_at=now),
             RefreshToken(
                 token_hash="a" * 64,
                 family_id="f1",
@@ -80,7 +83,10 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
         "otp_challenges_deleted": 1,
         "idempotency_keys_deleted": 1,
         "refresh_tokens_deleted": 1,
+        "import_jobs_interrupted": 1,
     }
+    jobs = dict((await session.execute(select(ImportJob.filename, ImportJob.failure))).all())
+    assert jobs["lost.csv"] == "interrupted" and jobs["live.csv"] is None
     statuses = dict(
         (await session.execute(select(Feedback.ref, Feedback.status).where(Feedback.author_id == resident.id))).all()
     )

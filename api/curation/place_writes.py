@@ -58,7 +58,7 @@ async def reference_problems(session: AsyncSession, values: dict[str, Any]) -> l
     return problems
 
 
-def _warnings_for(values: dict[str, Any], warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def draft_warnings(values: dict[str, Any], warnings: list[dict[str, Any]]) -> list[dict[str, Any]]:
     kept = [warning for warning in warnings if warning.get("code") != NEEDS_LOCATION]
     if values["location"] is None:
         kept.insert(0, {"code": NEEDS_LOCATION, "message": "the listing has no coordinates yet"})
@@ -97,7 +97,7 @@ async def create_place(
     await _unique_source_id(session, values, None)
     place = Place(status="draft", name="", address="", category_code="", district_code="")
     apply(place, values)
-    place.warnings = _warnings_for(values, warnings or [])
+    place.warnings = draft_warnings(values, warnings or [])
     session.add(place)
     await session.flush()
     await versions.record(
@@ -148,12 +148,13 @@ async def edit_place(
     if place.status == "published" and (problems := publication_problems(values)):
         raise ValidationFailed("a published listing must stay complete: archive it first", errors=problems)
     apply(place, values)
-    new_warnings = _warnings_for(values, warnings if warnings is not None else list(place.warnings or []))
-    if new_warnings != place.warnings:
-        place.warnings = new_warnings
     after = snapshot(place) | {"status": place.status}
     if after == before:
         return False
+    # Only with an edit: a change of warnings alone would bump the version with no version in the history.
+    new_warnings = draft_warnings(values, warnings if warnings is not None else list(place.warnings or []))
+    if new_warnings != place.warnings:
+        place.warnings = new_warnings
     await session.flush()
     await versions.record(
         session,

@@ -42,9 +42,12 @@ def schedule_fingerprint(hours: dict[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(hours, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def schedule_id_for(session: Session, hours: dict[str, Any]) -> int:
-    """The id of the schedule row for `hours`, created if new (safe when two writers race)."""
+def schedule_id_for(session: Session, hours: dict[str, Any], known: dict[str, int] | None = None) -> int:
+    """The id of the schedule row for `hours`, created if new (safe when two writers race). `known`: the ids
+    already looked up in this flush (a bulk import writes hundreds of listings with a handful of schedules)."""
     fingerprint = schedule_fingerprint(hours)
+    if known is not None and fingerprint in known:
+        return known[fingerprint]
     connection = session.connection()
     insert = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
     connection.execute(
@@ -52,7 +55,12 @@ def schedule_id_for(session: Session, hours: dict[str, Any]) -> int:
         .values(fingerprint=fingerprint, hours=hours)
         .on_conflict_do_nothing(index_elements=["fingerprint"])
     )
-    return connection.execute(select(OpeningSchedule.id).where(OpeningSchedule.fingerprint == fingerprint)).scalar_one()
+    schedule_id = connection.execute(
+        select(OpeningSchedule.id).where(OpeningSchedule.fingerprint == fingerprint)
+    ).scalar_one()
+    if known is not None:
+        known[fingerprint] = schedule_id
+    return schedule_id
 
 
 # Written by machines every minute (live figures) or by an operator's confirmation that nothing changed: neither is
@@ -74,9 +82,10 @@ def _derive_columns(session: Session, _context: Any, _instances: Any) -> None:
             if _edited(obj):
                 obj.version = (obj.version or 0) + 1
             obj.updated_at = utcnow()
+    schedules: dict[str, int] = {}
     for obj in (*session.new, *session.dirty):
         if isinstance(obj, Place):
             obj.warning_count = len(obj.warnings or [])
             obj.accessibility_mask = accessibility_mask(obj.accessibility or [])
             obj.name_sort = name_sort_key(obj.name or "")
-            obj.schedule_id = schedule_id_for(session, obj.opening_hours) if obj.opening_hours else None
+            obj.schedule_id = schedule_id_for(session, obj.opening_hours, schedules) if obj.opening_hours else None

@@ -111,6 +111,10 @@ POLICY: dict[str, dict[str, object]] = {
     "POST /v1/manage/bundles/{bundle_code}/publish": ADMINS,
     "POST /v1/manage/bundles/{bundle_code}/restore": ADMINS,
     "POST /v1/manage/bundles/{bundle_code}/revert": ADMINS,
+    "POST /v1/manage/imports": OPERATORS,
+    "GET /v1/manage/imports": OPERATORS,
+    "GET /v1/manage/imports/{job_id}": OPERATORS,
+    "GET /v1/manage/places/export": OPERATORS,
     "POST /v1/feedback": RESIDENTS,
     "GET /v1/me/feedback": RESIDENTS,
     "GET /v1/feedback/{feedback_id}": RESIDENTS,
@@ -196,6 +200,7 @@ async def test_each_role_gets_what_the_policy_says(
         "notification_id": "1",
         "template_id": "1",
         "key_id": "1",
+        "job_id": "1",
         "year": "2027",
     }
     # Deleting the resident's own account comes last, as it ends the resident's access.
