@@ -6,6 +6,7 @@ Arrays are replaced whole. The patched result is then validated as a whole by th
 when it would not be valid.
 """
 
+import copy
 import json
 from typing import Annotated, Any
 
@@ -23,9 +24,10 @@ class NotMergePatch(AppError):
 
 
 def _merged(target: Any, patch: Any) -> Any:
-    # RFC 7396 section 2, as written there.
+    # RFC 7396 section 2, as written there; what comes from the patch is copied, so that the result shares nothing
+    # with it.
     if not isinstance(patch, dict):
-        return patch
+        return copy.deepcopy(patch)
     result = dict(target) if isinstance(target, dict) else {}
     for name, value in patch.items():
         if value is None:
@@ -37,7 +39,7 @@ def _merged(target: Any, patch: Any) -> Any:
 
 def merge_patch(target: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
     """`target` with `patch` applied (neither is changed)."""
-    return _merged(target, patch)
+    return _merged(copy.deepcopy(target), patch)
 
 
 def _refuse_constant(name: str) -> float:
