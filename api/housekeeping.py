@@ -12,7 +12,7 @@ from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.calendar import health as calendar_health
-from api.curation.import_jobs import fail_interrupted
+from api.curation.imports.jobs import fail_interrupted
 from api.db import Database, unit_of_work
 from api.feedback import provisional, workflow
 from models import IdempotencyRecord, OtpChallenge, RefreshToken

@@ -19,13 +19,13 @@ from api.calendar import days as calendar_days
 from api.calendar import health as calendar_health
 from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
-from api.curation import import_routes
-from api.curation.content_routes import router as content_router
-from api.curation.correction_routes import router as corrections_router
-from api.curation.feed_routes import feed_router, keys_router
-from api.curation.import_jobs import ImportRunner, fail_interrupted_at_start
-from api.curation.import_routes import router as import_router
-from api.curation.routes import router as curation_router
+from api.curation.content.routes import router as content_router
+from api.curation.corrections.routes import router as corrections_router
+from api.curation.feeds.routes import feed_router, keys_router
+from api.curation.imports import routes as import_routes
+from api.curation.imports.jobs import ImportRunner, fail_interrupted_at_start
+from api.curation.imports.routes import router as import_router
+from api.curation.places.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import router as directory_router
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response

@@ -20,9 +20,9 @@ from pathlib import Path
 from sqlalchemy import func, select, text
 
 from api.config import PROJECT_ROOT, Settings
-from api.curation.import_columns import match_header
-from api.curation.imports import import_table
-from api.curation.spreadsheets import read_table, write_csv
+from api.curation.formats.spreadsheets import read_table, write_csv
+from api.curation.imports.columns import match_header
+from api.curation.imports.service import import_table
 from api.db import Database
 from api.deps import Principal
 from api.lifecycle import migrate

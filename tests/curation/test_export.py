@@ -10,9 +10,9 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation import place_writes
-from api.curation.import_columns import KEYS
-from api.curation.place_fields import PlaceFields
+from api.curation.imports.columns import KEYS
+from api.curation.places import writes as place_writes
+from api.curation.places.fields import PlaceFields
 from api.deps import Principal
 from api.geo import from_wgs84, haversine_m
 from models import ListingVersion, Place

@@ -11,7 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, func, or_, select
 
-from api.curation.import_jobs import fail_interrupted
+from api.curation.imports.jobs import fail_interrupted
 from api.db import Database
 from models import AuditEntry, ImportJob, ListingVersion, Place, UserAccount
 from tests.accounts.conftest import bearer, new_staff

@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation import live_figures
+from api.curation.feeds import live_figures
 from api.deps import Principal
 from api.errors import ValidationFailed
 from models import AuditEntry, FeedKey, ListingVersion, Place

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.curation.osm_hours import OsmHoursError, canonical_hours, format_osm_hours, parse_osm_hours
+from api.curation.formats.osm_hours import OsmHoursError, canonical_hours, format_osm_hours, parse_osm_hours
 from api.directory.hours import OpeningHours, intervals_on
 
 

@@ -6,9 +6,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation import place_writes
-from api.curation.place_batch import PlaceBatch
-from api.curation.place_fields import PlaceFields, snapshot
+from api.curation.places import writes as place_writes
+from api.curation.places.batch import PlaceBatch
+from api.curation.places.fields import PlaceFields, snapshot
 from api.deps import Principal
 from models import AuditEntry, ListingVersion, Place
 

@@ -4,8 +4,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation import place_writes, versions
-from api.curation.place_fields import PlaceFields
+from api.curation import versions
+from api.curation.places import writes as place_writes
+from api.curation.places.fields import PlaceFields
 from api.deps import Principal
 from api.errors import Forbidden, ValidationFailed
 from models import AuditEntry, ListingVersion

@@ -15,7 +15,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import delete, select
 
-from api.curation.service import EDIT_CHECKED
+from api.curation.places.service import EDIT_CHECKED
 from api.db import Database
 from models import AuditEntry, DistrictGrant, ListingVersion, Place, UserAccount
 from tests.accounts.conftest import bearer

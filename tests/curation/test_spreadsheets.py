@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from api.curation.spreadsheets import (
+from api.curation.formats.spreadsheets import (
     MAX_BYTES,
     MAX_CELL_CHARS,
     MAX_COLUMNS,

@@ -1,5 +1,5 @@
 """Operators' work on listings, always inside the districts they are granted: the list, the managed view, and
-each write through the one write path (api.curation.place_writes)."""
+each write through the one write path (api.curation.places.writes)."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -8,11 +8,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import race_hooks
-from api.curation import place_writes, versions
+from api.curation import versions
 from api.curation.merge_patch import merge_patch
-from api.curation.place_fields import PlaceFields, snapshot
-from api.curation.place_list import STALE_AFTER, PlaceFilters, filtered_places
-from api.curation.place_writes import StatusAction, reachable_place
+from api.curation.places import writes as place_writes
+from api.curation.places.fields import PlaceFields, snapshot
+from api.curation.places.filters import STALE_AFTER, PlaceFilters, filtered_places
+from api.curation.places.writes import StatusAction, reachable_place
 from api.curation.preconditions import require_if_match
 from api.deps import Principal
 from api.errors import ValidationFailed

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter, Depends
 
-from api.curation import corrections
-from api.curation.correction_schemas import (
+from api.curation.corrections import service as corrections
+from api.curation.corrections.schemas import (
     CorrectedListing,
     CorrectionApply,
     CorrectionDecline,

@@ -4,9 +4,9 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation import service
-from api.curation.place_fields import snapshot
-from api.curation.schemas import (
+from api.curation.places import service
+from api.curation.places.fields import snapshot
+from api.curation.places.schemas import (
     ManagedPlace,
     ManagedPlaceSummary,
     PlaceVersion,

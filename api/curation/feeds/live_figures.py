@@ -15,10 +15,11 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, race_hooks
-from api.curation import feed_keys, versions
-from api.curation.feed_schemas import FigureIn
-from api.curation.place_fields import snapshot
-from api.curation.place_writes import reachable_place
+from api.curation import versions
+from api.curation.feeds import keys as feed_keys
+from api.curation.feeds.schemas import FigureIn
+from api.curation.places.fields import snapshot
+from api.curation.places.writes import reachable_place
 from api.deps import Principal
 from api.errors import ValidationFailed
 from models import Category, FeedKey, Place

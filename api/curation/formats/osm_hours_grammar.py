@@ -1,5 +1,5 @@
 """The part of the OpenStreetMap `opening_hours` grammar the directory reads: tokens and rules, before their
-meaning is worked out (api/curation/osm_hours.py).
+meaning is worked out (api/curation/formats/osm_hours.py).
 
 Forgiving where operators in China slip: weekday and month names in any case, one-digit hours, full-width `：`,
 `，`, `；` and `～` or `~` as the range dash.

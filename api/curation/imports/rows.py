@@ -12,9 +12,9 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation.import_columns import HeaderMatch
-from api.curation.osm_hours import OsmHoursError, canonical_hours, parse_osm_hours
-from api.curation.place_fields import PlaceFields
+from api.curation.formats.osm_hours import OsmHoursError, canonical_hours, parse_osm_hours
+from api.curation.imports.columns import HeaderMatch
+from api.curation.places.fields import PlaceFields
 from api.deps import Principal
 from api.directory.attributes import ATTRIBUTE_SCHEMAS
 from api.directory.derived import ACCESSIBILITY_FEATURES

@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Integer, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.curation import versions
-from api.curation.content_schemas import (
+from api.curation.content.schemas import (
     HistoryPage,
     ManagedArticle,
     ManagedArticleItem,
@@ -18,7 +18,7 @@ from api.curation.content_schemas import (
     ManagedEventItem,
     version_entry,
 )
-from api.curation.content_writes import ARTICLES, BUNDLES, EVENTS, ContentKind
+from api.curation.content.writes import ARTICLES, BUNDLES, EVENTS, ContentKind
 from api.deps import Principal
 from api.directory.queries import in_category
 from api.errors import Forbidden

@@ -7,13 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
 from sqlalchemy import select
 
-from api.curation.export import MEDIA_TYPES, ExportFormat, export_places
-from api.curation.import_columns import match_header
-from api.curation.import_jobs import ImportRunner
-from api.curation.import_schemas import ImportPage, ImportReport, ImportSummary
-from api.curation.imports import import_table
-from api.curation.place_list import PlaceFiltersDep
-from api.curation.spreadsheets import MAX_BYTES, MAX_ROWS, read_table
+from api.curation.formats.spreadsheets import MAX_BYTES, MAX_ROWS, read_table
+from api.curation.imports.columns import match_header
+from api.curation.imports.export import MEDIA_TYPES, ExportFormat, export_places
+from api.curation.imports.jobs import ImportRunner
+from api.curation.imports.schemas import ImportPage, ImportReport, ImportSummary
+from api.curation.imports.service import import_table
+from api.curation.places.filters import PlaceFiltersDep
 from api.db import ReadSessionDep, SessionDep, after_commit
 from api.deps import Operator, Principal
 from api.errors import FileTooLarge, NotFound

@@ -13,7 +13,7 @@ from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, Validation
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation.place_fields import Location
+from api.curation.places.fields import Location
 from api.http import RequestBody
 from api.timestamps import SHANGHAI, to_local
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place

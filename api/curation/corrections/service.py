@@ -11,14 +11,14 @@ from sqlalchemy import String, cast, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
-from api.curation import place_writes
-from api.curation.correction_values import (
+from api.curation.corrections.values import (
     CLOSED_STATUS,
     CorrectionNotApplicable,
     current_value,
     fields_with,
     proposal,
 )
+from api.curation.places import writes as place_writes
 from api.deps import Principal
 from api.directory.queries import after_key
 from api.errors import Conflict, NotFound, ValidationFailed

@@ -15,9 +15,9 @@ import structlog
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation.import_columns import HeaderMatch
-from api.curation.imports import import_table
-from api.curation.spreadsheets import Table
+from api.curation.formats.spreadsheets import Table
+from api.curation.imports.columns import HeaderMatch
+from api.curation.imports.service import import_table
 from api.db import Database, unit_of_work
 from api.deps import Principal
 from api.errors import AppError

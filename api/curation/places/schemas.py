@@ -5,8 +5,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, create_model
 
-from api.curation.place_fields import Location, PlaceFields
-from api.curation.place_writes import fields_of
+from api.curation.places.fields import Location, PlaceFields
+from api.curation.places.writes import fields_of
 from api.geo import CoordSystem, to_wgs84
 from api.http import MAX_ID, RequestBody
 from api.timestamps import ShanghaiTime

@@ -5,7 +5,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from api.curation.content_fields import ArticleFields, BundleFields, EventFields
+from api.curation.content.fields import ArticleFields, BundleFields, EventFields
 from api.http import RequestBody
 from api.timestamps import ShanghaiTime
 

@@ -7,7 +7,7 @@ Only the part of the syntax the structured model can hold is read: weekday rules
 earlier one on the days it names) and the model always lets dated exceptions win over holidays and holidays
 over weekdays, so rules must come in that order: weekdays, then `PH`, then dates.
 
-Input is forgiving (see api/curation/osm_hours_grammar.py); output is canonical.
+Input is forgiving (see api/curation/formats/osm_hours_grammar.py); output is canonical.
 """
 
 import functools
@@ -16,7 +16,7 @@ from datetime import date
 import orjson
 from pydantic import ValidationError
 
-from api.curation.osm_hours_grammar import (
+from api.curation.formats.osm_hours_grammar import (
     ALL_DAY,
     DAY_MINUTES,
     MONTHS,

@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Response, status
 
-from api.curation import live_figures, service, views
+from api.curation.feeds import live_figures
 from api.curation.merge_patch import MERGE_PATCH_JSON, MergePatchBody, merge_patch_request_body
-from api.curation.place_list import PlaceFiltersDep
-from api.curation.place_writes import StatusAction
-from api.curation.preconditions import etag
-from api.curation.schemas import (
+from api.curation.places import service, views
+from api.curation.places.filters import PlaceFiltersDep
+from api.curation.places.schemas import (
     AvailabilityUpdate,
     ManagedPlace,
     ManagedPlacePage,
@@ -21,6 +20,8 @@ from api.curation.schemas import (
     RevertRequest,
     StatusChange,
 )
+from api.curation.places.writes import StatusAction
+from api.curation.preconditions import etag
 from api.db import AuthSessionDep, SessionDep
 from api.deps import Operator, Principal
 from api.geo import CoordSystem

@@ -5,9 +5,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Header, Path, Query, Response
 
-from api.curation import content_lists, content_writes
-from api.curation.content_fields import ArticleFields, EventFields, LocalTime, NewBundle
-from api.curation.content_schemas import (
+from api.curation.content import lists as content_lists
+from api.curation.content import writes as content_writes
+from api.curation.content.fields import ArticleFields, EventFields, LocalTime, NewBundle
+from api.curation.content.schemas import (
     Cancellation,
     HistoryPage,
     ManagedArticle,
@@ -19,7 +20,7 @@ from api.curation.content_schemas import (
     RevertRequest,
     StatusChange,
 )
-from api.curation.content_writes import ARTICLES, BUNDLES, EVENTS, ContentKind
+from api.curation.content.writes import ARTICLES, BUNDLES, EVENTS, ContentKind
 from api.curation.merge_patch import MergePatchBody, merge_patch_request_body
 from api.curation.preconditions import etag
 from api.db import ReadSessionDep, SessionDep

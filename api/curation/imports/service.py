@@ -20,12 +20,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
-from api.curation.import_columns import HeaderMatch
-from api.curation.import_rows import Issue, ParsedRow, References, merged_fields, parse_row
-from api.curation.place_batch import PlaceBatch
-from api.curation.place_fields import PlaceFields, publication_problems, snapshot, stored
-from api.curation.place_writes import NEEDS_LOCATION
-from api.curation.spreadsheets import Table
+from api.curation.formats.spreadsheets import Table
+from api.curation.imports.columns import HeaderMatch
+from api.curation.imports.rows import Issue, ParsedRow, References, merged_fields, parse_row
+from api.curation.places.batch import PlaceBatch
+from api.curation.places.fields import PlaceFields, publication_problems, snapshot, stored
+from api.curation.places.writes import NEEDS_LOCATION
 from api.deps import Principal
 from api.geo import haversine_m
 from models import ImportJob, Place

@@ -6,10 +6,10 @@ from typing import Any, Literal
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.curation.import_columns import KEYS
-from api.curation.osm_hours import format_osm_hours
-from api.curation.place_list import PlaceFilters, filtered_places
-from api.curation.spreadsheets import MAX_ROWS, write_csv, write_xlsx
+from api.curation.formats.osm_hours import format_osm_hours
+from api.curation.formats.spreadsheets import MAX_ROWS, write_csv, write_xlsx
+from api.curation.imports.columns import KEYS
+from api.curation.places.filters import PlaceFilters, filtered_places
 from api.deps import Principal
 from api.errors import AppError
 from api.timestamps import SHANGHAI

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from api.curation.osm_hours import OsmHoursError, parse_osm_hours
-from api.curation.place_fields import PlaceFields, snapshot
+from api.curation.formats.osm_hours import OsmHoursError, parse_osm_hours
+from api.curation.places.fields import PlaceFields, snapshot
 from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.errors import ValidationFailed
 from models import Place

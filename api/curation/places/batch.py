@@ -14,8 +14,8 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.curation import versions
-from api.curation.place_fields import PlaceFields, apply, snapshot, stored
-from api.curation.place_writes import SETTLED_BY_PUBLISHING, draft_warnings
+from api.curation.places.fields import PlaceFields, apply, snapshot, stored
+from api.curation.places.writes import SETTLED_BY_PUBLISHING, draft_warnings
 from api.deps import Principal
 from models import AuditEntry, ListingVersion, Place
 from models.base import utcnow

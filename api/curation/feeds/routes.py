@@ -6,8 +6,10 @@ from fastapi import APIRouter, Depends, Query, status
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.accounts.runtime import AccountsDep
-from api.curation import feed_keys, live_figures
-from api.curation.feed_schemas import (
+from api.curation.feeds import keys as feed_keys
+from api.curation.feeds import live_figures
+from api.curation.feeds.live_figures import FeedScope
+from api.curation.feeds.schemas import (
     AvailabilityAnswer,
     AvailabilityBatch,
     FeedKeyCreate,
@@ -16,7 +18,6 @@ from api.curation.feed_schemas import (
     FeedKeyPublic,
     FigureOutcome,
 )
-from api.curation.live_figures import FeedScope
 from api.db import AuthSessionDep, ReadSessionDep, SessionDep
 from api.deps import Admin, current_principal
 from api.errors import BadRequest, Forbidden

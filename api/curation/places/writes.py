@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
 from api.curation import versions
-from api.curation.place_fields import PlaceFields, apply, attribute_problems, publication_problems, snapshot, stored
+from api.curation.places.fields import PlaceFields, apply, attribute_problems, publication_problems, snapshot, stored
 from api.deps import Principal
 from api.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from models import Category, District, Place, Street

@@ -13,8 +13,8 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit, race_hooks
-from api.curation import content_fields as cf
 from api.curation import versions
+from api.curation.content import fields as cf
 from api.curation.merge_patch import merge_patch
 from api.curation.preconditions import require_if_match
 from api.deps import Principal
