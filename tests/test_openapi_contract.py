@@ -75,3 +75,44 @@ async def test_the_map_point_and_bundle_examples_are_accepted_as_sent(
             "/v1/feedback", json=example, headers={**headers, "Idempotency-Key": uuid.uuid4().hex}
         )
         assert answer.status_code == 201, (example, answer.text)
+
+
+CURATION_ENDPOINTS = [
+    ("get", "/v1/manage/places"),
+    ("post", "/v1/manage/places"),
+    ("get", "/v1/manage/places/{place_id}"),
+    ("patch", "/v1/manage/places/{place_id}"),
+    ("post", "/v1/manage/places/{place_id}/publish"),
+    ("post", "/v1/manage/places/{place_id}/archive"),
+    ("post", "/v1/manage/places/{place_id}/restore"),
+    ("post", "/v1/manage/places/{place_id}/verify"),
+    ("get", "/v1/manage/places/{place_id}/history"),
+    ("post", "/v1/manage/places/{place_id}/revert"),
+    ("put", "/v1/manage/places/{place_id}/availability"),
+    ("put", "/v1/manage/availability"),
+    ("post", "/v1/manage/imports"),
+    ("get", "/v1/manage/imports/{job_id}"),
+    ("get", "/v1/manage/places/export"),
+    ("get", "/v1/manage/corrections"),
+    ("post", "/v1/manage/corrections/{feedback_id}/apply"),
+    ("post", "/v1/manage/corrections/{feedback_id}/decline"),
+    ("post", "/v1/manage/events"),
+    ("patch", "/v1/manage/events/{event_id}"),
+    ("post", "/v1/manage/events/{event_id}/publish"),
+    ("post", "/v1/manage/events/{event_id}/cancel"),
+    ("get", "/v1/manage/events/{event_id}/history"),
+    ("post", "/v1/manage/articles"),
+    ("post", "/v1/manage/bundles"),
+    ("post", "/v1/admin/api-keys"),
+]
+
+
+async def test_every_curation_endpoint_of_the_contract_is_documented(spec: dict[str, Any]) -> None:
+    for method, path in CURATION_ENDPOINTS:
+        operation = spec["paths"].get(path, {}).get(method)
+        assert operation is not None, (method, path)
+        assert operation.get("summary") and operation.get("responses"), (method, path)
+        assert any(code.startswith("4") for code in operation["responses"]), (method, path)
+    # An edit is a merge patch, and says so.
+    for path in ("/v1/manage/places/{place_id}", "/v1/manage/events/{event_id}"):
+        assert "application/merge-patch+json" in spec["paths"][path]["patch"]["requestBody"]["content"]

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api import audit
 from api.errors import NotFound
 from api.pagination import rows_by_id
 from models import ListingVersion
@@ -83,6 +84,47 @@ async def record(
     )
     session.add(entry)
     await session.flush()
+    return entry
+
+
+async def record_write(
+    session: AsyncSession,
+    *,
+    kind: str,
+    key: object,
+    action: str,
+    before: dict[str, Any] | None,
+    before_version: int | None,
+    after: dict[str, Any],
+    version: int,
+    actor_id: int | None,
+    source: str = "manual",
+    source_ref: int | None = None,
+    reason: str | None = None,
+) -> ListingVersion:
+    """A staff write of a listing, kept twice: as its new version, and in the audit trail as `<kind>.<action>`."""
+    entry = await record(
+        session,
+        kind=kind,
+        key=key,
+        before=before,
+        before_version=before_version,
+        after=after,
+        version=version,
+        source=source,
+        source_ref=source_ref,
+        reason=reason,
+        actor_id=actor_id,
+    )
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action=f"{kind}.{action}",
+        object_type=kind,
+        object_id=key,
+        details={"version": version, "source": source, "source_ref": source_ref},
+        reason=reason,
+    )
     return entry
 
 

@@ -12,7 +12,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api import audit, race_hooks
+from api import race_hooks
 from api.curation import versions
 from api.curation.content import fields as cf
 from api.curation.merge_patch import merge_patch
@@ -153,10 +153,11 @@ async def _written(
     reason: str | None = None,
 ) -> None:
     """The version and the audit entry of a write just flushed."""
-    await versions.record(
+    await versions.record_write(
         session,
         kind=kind.name,
         key=kind.key(row),
+        action=action,
         before=before,
         before_version=before_version,
         after=await _state(session, kind, row),
@@ -165,15 +166,6 @@ async def _written(
         source_ref=source_ref,
         reason=reason,
         actor_id=principal.user_id,
-    )
-    audit.record(
-        session,
-        actor_id=principal.user_id,
-        action=f"{kind.name}.{action}",
-        object_type=kind.name,
-        object_id=kind.key(row),
-        details={"version": row.version, "source": source, "source_ref": source_ref},
-        reason=reason,
     )
 
 

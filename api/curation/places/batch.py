@@ -202,9 +202,7 @@ class PlaceBatch:
                 "actor_id": self.principal.user_id,
             }
         )
-        details: dict[str, Any] = {"source": self.source, "source_ref": self.source_ref}
-        if action != "create":
-            details["version"] = version
+        details = {"version": version, "source": self.source, "source_ref": self.source_ref}
         self.audit_rows.append(
             {
                 "actor_id": self.principal.user_id,

@@ -100,10 +100,11 @@ async def create_place(
     place.warnings = draft_warnings(values, warnings or [])
     session.add(place)
     await session.flush()
-    await versions.record(
+    await versions.record_write(
         session,
         kind="place",
         key=place.id,
+        action="create",
         before=None,
         before_version=None,
         after=snapshot(place) | {"status": place.status},
@@ -112,15 +113,6 @@ async def create_place(
         source_ref=source_ref,
         reason=reason,
         actor_id=principal.user_id,
-    )
-    audit.record(
-        session,
-        actor_id=principal.user_id,
-        action="place.create",
-        object_type="place",
-        object_id=place.id,
-        details={"source": source, "source_ref": source_ref},
-        reason=reason,
     )
     return place
 
@@ -156,10 +148,11 @@ async def edit_place(
     if new_warnings != place.warnings:
         place.warnings = new_warnings
     await session.flush()
-    await versions.record(
+    await versions.record_write(
         session,
         kind="place",
         key=place.id,
+        action="edit",
         before=before,
         before_version=before_version,
         after=after,
@@ -168,15 +161,6 @@ async def edit_place(
         source_ref=source_ref,
         reason=reason,
         actor_id=principal.user_id,
-    )
-    audit.record(
-        session,
-        actor_id=principal.user_id,
-        action="place.edit",
-        object_type="place",
-        object_id=place.id,
-        details={"source": source, "source_ref": source_ref, "version": place.version},
-        reason=reason,
     )
     return True
 
@@ -209,10 +193,11 @@ async def change_status(
             place.warnings = settled
     place.status = _NEXT_STATUS[action]
     await session.flush()
-    await versions.record(
+    await versions.record_write(
         session,
         kind="place",
         key=place.id,
+        action=action,
         before=before,
         before_version=before_version,
         after=snapshot(place) | {"status": place.status},
@@ -221,15 +206,6 @@ async def change_status(
         source_ref=source_ref,
         reason=reason,
         actor_id=principal.user_id,
-    )
-    audit.record(
-        session,
-        actor_id=principal.user_id,
-        action=f"place.{action}",
-        object_type="place",
-        object_id=place.id,
-        details={"version": place.version, "source": source, "source_ref": source_ref},
-        reason=reason,
     )
     return place
 
