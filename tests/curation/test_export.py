@@ -2,6 +2,7 @@
 
 import csv
 import io
+import json
 
 import httpx
 import pytest
@@ -17,10 +18,14 @@ from api.deps import Principal
 from api.geo import from_wgs84, haversine_m
 from models import ListingVersion, Place
 from tests.accounts.conftest import bearer, new_staff
-from tests.curation.import_files import TOILET, XLSX, csv_file, sample_row, upload
+from tests.curation.import_files import MEAL_ATTRIBUTES, TOILET, XLSX, csv_file, meal_site_row, sample_row, upload
 
 OPERATOR = Principal(user_id=None, role="operator", districts=frozenset({"310104"}))  # type: ignore[arg-type]
 FORMULA_NAME = '=HYPERLINK("http://example.invalid","测试")'
+LOCKER_ATTRIBUTES = '{"operator": "测试快递柜公司（测试数据）", "compartments": 60}'
+# As the export writes them: compact, keys sorted, Chinese as it is.
+LOCKER_CELL = '{"compartments":60,"operator":"测试快递柜公司（测试数据）"}'
+MEAL_CELL = '{"meal_times":[{"ends":"13:00","meal":"lunch","starts":"11:00"}],"price_yuan":12}'
 
 
 @pytest.fixture
@@ -32,7 +37,7 @@ async def operator(app: FastAPI, session: AsyncSession) -> dict[str, str]:
 
 def _varied_rows() -> list[dict[str, object]]:
     """Every column in use: hours with holidays and a dated day, lists, live figures, English, text that looks
-    like a formula or a number."""
+    like a formula or a number, category attributes, tags and languages."""
     return [
         sample_row(1, name=FORMULA_NAME, description="+1 测试说明\n第二行", website="https://example.invalid/a"),
         sample_row(
@@ -45,6 +50,8 @@ def _varied_rows() -> list[dict[str, object]]:
         ),
         sample_row(3, category="transport.parking", capacity=40, available=12, name="-12"),
         sample_row(4, lat=None, lng=None, opening_hours=None, source_id=None),
+        meal_site_row(5, tags="助餐;老年餐", languages="zh;en"),
+        sample_row(6, category="convenience.parcel_locker", attributes=LOCKER_ATTRIBUTES, tags="快递"),
     ]
 
 
@@ -54,7 +61,7 @@ async def _import_varied(client: httpx.AsyncClient, operator: dict[str, str]) ->
     answer = await upload(client, operator, csv_file(rows, header), publish=True)
     assert answer.status_code == 200, answer.text
     report = answer.json()
-    assert (report["created"], report["rejected"]) == (4, 0), report
+    assert (report["created"], report["rejected"]) == (6, 0), report
 
 
 async def _round_trip(
@@ -85,7 +92,7 @@ async def test_an_export_imports_back_with_no_changes(
     report = await _round_trip(client, operator, session, file_format)
     errors = [issue for issue in report["issues"] if issue["severity"] == "error"]
     assert errors == []
-    # The seeded listings of the district too: their attributes and tags are not columns, and stay as they are.
+    # The seeded listings of the district too, with their own attributes, tags and languages.
     assert (report["created"], report["updated"], report["rejected"]) == (0, 0, 0)
     assert report["unchanged"] == report["rows_total"] == in_district
 
@@ -182,3 +189,30 @@ async def test_hours_stored_in_another_order_export_and_import_back_unchanged(
     assert (report["created"], report["updated"]) == (0, 0)
     await session.refresh(place)
     assert place.opening_hours == weekend_first and place.version == 1
+
+
+async def _exported(
+    client: httpx.AsyncClient, operator: dict[str, str], file_format: str, q: str
+) -> dict[str, dict[str, str]]:
+    """The exported rows by source_id, each cell as text ("" for an empty one)."""
+    exported = await client.get("/v1/manage/places/export", params={"format": file_format, "q": q}, headers=operator)
+    if file_format == "csv":
+        table = list(csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig"))))
+    else:
+        header, *rows = load_workbook(io.BytesIO(exported.content)).active.iter_rows(values_only=True)
+        table = [{key: value or "" for key, value in zip(header, row, strict=True)} for row in rows]
+    return {row["source_id"]: row for row in table}
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+async def test_attributes_tags_and_languages_are_a_cell_each(
+    client: httpx.AsyncClient, operator: dict[str, str], file_format: str
+) -> None:
+    await _import_varied(client, operator)
+    toilets_and_locker = await _exported(client, operator, file_format, "T-0000")
+    locker, toilet = toilets_and_locker["T-00006"], toilets_and_locker["T-00001"]
+    assert (locker["attributes"], locker["tags"]) == (LOCKER_CELL, "快递")
+    assert toilet["attributes"] == toilet["tags"] == toilet["languages"] == ""
+    meal_site = (await _exported(client, operator, file_format, "M-00005"))["M-00005"]
+    assert (meal_site["attributes"], meal_site["tags"], meal_site["languages"]) == (MEAL_CELL, "助餐;老年餐", "zh;en")
+    assert json.loads(meal_site["attributes"]) == MEAL_ATTRIBUTES

@@ -37,12 +37,15 @@ COLUMNS = (
     Column("phone", ("电话", "联系电话")),
     Column("opening_hours", ("开放时间", "营业时间")),
     Column("accessibility", ("无障碍", "无障碍设施")),
+    Column("languages", ("语言",)),
+    Column("tags", ("标签",)),
     Column("capacity", ("容量", "总数")),
     Column("available", ("空余", "空余数")),
     Column("name_en", ("英文名称",)),
     Column("address_en", ("英文地址",)),
     Column("website", ("网站", "网址")),
     Column("description", ("简介", "说明")),
+    Column("attributes", ("属性",)),
 )
 KEYS = tuple(column.key for column in COLUMNS)
 REQUIRED = tuple(column.key for column in COLUMNS if column.required)

@@ -1,5 +1,6 @@
 """Listings out to a spreadsheet, in the import's columns: what an export holds imports back with no changes."""
 
+import json
 from datetime import datetime
 from typing import Any, Literal
 
@@ -42,12 +43,18 @@ def export_row(place: Place) -> list[Any]:
         "phone": ";".join(place.phones or []),
         "opening_hours": format_osm_hours(place.opening_hours) if place.opening_hours else None,
         "accessibility": ";".join(place.accessibility or []),
+        "languages": ";".join(place.languages or []),
+        "tags": ";".join(place.tags or []),
         "capacity": place.capacity,
         "available": place.available,
         "name_en": place.name_en,
         "address_en": place.address_en,
         "website": place.website,
         "description": place.description,
+        # Sorted and compact, so that the same attributes always read the same in a file (and in a diff of two).
+        "attributes": json.dumps(place.attributes, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+        if place.attributes
+        else None,
     }
     return [cells[key] for key in KEYS]
 

@@ -4,6 +4,7 @@ The reference data (districts, streets, categories) is read once per file; a row
 Errors reject the row; warnings keep it (and are stored on the listing where an operator must look at them).
 """
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,11 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.curation.formats.osm_hours import OsmHoursError, canonical_hours, parse_osm_hours
 from api.curation.imports.columns import HeaderMatch
-from api.curation.places.fields import PlaceFields
+from api.curation.places.fields import PlaceFields, attribute_problems
 from api.deps import Principal
 from api.directory.attributes import ATTRIBUTE_SCHEMAS
 from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.geo import CoordSystem, to_wgs84
+from api.http import holds_nul
 from models import Category, District, Street
 
 # Far enough around the city to hold every district, islands included; a point outside is probably a typo or
@@ -186,6 +188,28 @@ def _coordinate(row: ParsedRow, column: str, text: str) -> float | None:
     return value
 
 
+def _refuse_constant(name: str) -> float:
+    # NaN and Infinity are not JSON (RFC 8259); Python's reader takes them, PostgreSQL's JSON would refuse them.
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _attributes(row: ParsedRow, text: str) -> dict[str, Any] | None:
+    """The cell's JSON object (whether it fits the category is checked with the whole listing)."""
+    try:
+        attributes = json.loads(text, parse_constant=_refuse_constant)
+    except (ValueError, RecursionError) as error:
+        hint = ': write straight quotes ("), not “ ”' if "“" in text or "”" in text else ""
+        row.error("attributes", "invalid_attributes", f"not JSON ({error}){hint}")
+        return None
+    if not isinstance(attributes, dict):
+        row.error("attributes", "invalid_attributes", 'not a JSON object: write {"name": value, …}')
+        return None
+    if holds_nul(attributes):
+        row.error("attributes", "invalid_attributes", "text may not hold the NUL character (\\u0000)")
+        return None
+    return attributes
+
+
 def _location(row: ParsedRow, cells: dict[str, str]) -> dict[str, float] | None:
     lat_text, lng_text = cells.get("lat", ""), cells.get("lng", "")
     system = (cells.get("coord") or "wgs84").lower().replace("-", "").replace("_", "")
@@ -268,6 +292,11 @@ def parse_row(
                 f"{', '.join(unknown)}: the features are {', '.join(ACCESSIBILITY_FEATURES)}",
             )
         values["accessibility"] = list(dict.fromkeys(features))
+    for key in ("languages", "tags"):
+        if key in given:
+            values[key] = _split(given[key])
+    if "attributes" in given:
+        values["attributes"] = _attributes(row, given["attributes"]) if given["attributes"] else {}
     if "capacity" in given:
         values["capacity"] = _integer(row, "capacity", given["capacity"]) if given["capacity"] else None
     if given.get("available"):
@@ -324,5 +353,11 @@ def merged_fields(row: ParsedRow, base: dict[str, Any] | None, references: Refer
             column = FIELD_COLUMNS.get(field_name or "", field_name)
             code = {"phones": "invalid_phone", "website": "invalid_website"}.get(field_name or "", "invalid_value")
             row.error(column, code, f"{'.'.join(map(str, error['loc']))}: {error['msg']}")
+        return None
+    # Checked on the merged listing: attributes kept from before must fit a category the file changes too.
+    if problems := attribute_problems(fields.category, fields.attributes, complete=False):
+        for problem in problems:
+            name = ".".join(str(part) for part in problem["loc"][1:])
+            row.error("attributes", "invalid_attributes", f"{name}: {problem['msg']}")
         return None
     return fields
