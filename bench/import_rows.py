@@ -33,8 +33,8 @@ from seed.loader import load_seed
 RESULTS = PROJECT_ROOT / "bench" / "results"
 HEADER = ["source_id", "name", "category", "district", "address", "lat", "lng", "coord", "opening_hours"]
 HOURS = ("Mo-Su 06:00-22:00", "Mo-Fr 08:00-17:00; PH off", "Mo-Sa 09:00-12:00,13:30-17:00", "")
-# Toilets need nothing an import cannot give (published when complete); meal sites lack their attributes
-# (incomplete drafts); parcel lockers come without hours.
+# A mix of what publishing finds: toilets complete (published), meal sites without their attributes column
+# (incomplete drafts), parcel lockers without hours.
 CATEGORIES = ("convenience.toilet", "convenience.toilet", "elder_care.meal_site", "convenience.parcel_locker")
 
 
