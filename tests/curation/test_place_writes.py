@@ -81,3 +81,12 @@ async def test_live_figures_and_verification_are_not_edits(session: AsyncSession
     place.available = 3
     await session.flush()
     assert place.version == 1 and place.verified_at is not None
+
+
+async def test_a_parks_type_must_agree_with_its_category(session: AsyncSession) -> None:
+    park = MEAL_SITE | {"name": "测试公园（测试数据）", "category": "park.city"}
+    with pytest.raises(ValidationFailed) as refused:
+        await place_writes.create_place(session, OPERATOR, PlaceFields(**park, attributes={"park_type": "pocket"}))
+    assert refused.value.errors[0]["type"] == "park_type_mismatch"
+    draft = await place_writes.create_place(session, OPERATOR, PlaceFields(**park, attributes={"park_type": "city"}))
+    assert draft.attributes == {"park_type": "city"}

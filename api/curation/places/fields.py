@@ -115,15 +115,26 @@ def attribute_problems(category: str, attributes: dict[str, Any], *, complete: b
     schema = ATTRIBUTE_SCHEMAS.get(category)
     if schema is None:
         return [{"loc": ["body", "category"], "msg": "not a category of places", "type": "unknown_category"}]
+    problems = []
     try:
         schema.model_validate(attributes)
     except ValidationError as exc:
-        return [
+        problems = [
             {"loc": ["body", "attributes", *map(str, error["loc"])], "msg": error["msg"], "type": error["type"]}
             for error in exc.errors()
             if complete or error["type"] != "missing"
         ]
-    return []
+    # A park's type is also its category (park.city, park.pocket, park.country): the two must agree.
+    park_type = attributes.get("park_type")
+    if category.startswith("park.") and isinstance(park_type, str) and category != f"park.{park_type}":
+        problems.append(
+            {
+                "loc": ["body", "attributes", "park_type"],
+                "msg": f"park_type {park_type!r} does not match category {category}",
+                "type": "park_type_mismatch",
+            }
+        )
+    return problems
 
 
 def publication_problems(values: dict[str, Any]) -> list[dict[str, Any]]:
