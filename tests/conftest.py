@@ -186,6 +186,12 @@ def live_app(database: Database, database_url: str) -> FastAPI:
 
 
 @pytest.fixture
+async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://t") as client:
+        yield client
+
+
+@pytest.fixture
 async def committed_reviewer(database: Database, live_app: FastAPI) -> AsyncIterator[UserAccount]:
     """A reviewer committed for real (its password: STAFF_PASSWORD), removed afterwards."""
     now = datetime.now(UTC)

@@ -1,15 +1,18 @@
 """Accounts to sign in with: staff made through the real service, residents as the OTP flow makes them."""
 
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import delete, or_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts import staff
-from models import UserAccount
+from api.db import Database
+from models import AuditEntry, UserAccount
 
 # Strong enough for the password rules (zxcvbn score ≥ 3).
 STAFF_PASSWORD = "lantern-harbour-quietly-71"
@@ -33,6 +36,29 @@ async def new_staff(
         role=role,
         districts=districts or (("310104",) if role == "operator" else ()),
     )
+
+
+@asynccontextmanager
+async def committed_staff(
+    database: Database, app: FastAPI, role: str, districts: tuple[str, ...] = ()
+) -> AsyncIterator[int]:
+    """A staff account committed for real, for tests whose requests run on their own connections; removed
+    afterwards with the audit entries it wrote (what else it wrote, the test removes first)."""
+    async with database.sessionmaker() as session, session.begin():
+        user_id = (await new_staff(app, session, role, districts)).id
+    try:
+        yield user_id
+    finally:
+        async with database.sessionmaker() as session, session.begin():
+            await session.execute(
+                delete(AuditEntry).where(
+                    or_(
+                        AuditEntry.actor_id == user_id,
+                        (AuditEntry.object_type == "user") & (AuditEntry.object_id == str(user_id)),
+                    )
+                )
+            )
+            await session.execute(delete(UserAccount).where(UserAccount.id == user_id))
 
 
 @pytest.fixture

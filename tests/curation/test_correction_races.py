@@ -1,48 +1,25 @@
 """Two operators settling the same correction at once, on committed rows and real connections: one succeeds, the
 other finds it settled (tests/races.py forces the race: each request is held just after its check)."""
 
-import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
 from api.db import Database
-from models import AuditEntry, DistrictGrant, Feedback, FeedbackEvent, Place, UserAccount
-from tests.accounts.conftest import STAFF_PASSWORD, bearer
+from models import Feedback, FeedbackEvent, Place
+from tests.accounts.conftest import bearer, committed_staff
 from tests.feedback.conftest import complaint_about, submit
 from tests.races import all_answers, racing
 
 
 @pytest.fixture
-async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://t") as client:
-        yield client
-
-
-@pytest.fixture
 async def committed_operator(database: Database, live_app: FastAPI) -> AsyncIterator[int]:
     """An operator of 徐汇区 (310104) committed for real, removed afterwards with its audit entries."""
-    now = datetime.now(UTC)
-    async with database.sessionmaker() as session, session.begin():
-        account = UserAccount(
-            role="operator",
-            username=f"racing-operator-{uuid.uuid4().hex[:8]}",
-            password_hash=await live_app.state.accounts.hasher.hash(STAFF_PASSWORD),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(account)
-        await session.flush()
-        session.add(DistrictGrant(user_id=account.id, district_code="310104", granted_at=now))
-        user_id = account.id
-    yield user_id
-    async with database.sessionmaker() as session, session.begin():
-        await session.execute(delete(AuditEntry).where(AuditEntry.actor_id == user_id))
-        await session.execute(delete(UserAccount).where(UserAccount.id == user_id))
+    async with committed_staff(database, live_app, "operator", ("310104",)) as user_id:
+        yield user_id
 
 
 async def test_two_operators_applying_the_same_correction_at_once_get_one_success_and_one_409(

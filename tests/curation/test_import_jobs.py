@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, select
 
 from api.curation.imports.jobs import fail_interrupted
 from api.db import Database
-from models import AuditEntry, ImportJob, ListingVersion, Place, UserAccount
-from tests.accounts.conftest import bearer, new_staff
+from models import ImportJob, ListingVersion, Place
+from tests.accounts.conftest import bearer, committed_staff
 from tests.curation.import_files import csv_file, sample_row, upload
 
 DISTRICT = "310120"  # 奉贤区: no other test imports there
@@ -22,23 +22,18 @@ DISTRICT = "310120"  # 奉贤区: no other test imports there
 
 @pytest.fixture
 async def committed_operator(database: Database, live_app: FastAPI) -> AsyncIterator[int]:
-    async with database.sessionmaker() as session, session.begin():
-        account = await new_staff(live_app, session, "operator", (DISTRICT,))
-    yield account.id
-    async with database.sessionmaker() as session, session.begin():
-        place_ids = (
-            await session.scalars(
-                select(Place.id).where(Place.source_id.like("JOB-%"), Place.district_code == DISTRICT)
-            )
-        ).all()
-        keys = [str(place_id) for place_id in place_ids]
-        await session.execute(delete(ListingVersion).where(ListingVersion.object_key.in_(keys)))
-        await session.execute(
-            delete(AuditEntry).where(or_(AuditEntry.actor_id == account.id, AuditEntry.object_id == str(account.id)))
-        )
-        await session.execute(delete(Place).where(Place.id.in_(place_ids)))
-        await session.execute(delete(ImportJob).where(ImportJob.actor_id == account.id))
-        await session.execute(delete(UserAccount).where(UserAccount.id == account.id))
+    async with committed_staff(database, live_app, "operator", (DISTRICT,)) as user_id:
+        yield user_id
+        async with database.sessionmaker() as session, session.begin():
+            place_ids = (
+                await session.scalars(
+                    select(Place.id).where(Place.source_id.like("JOB-%"), Place.district_code == DISTRICT)
+                )
+            ).all()
+            keys = [str(place_id) for place_id in place_ids]
+            await session.execute(delete(ListingVersion).where(ListingVersion.object_key.in_(keys)))
+            await session.execute(delete(Place).where(Place.id.in_(place_ids)))
+            await session.execute(delete(ImportJob).where(ImportJob.actor_id == user_id))
 
 
 async def _poll(client: httpx.AsyncClient, location: str, headers: dict[str, str]) -> list[dict]:

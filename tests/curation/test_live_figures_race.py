@@ -4,18 +4,17 @@ The race is forced (tests/races.py): every call is held after its checks until a
 checked a stale stored time without the listing's row lock would let an older figure overwrite a newer one.
 """
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 
 from api.db import Database
-from models import AuditEntry, Place, UserAccount
-from tests.accounts.conftest import STAFF_PASSWORD, bearer
+from models import Place
+from tests.accounts.conftest import bearer, committed_staff
 from tests.races import all_answers, racing
 
 CALLS = 8
@@ -23,20 +22,8 @@ CALLS = 8
 
 @pytest.fixture
 async def committed_admin(database: Database, live_app: FastAPI) -> AsyncIterator[int]:
-    now = datetime.now(UTC)
-    async with database.sessionmaker() as session, session.begin():
-        account = UserAccount(
-            role="admin",
-            username=f"feed-admin-{uuid.uuid4().hex[:8]}",
-            password_hash=await live_app.state.accounts.hasher.hash(STAFF_PASSWORD),
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(account)
-    yield account.id
-    async with database.sessionmaker() as session, session.begin():
-        await session.execute(delete(AuditEntry).where(AuditEntry.actor_id == account.id))
-        await session.execute(delete(UserAccount).where(UserAccount.id == account.id))
+    async with committed_staff(database, live_app, "admin") as user_id:
+        yield user_id
 
 
 @pytest.fixture

@@ -4,8 +4,6 @@ Each test forces the race (tests/races.py): every racing request is held just af
 have passed it, so code that checks and then writes without a lock lets all of them write, on every run.
 """
 
-from collections.abc import AsyncIterator
-
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -18,12 +16,6 @@ from models import Feedback, FeedbackEvent, IdempotencyRecord, Place, UserAccoun
 from tests.accounts.conftest import bearer
 from tests.feedback.conftest import Headers, complaint_about, move, resolve, submit
 from tests.races import all_answers, racing
-
-
-@pytest.fixture
-async def live_client(live_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=live_app), base_url="http://t") as client:
-        yield client
 
 
 @pytest.fixture
