@@ -15,14 +15,14 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from api.config import Settings
-
-# Imported for their flush hooks: derived place columns and the search index follow every ORM write.
-from api.directory import derived as _derived  # noqa: F401
 from api.errors import AppError, NotFound
 from api.http import Language, request_language
+
+# Imported for their flush hooks: derived place columns and the search index follow every ORM write.
+from api.listings import derived as _derived  # noqa: F401
 from api.prepared import Reader
 from api.readers import json_text, reader_for
-from api.search import index as _search_index  # noqa: F401
+from api.textsearch import index as _search_index  # noqa: F401
 
 ModelT = TypeVar("ModelT")
 

@@ -4,9 +4,11 @@ import hashlib
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 import orjson
-from fastapi import Depends, Path, Request, Response
+from fastapi import Depends, Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
+
+from api.errors import ValidationFailed
 
 Language = Literal["zh", "en"]
 
@@ -169,3 +171,39 @@ def json_with_etag(request: Request, payload: Any, *, max_age: int = 30) -> Resp
 async def no_store(response: Response) -> None:
     """Answers about a signed-in person are never kept by shared caches or the phone's HTTP cache."""
     response.headers["Cache-Control"] = "no-store"
+
+
+def json_page(request: Request, items: list, next_cursor: str | None, **extra: Any) -> Response:
+    """A page of a list as every list answers it: `items`, `next_cursor`, and any extra part that applies
+    (a place search's `facets`), serialised once with its ETag."""
+    payload: dict[str, Any] = {"items": [plain(item) for item in items], "next_cursor": next_cursor}
+    payload.update((name, value) for name, value in extra.items() if value is not None)
+    return json_with_etag(request, payload)
+
+
+Q_FIELD: dict[str, Any] = {
+    "max_length": 100,
+    "description": "Chinese, pinyin (`yanglao`), initials (`ylzx`) or English; words ANDed.",
+}
+
+
+def trimmed_words(text: str | None) -> str | None:
+    """Words as searched: spaces around them dropped, and nothing but spaces the same as no `q`."""
+    return (text or "").strip() or None
+
+
+QParam = Annotated[str | None, Query(**Q_FIELD), AfterValidator(trimmed_words)]
+
+
+def query_problem(name: str, message: str) -> ValidationFailed:
+    return ValidationFailed(message, errors=[{"loc": ["query", name], "msg": message, "type": "value_error"}])
+
+
+def parse_list(name: str, value: str | None, allowed: tuple[str, ...]) -> tuple[str, ...]:
+    if not value:
+        return ()
+    items = tuple(dict.fromkeys(part.strip() for part in value.split(",") if part.strip()))
+    unknown = [item for item in items if item not in allowed]
+    if unknown:
+        raise query_problem(name, f"unknown {name} {', '.join(unknown)}; choose from {', '.join(allowed)}")
+    return items

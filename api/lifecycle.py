@@ -20,7 +20,7 @@ from api.db import Database, unit_of_work
 from api.feedback import provisional
 from api.housekeeping import run_round
 from api.samples import refuse_visible_samples, withdraw_samples
-from api.search import index
+from api.textsearch import index
 from seed.loader import SeedReport, load_seed
 
 logger = structlog.get_logger(__name__)

@@ -41,7 +41,7 @@ from api.outages import install_outage_handlers, rate_limits_answer
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
 from api.samples import refuse_visible_samples
 from api.search.routes import router as search_router
-from api.search.tokens import warm_up as warm_up_search
+from api.textsearch.tokens import warm_up as warm_up_search
 
 DESCRIPTION = """\
 Public services of Shanghai for residents: elder-care centres, meal sites, parks, parking, toilets, community

@@ -1,14 +1,16 @@
 """Opaque keyset cursors: the last item's sort key, so pages never repeat or skip rows as the table changes."""
 
 import base64
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
 from fastapi import Query
 from pydantic import BaseModel
-from sqlalchemy import Select
+from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from api.errors import InvalidCursor
 
@@ -17,6 +19,8 @@ CursorParam = Annotated[str | None, Query(max_length=512, description="`next_cur
 
 
 ItemT = TypeVar("ItemT")
+
+OrderKey = list[tuple[Any, bool]]  # (expression, descending) from the most to the least significant
 
 
 class Page(BaseModel, Generic[ItemT]):
@@ -115,3 +119,27 @@ async def rows_by_id(
     rows = list((await session.execute(statement.order_by(ordering).limit(limit + 1))).scalars())
     next_cursor = encode_cursor(kind, [rows[limit - 1].id]) if len(rows) > limit else None
     return rows[:limit], next_cursor
+
+
+def after(order: OrderKey, key: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `key` in `order` (each part ascending or descending on its own)."""
+    conditions = []
+    for depth, (expression, descending) in enumerate(order):
+        equal_before = [order[i][0] == key[i] for i in range(depth)]
+        beyond = expression < key[depth] if descending else expression > key[depth]
+        conditions.append(and_(*equal_before, beyond))
+    return or_(*conditions)
+
+
+def order_by(order: OrderKey) -> list[Any]:
+    return [expression.desc() if descending else expression.asc() for expression, descending in order]
+
+
+def after_key(columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False) -> ColumnElement[bool]:
+    return after([(column, descending) for column in columns], key)
+
+
+def next_cursor(rows: Sequence[ItemT], limit: int, kind: str, key: Callable[[ItemT], list[Any]]) -> str | None:
+    """The cursor after a page of `rows`, read one more than `limit` to learn whether more follow: None when
+    nothing does. `key`: the sort key of a row, as `decode_cursor` will read it back."""
+    return encode_cursor(kind, key(rows[limit - 1])) if len(rows) > limit else None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from api.directory.queries import publicly_readable
+from api.visibility import publicly_readable
 from models import Article, Bundle, Event, Place
 
 SAMPLE_KINDS = {"places": Place, "events": Event, "articles": Article, "bundles": Bundle}

@@ -38,7 +38,7 @@ class Place(PublishableFields, table=True):
     category_code: str = Field(foreign_key="category.code", max_length=60)
     name: str = Field(max_length=200)
     name_en: str | None = Field(default=None, max_length=200)
-    # Derived on every write (api.directory.derived): the name's pinyin, which `sort=name` orders by.
+    # Derived on every write (api.listings.derived): the name's pinyin, which `sort=name` orders by.
     name_sort: str = Field(default="", sa_type=Text, sa_column_kwargs={"server_default": ""})
     description: str | None = Field(default=None, sa_type=Text)
     address: str = Field(max_length=300)
@@ -50,7 +50,7 @@ class Place(PublishableFields, table=True):
     phones: list[str] = json_column(list)
     website: str | None = Field(default=None, max_length=300)
     opening_hours: dict[str, Any] | None = json_column()
-    # Derived on every write (api.directory.derived): the schedule row of `opening_hours`, and the
+    # Derived on every write (api.listings.derived): the schedule row of `opening_hours`, and the
     # accessibility features as bits, so that open-now and accessibility filters run in SQL.
     schedule_id: int | None = Field(default=None, foreign_key="opening_schedule.id", index=True)
     accessibility: list[str] = json_column(list)

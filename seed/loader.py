@@ -12,10 +12,10 @@ from sqlmodel import SQLModel
 
 from api.calendar import service as calendar_service
 from api.calendar.files import read_schedules
-from api.directory.attributes import validate_attributes
-from api.directory.hours import OpeningHours
 from api.feedback import provisional
-from api.search import index
+from api.listings.attributes import validate_attributes
+from api.listings.hours import OpeningHours
+from api.textsearch import index
 from models import Article, Bundle, BundleMatter, CalendarYear, Category, District, Event, Place, SeedState, Street
 from models.base import utcnow
 from seed import content, samples
@@ -83,7 +83,7 @@ async def upsert(
             continue
         changes = {name: value for name, value in row.items() if getattr(obj, name) != value}
         if changes:
-            # version and updated_at follow in the before-flush hook (api.directory.derived).
+            # version and updated_at follow in the before-flush hook (api.listings.derived).
             for name, value in changes.items():
                 setattr(obj, name, value)
             updated += 1

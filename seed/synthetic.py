@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
-from api.directory.derived import accessibility_mask, schedule_fingerprint
-from api.search import index
-from api.search.tokens import name_sort_key
+from api.listings.derived import accessibility_mask, schedule_fingerprint
+from api.textsearch import index
+from api.textsearch.tokens import name_sort_key
 from models import OpeningSchedule, Place
 from models.base import utcnow
 from seed.loader import checked_place

@@ -27,7 +27,7 @@ from api.db import (
     get_session,
     unit_of_work,
 )
-from api.directory import open_now
+from api.directory.places import open_now
 from api.http import request_language
 from api.lifecycle import migrate
 from api.main import create_app

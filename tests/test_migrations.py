@@ -97,7 +97,7 @@ async def test_the_search_area_field_is_built_and_removed_with_listings_in_place
 
 async def _parks_by_cell(engine: AsyncEngine, *, from_grid: bool) -> dict[tuple[int, int], set[int]]:
     """Listings found by the word 公园, per grid cell: from the grid index, or from `doc` and their location."""
-    from api.search.grid import cell_of
+    from api.textsearch.grid import cell_of
 
     async with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"

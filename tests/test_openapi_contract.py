@@ -10,7 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.sync import SETTLE
+from api.directory.sync.service import SETTLE
 from api.feedback.schemas import AssignRequest, FeedbackCreate, ReplyRequest
 from models import UserAccount
 from tests.accounts.conftest import bearer

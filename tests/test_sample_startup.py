@@ -17,9 +17,9 @@ from api import lifecycle
 from api.cli import app as cli
 from api.config import DEVELOPMENT_JWT_SECRET, PROJECT_ROOT, Settings, get_settings
 from api.db import Database
-from api.directory.queries import publicly_visible
 from api.main import create_app
 from api.samples import SampleDataInProduction, visible_sample_counts
+from api.visibility import publicly_visible
 from models import Place
 from tests.databases import blank_database
 

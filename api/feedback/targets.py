@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.queries import publicly_visible
 from api.errors import ValidationFailed
 from api.geo import CoordSystem, bounding_box, to_wgs84
 from api.http import id_from_text
+from api.visibility import publicly_visible
 from models import Article, Bundle, District, Event, Place
 
 # A point is given the district of the nearest listing within this distance (listings lie inside districts).

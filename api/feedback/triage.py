@@ -15,7 +15,7 @@ from api.feedback import notifications, states, workflow
 from api.geo import bounding_box, haversine_m
 from api.http import MAX_ID
 from api.pagination import rows_by_id
-from api.search.tokens import text_tokens
+from api.textsearch.tokens import text_tokens
 from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
 
 DUPLICATE_WINDOW = timedelta(days=30)

@@ -5,10 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, Response
 
 from api.db import ReadSessionDep
-from api.directory.mixed import KINDS
-from api.directory.params import QParam, parse_list
+from api.directory.service import KINDS
 from api.errors import ValidationFailed
-from api.http import LanguageDep, json_with_etag
+from api.http import LanguageDep, QParam, json_with_etag, parse_list
 from api.pagination import CursorParam, LimitParam, Page
 from api.search import service
 

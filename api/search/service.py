@@ -12,13 +12,13 @@ from sqlalchemy import Integer, String, cast, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
-from api.directory import mixed
-from api.directory.mixed import KINDS, Ref
-from api.directory.queries import OrderKey, after, order_by, publicly_visible
+from api.directory import service as mixed
+from api.directory.service import KINDS, Ref
 from api.http import Language
-from api.pagination import KeyPart, decode_cursor, encode_cursor
-from api.search.query import best_plan, content_matching, place_match
-from api.search.tokens import QueryPlan
+from api.pagination import KeyPart, OrderKey, after, decode_cursor, encode_cursor, order_by
+from api.textsearch.query import best_plan, content_matching, place_match
+from api.textsearch.tokens import QueryPlan
+from api.visibility import publicly_visible
 from models import Article, Bundle, Event, Place
 
 # A kind's key before its first item: name hits are 1 or 0, so every item comes after a hit of 2.

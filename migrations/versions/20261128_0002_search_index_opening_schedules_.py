@@ -1,6 +1,6 @@
 """Search index (FTS5 on SQLite, tsvector + GIN on PostgreSQL), opening schedules, accessibility bits.
 
-The search tables have no model: they hold tokens built by api.search.tokens and are kept out of autogenerate.
+The search tables have no model: they hold tokens built by api.textsearch.tokens and are kept out of autogenerate.
 
 Revision ID: 0002
 Revises: 0001

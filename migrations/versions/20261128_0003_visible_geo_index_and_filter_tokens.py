@@ -22,7 +22,7 @@ VISIBLE = "status = 'published' AND deleted_at IS NULL"
 
 def _rebuild_search_index() -> None:
     # Documents gained filter tokens (zzd310104 …); build them again from the listings.
-    from api.search import index
+    from api.textsearch import index
 
     # The index's layout at this revision: no area field or grid (migrations 0008 and 0009 add them).
     index.rebuild(op.get_bind(), with_area=False, with_grid=False)

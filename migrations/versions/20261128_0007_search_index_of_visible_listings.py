@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _rebuild_search_index() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     # The index's layout at this revision: no area field or grid (migrations 0008 and 0009 add them).
     index.rebuild(op.get_bind(), with_area=False, with_grid=False)

@@ -29,7 +29,7 @@ def _replace_fts5_table(columns: str) -> None:
 
 
 def upgrade() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     if op.get_bind().dialect.name == "sqlite":
         _replace_fts5_table("name, body, area")
@@ -41,7 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     if op.get_bind().dialect.name == "sqlite":
         _replace_fts5_table("name, body")

@@ -1,5 +1,5 @@
 """The grid index for words searched near a point: every word of a visible listing scoped to its 0.02° map cell
-(`api.search.grid`); on PostgreSQL with the location, category, district and opening schedule the page and its
+(`api.textsearch.grid`); on PostgreSQL with the location, category, district and opening schedule the page and its
 facets need beside them.
 
 Revision ID: 0009
@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     if op.get_bind().dialect.name == "sqlite":
         # No prefix index: a pinyin prefix is read as a range of the (short) scoped terms. The location and the

@@ -19,12 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     index.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     index.rebuild(op.get_bind(), area_names=False)

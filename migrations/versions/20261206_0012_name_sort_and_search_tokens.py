@@ -23,7 +23,7 @@ BATCH = 2000
 
 
 def _fill_name_sort() -> None:
-    from api.search.tokens import name_sort_key
+    from api.textsearch.tokens import name_sort_key
 
     connection = op.get_bind()
     last_id = 0
@@ -42,7 +42,7 @@ def _fill_name_sort() -> None:
 
 
 def _rebuild_search_index() -> None:
-    from api.search import index
+    from api.textsearch import index
 
     index.rebuild(op.get_bind())
 

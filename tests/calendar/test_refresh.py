@@ -13,8 +13,8 @@ from api.calendar import days
 from api.calendar import service as calendar_service
 from api.calendar.schemas import YearSchedule
 from api.db import Database
-from api.directory.hours import SHANGHAI
 from api.feedback import deadlines, provisional
+from api.timestamps import SHANGHAI
 from models import CalendarDay, CalendarYear, Feedback
 from tests.calendar.conftest import schedule_2027_body, street_light_complaint
 

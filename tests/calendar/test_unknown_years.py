@@ -14,9 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.calendar import days, health
 from api.calendar import service as calendar_service
 from api.calendar.schemas import YearSchedule
-from api.directory.hours import SHANGHAI
 from api.feedback import deadlines
 from api.housekeeping import run_round
+from api.timestamps import SHANGHAI
 from models import CalendarYear, FeedbackEvent, Place, UserAccount
 from tests.accounts.conftest import bearer
 from tests.calendar.conftest import schedule_2027_body, street_light_complaint
@@ -254,7 +254,7 @@ async def test_a_warning_is_logged_once_a_day_while_fewer_than_60_days_are_cover
 
 
 def test_the_note_names_only_answers_that_depend_on_an_unknown_day() -> None:
-    from api.directory.hours import OpeningHours, hours_note_at
+    from api.listings.hours import OpeningHours, hours_note_at
 
     days.install(days.HolidayCalendar(years=frozenset({2026, 2028})))
     clinic = OpeningHours.model_validate(ROUND_THE_CLOCK_CLOSED_ON_HOLIDAYS)

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
-from api.directory import sync
+from api.directory.sync import service as sync
 from api.samples import visible_sample_counts, withdraw_samples
 from models import Event, ListingVersion, Place, UserAccount
 from models.audit import AuditEntry

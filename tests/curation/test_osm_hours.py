@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.curation.formats.osm_hours import OsmHoursError, canonical_hours, format_osm_hours, parse_osm_hours
-from api.directory.hours import OpeningHours, intervals_on
+from api.listings.hours import OpeningHours, intervals_on
 
 
 def weekly(*rules: tuple[list[int], str, str]) -> list[dict]:

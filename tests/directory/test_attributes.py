@@ -2,8 +2,8 @@
 
 import pytest
 
-from api.directory.attributes import validate_attributes
 from api.errors import ValidationFailed
+from api.listings.attributes import validate_attributes
 
 
 def test_nursing_home_beds_are_typed_and_defaults_filled() -> None:

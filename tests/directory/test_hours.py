@@ -5,7 +5,8 @@ from datetime import datetime
 import pytest
 from pydantic import ValidationError
 
-from api.directory.hours import SHANGHAI, OpeningHours, is_open_at
+from api.listings.hours import OpeningHours, is_open_at
+from api.timestamps import SHANGHAI
 
 CLINIC = {
     "weekly": [

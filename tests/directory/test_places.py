@@ -6,7 +6,7 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.search.tokens import name_sort_key
+from api.textsearch.tokens import name_sort_key
 from models import Place, Street
 
 

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import local_search, nearest
+from api.directory.places import grid_search as local_search
+from api.directory.places import nearest
 from models import Place
 from tests.directory.test_places import collect
 

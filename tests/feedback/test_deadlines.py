@@ -4,8 +4,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from api.directory.hours import SHANGHAI
 from api.feedback.deadlines import add_working_days, due_at
+from api.timestamps import SHANGHAI
 
 # Read from the seeded database, as the app reads it when it starts.
 pytestmark = pytest.mark.usefixtures("calendar_of_database")

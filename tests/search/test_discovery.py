@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import nearest
-from api.directory.hours import is_open_at
+from api.directory.places import nearest
 from api.geo import from_wgs84, haversine_m
+from api.listings.hours import is_open_at
 from api.main import GZIP_MIN_BYTES
 from models import Place
 from tests.directory.test_places import collect
@@ -185,9 +185,9 @@ async def test_list_answers_carry_etags_and_large_ones_are_gzipped(client: httpx
 
 
 async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSession) -> None:
-    from api.directory.hours import SHANGHAI
-    from api.directory.open_now import open_schedules
-    from api.directory.place_query import PlacePlan, PlaceQuery
+    from api.directory.places.open_now import open_schedules
+    from api.directory.places.query import PlacePlan, PlaceQuery
+    from api.listings.hours import SHANGHAI
 
     clinic_hours = {
         "weekly": [{"days": [1, 2, 3, 4, 5], "opens": "08:00", "closes": "16:30"}],
@@ -255,7 +255,7 @@ async def test_the_first_page_by_distance_is_the_nearest_of_the_whole_radius(
 async def test_prepared_nearest_pages_answer_as_the_general_search_does(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
 ) -> None:
-    # The map's first page is a prepared read (api.directory.nearest); the general search must give the same
+    # The map's first page is a prepared read (api.directory.places.nearest); the general search must give the same
     # page, the same distances and a cursor that carries on the same way.
     params = {"near": f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}", "radius_m": 4000, "sort": "distance", **filters}
     prepared = (await client.get("/v1/places", params=params)).json()

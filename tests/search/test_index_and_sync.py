@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import sync
-from api.search import index
+from api.directory.sync import service as sync
+from api.textsearch import index
 from models import Article, Bundle, Event, Place
 from seed import synthetic
 from tests.directory.test_places import collect

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.place_query import PlacePlan, PlaceQuery
-from api.directory.places import _NEAREST, _index_first_page
+from api.directory.places.query import PlacePlan, PlaceQuery
+from api.directory.places.service import _NEAREST, _index_first_page
 from api.geo import METRES_PER_DEGREE, bounding_box
 from api.prepared import _Compiled
 from api.readers import POSTGRES_READ_SETTINGS
-from api.search.tokens import parse_query
+from api.textsearch.tokens import parse_query
 
 
 def _literal(value: object) -> str:

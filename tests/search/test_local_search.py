@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
-from api.directory import local_search
-from api.directory.hours import SHANGHAI
-from api.directory.place_query import PlaceQuery
+from api.directory.places import grid_search as local_search
+from api.directory.places.query import PlaceQuery
 from api.prepared import PreparedRead
-from api.search.tokens import parse_query
+from api.textsearch.tokens import parse_query
+from api.timestamps import SHANGHAI
 from tests.search.test_index_and_sync import renamed_listing
 
 PEOPLES_SQUARE = "31.2304,121.4737"

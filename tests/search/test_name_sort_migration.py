@@ -7,7 +7,7 @@ from alembic import command
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from api.search.tokens import PINYIN, QueryPlan, Term, name_sort_key, to_fts5, to_tsquery
+from api.textsearch.tokens import PINYIN, QueryPlan, Term, name_sort_key, to_fts5, to_tsquery
 from tests.test_migrations import migratable, upgrade_and_seed
 
 # The whole initials of 为老服务中心: the earlier tokenizer kept five letters at most, and unmarked.

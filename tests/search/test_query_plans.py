@@ -1,7 +1,7 @@
 """What a query asks of the index: no spelling that could add a match is lost, none that cannot is sent."""
 
-from api.search import grid
-from api.search.tokens import PINYIN, QueryPlan, Term, parse_query, to_fts5, to_tsquery
+from api.textsearch import grid
+from api.textsearch.tokens import PINYIN, QueryPlan, Term, parse_query, to_fts5, to_tsquery
 
 
 def test_longer_spellings_that_add_no_match_are_left_out() -> None:

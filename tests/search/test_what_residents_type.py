@@ -8,7 +8,7 @@ from pypinyin import lazy_pinyin
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.search.tokens import warm_up
+from api.textsearch.tokens import warm_up
 from models import Place
 from tests.directory.test_places import collect
 

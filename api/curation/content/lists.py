@@ -20,10 +20,10 @@ from api.curation.content.schemas import (
 )
 from api.curation.content.writes import ARTICLES, BUNDLES, EVENTS, ContentKind
 from api.deps import Principal
-from api.directory.queries import in_category
 from api.errors import Forbidden
 from api.pagination import decode_cursor, encode_cursor, rows_by_id
-from api.search.query import best_plan, content_matching
+from api.textsearch.query import best_plan, content_matching
+from api.visibility import in_category
 from models import Article, Bundle, Event, UserAccount
 
 

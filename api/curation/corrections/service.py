@@ -20,11 +20,10 @@ from api.curation.corrections.values import (
 )
 from api.curation.places import writes as place_writes
 from api.deps import Principal
-from api.directory.queries import after_key
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.feedback import states, triage, workflow
 from api.http import id_from_text
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import after_key, decode_cursor, encode_cursor
 from models import Category, Feedback, Place
 
 CURSOR_KIND = "corrections"

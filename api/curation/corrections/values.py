@@ -9,8 +9,8 @@ from pydantic import ValidationError
 
 from api.curation.formats.osm_hours import OsmHoursError, parse_osm_hours
 from api.curation.places.fields import PlaceFields, snapshot
-from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.errors import ValidationFailed
+from api.listings.derived import ACCESSIBILITY_FEATURES
 from models import Place
 
 # The status a correction may give a listing: residents only see published ones, and what they report about its

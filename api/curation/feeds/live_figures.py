@@ -3,7 +3,7 @@ operator sets one listing's by hand or a machine pushes a batch.
 
 A listing's `available_updated_at` is when the figure was true: the machine's `as_of` for a push, the moment of the
 request for an operator's hand-set figure. Neither `available` nor that time is an edit (no new version, If-Match
-stays valid: api.directory.derived); a new `capacity` is, and is kept in the listing's history.
+stays valid: api.listings.derived); a new `capacity` is, and is kept in the listing's history.
 """
 
 from collections.abc import Sequence

@@ -29,7 +29,7 @@ from api.curation.formats.osm_hours_grammar import (
     clock_text,
     minutes_of,
 )
-from api.directory.hours import OpeningHours
+from api.listings.hours import OpeningHours
 
 __all__ = ["OsmHoursError", "canonical_hours", "format_osm_hours", "parse_osm_hours"]
 

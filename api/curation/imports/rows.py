@@ -17,10 +17,10 @@ from api.curation.formats.osm_hours import OsmHoursError, canonical_hours, parse
 from api.curation.imports.columns import HeaderMatch
 from api.curation.places.fields import PlaceFields, attribute_problems
 from api.deps import Principal
-from api.directory.attributes import ATTRIBUTE_SCHEMAS
-from api.directory.derived import ACCESSIBILITY_FEATURES
 from api.geo import CoordSystem, to_wgs84
 from api.http import holds_nul
+from api.listings.attributes import ATTRIBUTE_SCHEMAS
+from api.listings.derived import ACCESSIBILITY_FEATURES
 from models import Category, District, Street
 
 # Far enough around the city to hold every district, islands included; a point outside is probably a typo or

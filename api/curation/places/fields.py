@@ -5,10 +5,10 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from api.directory.attributes import ATTRIBUTE_SCHEMAS
-from api.directory.derived import ACCESSIBILITY_FEATURES
-from api.directory.hours import OpeningHours
 from api.http import RequestBody
+from api.listings.attributes import ATTRIBUTE_SCHEMAS
+from api.listings.derived import ACCESSIBILITY_FEATURES
+from api.listings.hours import OpeningHours
 from models import Place
 
 Phone = Annotated[str, Field(min_length=3, max_length=30, pattern=r"^[0-9+()\- ]+(转[0-9]{1,6})?$")]

@@ -1,10 +1,10 @@
-"""What is near me, nearest first: the commonest map request, as prepared reads.
+"""The map strategy: what is near me, nearest first, the commonest map request, as prepared reads.
 
 Built per request, the statement for a circle search cost more Python than the database spent answering it (the
 point, the box and the radius are new values every time, so SQLAlchemy built, keyed and processed a fresh
 expression tree). Its shape, though, depends only on which filters are present: one `PreparedRead` per shape
 takes the point, box and radius as parameters, and the page comes back with the same columns and cursor keys as
-the general path (`places._page_rows`).
+the general strategy.
 """
 
 import math
@@ -12,32 +12,18 @@ from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, bindparam, or_, select
 
-from api.directory.place_query import PlaceQuery, flat_distance_sq
-from api.directory.queries import publicly_visible
-from api.geo import METRES_PER_DEGREE, bounding_box
-from api.prepared import PreparedRead, PreparedRow, Reader
+from api.directory.places.query import PlaceQuery, cursor_kind
+from api.directory.places.strategies.base import PageStrategy, PlaceSearch, results_of
+from api.directory.places.strategies.general import circle_radii
+from api.directory.places.views import SUMMARY_COLUMNS, PlaceResults
+from api.geo import METRES_PER_DEGREE, bounding_box, flat_distance_sq
+from api.prepared import PreparedRead, PreparedRow
+from api.textsearch.tokens import QueryPlan
+from api.visibility import publicly_visible
 from models import Place
-
-# Circles tried before the whole radius, as fractions of it: in the dense centre a 3 km circle holds thousands of
-# listings, and ranking them all to show the nearest 20 is most of the work.
-NEAREST_FIRST_FRACTIONS = (0.125, 0.35)
-
-
-def circle_radii(radius_m: int) -> list[int]:
-    """The radii to try, smallest first, ending with the whole radius: every match in a smaller circle is nearer
-    than any outside it, so the first circle holding more than a page gives the same page and cursor keys."""
-    return [*(max(1, int(radius_m * fraction)) for fraction in NEAREST_FIRST_FRACTIONS), radius_m]
-
 
 # Ids start at 1: "exclude id 0" excludes nothing, so the place itself (nearby) and the map share one shape.
 NO_EXCLUDED_ID = 0
-
-
-def answers(query: PlaceQuery) -> bool:
-    """Whether a prepared nearest-first read serves this query: a first page by distance, filtered at most by
-    category, district and one excluded place."""
-    others = (query.q, query.street, query.accessibility, query.available, query.open_now, query.facets)
-    return query.near is not None and query.effective_sort == "distance" and query.cursor is None and not any(others)
 
 
 def _like_prefix(code: str) -> str:
@@ -47,7 +33,7 @@ def _like_prefix(code: str) -> str:
 
 def _page_statement(summary: Select, *, by_category: bool, by_district: bool) -> Select:
     lat, lng = bindparam("lat", type_=Float), bindparam("lng", type_=Float)
-    distance_sq = flat_distance_sq(lat, lng, bindparam("lng_scale", type_=Float))
+    distance_sq = flat_distance_sq(lat, lng, bindparam("lng_scale", type_=Float), of=(Place.lat, Place.lng))
     conditions = [
         publicly_visible(Place),
         Place.lat.between(bindparam("south", type_=Float), bindparam("north", type_=Float)),
@@ -76,11 +62,17 @@ def _page_statement(summary: Select, *, by_category: bool, by_district: bool) ->
     )
 
 
-class NearestPages:
-    """The prepared statements, one per filter shape, made on first use from the summary select of `places`."""
+class NearestOnTheMap(PageStrategy):
+    """A first page by distance, filtered at most by category, district and one excluded place (the nearby list).
+    The prepared statements, one per filter shape, are made on first use."""
 
-    def __init__(self, summary: Select) -> None:
-        self._summary = summary
+    name = "map"
+    serves = frozenset({"near", "category", "district", "exclude_id"})
+    sorts = frozenset({"distance"})
+    needs = frozenset({"near"})
+
+    def __init__(self) -> None:
+        self._summary = select(*SUMMARY_COLUMNS)
         self._by_shape: dict[tuple[bool, bool], PreparedRead] = {}
 
     def _prepared(self, by_category: bool, by_district: bool) -> PreparedRead:
@@ -91,7 +83,12 @@ class NearestPages:
             prepared = self._by_shape[shape] = PreparedRead(statement)
         return prepared
 
-    async def first_page(self, reader: Reader, query: PlaceQuery) -> list[PreparedRow]:
+    async def page(self, search: PlaceSearch, query: PlaceQuery, text_plan: QueryPlan | None) -> PlaceResults:
+        # No statement to build, no session connection to check out.
+        rows = await self.first_page_rows(search, query)
+        return await results_of(search, query, rows, cursor_kind("distance", 2), keys=2)
+
+    async def first_page_rows(self, search: PlaceSearch, query: PlaceQuery) -> list[PreparedRow]:
         """The nearest limit + 1 matches, from the smallest circle that already holds that many."""
         assert query.near is not None
         lat, lng = query.near
@@ -111,7 +108,7 @@ class NearestPages:
         for radius in circle_radii(query.radius_m):
             south, north, west, east = bounding_box(lat, lng, float(radius))
             box = {"south": south, "north": north, "west": west, "east": east, "radius_sq": float(radius) ** 2}
-            rows = await prepared.all(reader, **parameters, **box)
+            rows = await prepared.all(search.reader, **parameters, **box)
             if len(rows) > query.limit:
                 break
         return rows

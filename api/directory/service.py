@@ -1,11 +1,15 @@
-"""Summaries of listings of every kind at once, for mixed lists (search across kinds, offline sync)."""
+"""The directory as other domains use it: summaries of listings of every kind at once, for mixed lists (the search
+across kinds, the offline sync)."""
 
 from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import bundles, content, places
+from api.directory.articles import service as articles
+from api.directory.bundles import service as bundles
+from api.directory.events import service as events
+from api.directory.places import service as places
 from api.http import Language, plain
 
 KINDS = ("place", "event", "article", "bundle")
@@ -22,9 +26,9 @@ async def summaries(
     found: dict[Ref, BaseModel | dict[str, Any]] = {}
     for place_id, summary in (await places.place_summaries(session, wanted["place"], language)).items():
         found[("place", place_id)] = summary
-    for event_id, summary in (await content.event_summaries(session, wanted["event"], language)).items():
+    for event_id, summary in (await events.event_summaries(session, wanted["event"], language)).items():
         found[("event", event_id)] = summary
-    for article_id, summary in (await content.article_summaries(session, wanted["article"], language)).items():
+    for article_id, summary in (await articles.article_summaries(session, wanted["article"], language)).items():
         found[("article", article_id)] = summary
     if wanted["bundle"]:
         for summary in await bundles.list_bundles(session, language, codes=wanted["bundle"]):

@@ -1,13 +1,14 @@
-"""Words near a point ("厕所 within 1 km, open now", with facets): the first page from the grid index.
+"""The grid strategy: words near a point ("厕所 within 1 km, open now", with facets), the first page from the grid
+index.
 
-The grid index (`api.search.grid`) lists each word per map cell with what the page needs of each listing, so
+The grid index (`api.textsearch.grid`) lists each word per map cell with what the page needs of each listing, so
 one prepared read returns every match in the circle with its distance and whether its name matches. Those are
 few (tens to hundreds), so the rest is done here, exactly as the general path does it in SQL: the filters
 the index does not hold (category subtree, district, open now), the order (name matches first, then distance,
 then id), the cursor after the page, and the facet counts of every match. `place` is read for the page only.
 
-Later pages, other sorts and the filters that need `place` (street, accessibility, availability) take the
-general path (`places._page_rows`), which returns the same rows and cursors.
+Later pages, other sorts and the filters that need `place` (street, accessibility, availability) are not served
+here: the chooser gives them to the general strategy, which returns the same rows and cursors.
 """
 
 import json
@@ -19,15 +20,20 @@ from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, bindparam, column, select, table, text
 
-from api.directory.open_now import OpenSchedules
-from api.directory.place_query import PlaceQuery, cursor_kind, flat_distance_sq
-from api.directory.queries import publicly_visible
-from api.geo import METRES_PER_DEGREE, bounding_box
+from api.directory.places import views
+from api.directory.places.facets import facet_counts
+from api.directory.places.open_now import open_schedules
+from api.directory.places.query import PlaceQuery, cursor_kind
+from api.directory.places.strategies.base import PageStrategy, PlaceSearch
+from api.directory.places.views import SUMMARY_COLUMNS, PlaceResults
+from api.directory.reference.names import reference_names
+from api.geo import METRES_PER_DEGREE, bounding_box, flat_distance_sq
 from api.pagination import encode_cursor
-from api.prepared import PreparedRead, PreparedRow, Reader
-from api.search import grid
-from api.search.query import tsquery_parameter
-from api.search.tokens import QueryPlan
+from api.prepared import PreparedRead, PreparedRow
+from api.textsearch import grid
+from api.textsearch.query import tsquery_parameter
+from api.textsearch.tokens import QueryPlan
+from api.visibility import publicly_visible
 from models import Place
 
 # The PostgreSQL layout (SQLite's grid holds the words alone).
@@ -42,14 +48,6 @@ _grid = table(
     column("grid_doc"),
     column("name_doc"),
 )
-
-
-def cells_for(query: PlaceQuery) -> list[grid.Cell] | None:
-    """The grid cells this query reads, or None when the grid does not serve it."""
-    others = (query.street, query.accessibility, query.available, query.exclude_id is not None, query.cursor)
-    if not query.q or query.near is None or query.effective_sort not in ("relevance", "distance") or any(others):
-        return None
-    return grid.cells_around(query.near[0], query.near[1], float(query.radius_m))
 
 
 def hits_statement(dialect: str) -> Select:
@@ -125,19 +123,23 @@ class FacetRow:
     matches: int
 
 
-@dataclass
-class LocalPage:
-    rows: list[PreparedRow]  # summary rows of the page, in order
-    next_cursor: str | None
-    facet_rows: list[FacetRow]  # counts of every match, for the facets
+class GridNearAPoint(PageStrategy):
+    """The prepared reads, per dialect, made on first use."""
 
+    name = "grid"
+    serves = frozenset({"q", "near", "category", "district", "open_now", "facets"})
+    sorts = frozenset({"relevance", "distance"})
+    needs = frozenset({"q", "near"})
 
-class LocalSearch:
-    """The prepared reads, per dialect, made on first use from the summary select of `places`."""
-
-    def __init__(self, summary: Select) -> None:
-        self._summary = summary
+    def __init__(self) -> None:
+        self._summary = select(*SUMMARY_COLUMNS)
         self._by_dialect: dict[str, tuple[PreparedRead, PreparedRead]] = {}
+
+    def fits(self, query: PlaceQuery, text_plan: QueryPlan | None) -> bool:
+        """Words to look for, in a circle of at most grid.MAX_CELLS cells."""
+        assert query.near is not None
+        cells = grid.cells_around(query.near[0], query.near[1], float(query.radius_m))
+        return cells is not None and text_plan is not None and not text_plan.empty
 
     def _prepared(self, dialect: str) -> tuple[PreparedRead, PreparedRead]:
         """The hits read and the page read of this dialect."""
@@ -146,15 +148,17 @@ class LocalSearch:
             self._by_dialect[dialect] = PreparedRead(hits), PreparedRead(page)
         return self._by_dialect[dialect]
 
-    async def first_page(
-        self, reader: Reader, query: PlaceQuery, plan: QueryPlan, cells: list[grid.Cell], schedules: OpenSchedules
-    ) -> LocalPage:
-        """`schedules`: the process's opening schedules, learnt again here when a match names one not known yet."""
-        dialect = reader.dialect.name
+    async def page(self, search: PlaceSearch, query: PlaceQuery, text_plan: QueryPlan | None) -> PlaceResults:
+        assert query.near is not None and text_plan is not None
+        cells = grid.cells_around(query.near[0], query.near[1], float(query.radius_m))
+        assert cells is not None
+        reader, dialect = search.reader, search.dialect
         hits_read, page_read = self._prepared(dialect)
-        records = await hits_read.values(reader, **hit_parameters(query, plan, dialect, cells))
+        records = await hits_read.values(reader, **hit_parameters(query, text_plan, dialect, cells))
         open_ids: frozenset[int] = frozenset()
         if query.open_now:
+            # The matches name their schedules: learnt now if new, rather than every schedule before the read.
+            schedules = open_schedules(reader)
             if not schedules.knows({hit[_SCHEDULE] for hit in records if hit[_SCHEDULE] is not None}):
                 await schedules.refresh(reader)
             open_ids = schedules.open_ids()
@@ -170,13 +174,17 @@ class LocalSearch:
             rows = [by_id[place_id] for place_id in ids if place_id in by_id]
         next_cursor = None
         if len(hits) > query.limit:
-            # The general path's cursor keys: (name hit, distance, id) by relevance, (distance, id) by distance.
+            # The general strategy's cursor keys: (name hit, distance, id) by relevance, (distance, id) by distance.
             last = page[-1]
             key = [int(last[_NAME_HIT]), last[_DISTANCE_SQ], last[_ID]] if by_relevance else list(_by_distance(last))
             next_cursor = encode_cursor(cursor_kind(query.effective_sort, len(key)), key)
-        counts = Counter((hit[_CATEGORY], hit[_DISTRICT]) for hit in hits) if query.facets else Counter()
-        facet_rows = [FacetRow(category, district, matches) for (category, district), matches in counts.items()]
-        return LocalPage(rows, next_cursor, facet_rows)
+        results = PlaceResults(await views.summaries(reader, search.language, query, rows), next_cursor)
+        if query.facets:
+            counts = Counter((hit[_CATEGORY], hit[_DISTRICT]) for hit in hits)
+            facet_rows = [FacetRow(category, district, matches) for (category, district), matches in counts.items()]
+            names = await reference_names(reader, facet_rows)
+            results.facets = facet_counts(facet_rows, names, search.language, query.facets)
+        return results
 
 
 def _kept(records: Sequence[Sequence[Any]], query: PlaceQuery, open_ids: frozenset[int]) -> list[Sequence[Any]]:

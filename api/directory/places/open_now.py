@@ -14,7 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from api.calendar import days
-from api.directory.hours import OpeningHours, hours_note_at, is_open_at
+from api.listings.hours import OpeningHours, hours_note_at, is_open_at
 from api.prepared import PreparedRead, Reader, as_reader
 from models import OpeningSchedule
 

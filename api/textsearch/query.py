@@ -11,6 +11,7 @@ from sqlalchemy import (
     TextClause,
     bindparam,
     case,
+    cast,
     column,
     func,
     literal,
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
 from api.prepared import PreparedRead, Reader, as_reader
-from api.search.tokens import QueryPlan, parse_phrase_query, parse_query, to_fts5, to_tsquery
+from api.textsearch.tokens import QueryPlan, parse_phrase_query, parse_query, to_fts5, to_tsquery
 
 _fts_place = table("search_place", column("rowid", Integer))
 _pg_place = table("search_place", column("place_id", Integer), column("name_doc"), column("doc"), column("area_doc"))
@@ -279,3 +280,13 @@ async def best_plan(
         if await _probe(dialect, kind).first(reader, probe=probe) is not None:
             return phrase
     return words
+
+
+async def matching_content(session: AsyncSession, q: str, kind: str, id_column: Any) -> ColumnElement[bool]:
+    """The condition that `id_column` names an entry of `kind` (event, article) whose words match `q`, read as the
+    search across kinds reads it."""
+    plan = await best_plan(session, q, kinds=(kind,))
+    if plan.empty:
+        return id_column.in_([])
+    found = content_matching(plan, session.get_bind().dialect.name, kind).subquery()
+    return id_column.in_(select(cast(found.c.key, Integer)))

@@ -20,7 +20,7 @@ from pathlib import Path
 import jieba
 from pypinyin import Style, lazy_pinyin, load_phrases_dict
 
-from api.search.pinyin import looks_like_pinyin
+from api.textsearch.pinyin import looks_like_pinyin
 
 DATA = Path(__file__).resolve().parent / "data"
 _RUNS = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")

@@ -13,7 +13,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from api.search.tokens import name_sort_key
+from api.textsearch.tokens import name_sort_key
 from models import OpeningSchedule, Place
 from models.base import PublishableFields, utcnow
 

@@ -3,8 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.reference import reference_names
-from api.directory.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
+from api.directory.reference.names import reference_names
+from api.directory.reference.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
 from api.errors import NotFound, ValidationFailed
 from api.http import Language, localized
 from api.prepared import Reader

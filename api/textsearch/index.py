@@ -3,9 +3,9 @@
 The place index holds the listings residents may see (published, not deleted) and nothing else, so a search
 narrowed only by district and category tokens is answered by the index table alone. Its area field holds every
 word of a listing scoped to its district (`district_scoped`), so a search within a district reads short lists;
-the grid table holds them scoped to the listing's map cell (`api.search.grid`), for words searched near a point.
+the grid table holds them scoped to the listing's map cell (`api.textsearch.grid`), for words searched near a point.
 
-Documents are built by api.search.tokens; this module only stores them, per dialect:
+Documents are built by api.textsearch.tokens; this module only stores them, per dialect:
 SQLite FTS5 tables (`search_place` and `search_place_grid` with rowid = place id, `search_content`), or
 PostgreSQL tables of tsvectors made with array_to_tsvector, so the database never re-tokenizes what Python built.
 """
@@ -16,8 +16,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import ARRAY, Connection, Text, bindparam, event, select, text
 from sqlalchemy.orm import Session
 
-from api.search.grid import scoped_tokens
-from api.search.tokens import district_scoped, document, place_filter_tokens
+from api.textsearch.grid import scoped_tokens
+from api.textsearch.tokens import district_scoped, document, place_filter_tokens
 from models import Article, Bundle, BundleMatter, Category, District, Event, Place, Street
 
 

@@ -1,35 +1,24 @@
-"""Event and health-article reads."""
+"""City events: lists by day, place and words, and details."""
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.place_query import within_radius
-from api.directory.queries import after_key, in_category, publicly_readable, publicly_visible
-from api.directory.schemas import ArticleDetail, ArticleSummary, EventDetail, EventSummary, Expert, LatLng
+from api.directory.events.schemas import EventDetail, EventSummary
+from api.directory.reference.schemas import LatLng
 from api.errors import NotFound
-from api.geo import CoordSystem, haversine_m, shown_point
+from api.geo import CoordSystem, haversine_m, shown_point, within_radius
 from api.http import Language, localized
-from api.pagination import decode_cursor, encode_cursor
-from api.search.query import best_plan, content_matching
+from api.pagination import after_key, decode_cursor, encode_cursor
+from api.textsearch.query import matching_content
 from api.timestamps import SHANGHAI, to_local
-from models import Article, Category, District, Event
+from api.visibility import in_category, publicly_readable, publicly_visible
+from models import Category, District, Event
 
 
 def _start_of(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=SHANGHAI)
-
-
-async def _matching(session: AsyncSession, q: str, kind: str, id_column: Any) -> ColumnElement[bool]:
-    """Entries of `kind` (event, article) whose words match `q`, from the search index, read as /v1/search reads
-    it."""
-    plan = await best_plan(session, q, kinds=(kind,))
-    if plan.empty:
-        return id_column.in_([])
-    found = content_matching(plan, session.get_bind().dialect.name, kind).subquery()
-    return id_column.in_(select(cast(found.c.key, Integer)))
 
 
 def _event_fields(
@@ -91,7 +80,7 @@ async def list_events(
     if district:
         statement = statement.where(Event.district_code == district)
     if q:
-        statement = statement.where(await _matching(session, q, "event", Event.id))
+        statement = statement.where(await matching_content(session, q, "event", Event.id))
     if near:
         # Those with no location are not within any radius.
         statement = statement.where(*within_radius(near, radius_m, of=(Event.lat, Event.lng))[1])
@@ -133,81 +122,8 @@ async def event_detail(
     )
 
 
-def _expert(expert: dict[str, Any] | None) -> Expert | None:
-    if not expert:
-        return None
-    return Expert(name=expert["name"], title=expert.get("title"), organization=expert.get("organization"))
-
-
-def _article_fields(article: Article, language: Language) -> dict[str, Any]:
-    return {
-        "id": article.id,
-        "title": localized(language, article.title, article.title_en),
-        "topic": article.topic,
-        "audience": article.audience,
-        "summary": article.summary,
-        "expert": _expert(article.expert),
-        "published_at": to_local(article.published_at),
-        "sample": article.is_sample,
-    }
-
-
-async def list_articles(
-    session: AsyncSession,
-    language: Language,
-    *,
-    topic: str | None = None,
-    audience: str | None = None,
-    q: str | None = None,
-    limit: int = 20,
-    cursor: str | None = None,
-) -> tuple[list[ArticleSummary], str | None]:
-    """Newest first; `q` keeps those whose words match."""
-    statement = select(Article).where(publicly_visible(Article), Article.published_at.is_not(None))
-    if q:
-        statement = statement.where(await _matching(session, q, "article", Article.id))
-    if topic:
-        statement = statement.where(Article.topic == topic)
-    if audience:
-        statement = statement.where(Article.audience == audience)
-    key = decode_cursor(cursor, "articles", (datetime, int))
-    if key is not None:
-        statement = statement.where(after_key([Article.published_at, Article.id], key, descending=True))
-    statement = statement.order_by(Article.published_at.desc(), Article.id.desc()).limit(limit + 1)
-    rows = (await session.scalars(statement)).all()
-    items = [ArticleSummary(**_article_fields(article, language)) for article in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        next_cursor = encode_cursor("articles", [last.published_at.isoformat(), last.id])
-    return items, next_cursor
-
-
-async def article_detail(session: AsyncSession, article_id: int, language: Language) -> ArticleDetail:
-    article = (
-        await session.scalars(select(Article).where(publicly_visible(Article), Article.id == article_id))
-    ).first()
-    if article is None:
-        raise NotFound(f"there is no published article {article_id}")
-    return ArticleDetail(
-        **_article_fields(article, language),
-        title_zh=article.title,
-        title_en=article.title_en,
-        body=article.body,
-        version=article.version,
-        updated_at=to_local(article.updated_at),
-    )
-
-
 async def event_summaries(session: AsyncSession, ids: list[int], language: Language) -> dict[int, EventSummary]:
     if not ids:
         return {}
     rows = (await session.execute(_event_select(cancelled_too=True).where(Event.id.in_(ids)))).all()
     return {e.id: EventSummary(**_event_fields(e, c, d, language)) for e, c, d in rows}
-
-
-async def article_summaries(session: AsyncSession, ids: list[int], language: Language) -> dict[int, ArticleSummary]:
-    if not ids:
-        return {}
-    statement = select(Article).where(publicly_visible(Article), Article.id.in_(ids))
-    return {a.id: ArticleSummary(**_article_fields(a, language)) for a in (await session.scalars(statement)).all()}

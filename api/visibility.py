@@ -1,12 +1,9 @@
-"""Query pieces shared by the directory's lists: visibility, category subtrees, keyset pages."""
+"""What residents may see of any kind of listing, and category subtrees: conditions every domain uses alike."""
 
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, literal_column, or_
 from sqlalchemy.orm import InstrumentedAttribute
-
-OrderKey = list[tuple[Any, bool]]  # (expression, descending) from the most to the least significant
-
 
 # Written into the SQL, not bound: the partial indexes of visible listings (`WHERE status = 'published' AND
 # deleted_at IS NULL`) serve only statements whose condition implies theirs, and a parameter implies nothing. A
@@ -32,21 +29,3 @@ def publicly_readable(model: Any) -> ColumnElement[bool]:
 def in_category(column: InstrumentedAttribute, code: str) -> ColumnElement[bool]:
     """The category itself and every category below it in the tree."""
     return or_(column == code, column.startswith(code + ".", autoescape=True))
-
-
-def after(order: OrderKey, key: list[Any]) -> ColumnElement[bool]:
-    """Rows strictly after `key` in `order` (each part ascending or descending on its own)."""
-    conditions = []
-    for depth, (expression, descending) in enumerate(order):
-        equal_before = [order[i][0] == key[i] for i in range(depth)]
-        beyond = expression < key[depth] if descending else expression > key[depth]
-        conditions.append(and_(*equal_before, beyond))
-    return or_(*conditions)
-
-
-def order_by(order: OrderKey) -> list[Any]:
-    return [expression.desc() if descending else expression.asc() for expression, descending in order]
-
-
-def after_key(columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False) -> ColumnElement[bool]:
-    return after([(column, descending) for column in columns], key)

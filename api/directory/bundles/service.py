@@ -5,8 +5,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.queries import publicly_visible
-from api.directory.schemas import (
+from api.directory.bundles.schemas import (
     BundleDetail,
     BundleSummary,
     GuideAnswer,
@@ -17,6 +16,7 @@ from api.directory.schemas import (
 )
 from api.errors import NotFound, ValidationFailed
 from api.http import Language, localized
+from api.visibility import publicly_visible
 from models import Bundle, BundleMatter
 
 

@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from api.geo import bounding_box
-from api.search.tokens import QueryPlan, to_fts5, to_tsquery
+from api.textsearch.tokens import QueryPlan, to_fts5, to_tsquery
 
 CELLS_PER_DEGREE = 50  # cells of 0.02°
 # Beyond this many cells (a radius of about 6 km) the general search, which starts from the word, takes over.

@@ -10,11 +10,11 @@ from typing import Any
 from sqlalchemy import Integer, String, case, cast, literal, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory import mixed
-from api.directory.mixed import KINDS, Ref
-from api.directory.queries import after, order_by, publicly_readable
+from api.directory import service as mixed
+from api.directory.service import KINDS, Ref
 from api.http import Language
-from api.pagination import decode_cursor, encode_cursor
+from api.pagination import after, decode_cursor, encode_cursor, order_by
+from api.visibility import publicly_readable
 from models import Article, Bundle, Event, Place
 
 SETTLE = timedelta(seconds=2)
