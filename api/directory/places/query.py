@@ -1,11 +1,12 @@
 """A place search as validated from the request: its filters, its order, its page and its cursor.
 
-`filters_used` names the filters a request asks for. It is derived from the fields themselves: a field added
+`used_filters` names the filters a request asks for. It is derived from the fields themselves: a field added
 here is a filter every page strategy must declare it serves (api.directory.places.strategies), so no fast path
 can silently ignore a new filter.
 """
 
 from dataclasses import dataclass, fields
+from functools import cached_property
 from datetime import datetime
 from typing import Any, Literal
 
@@ -42,20 +43,31 @@ class PlaceQuery:
             return "relevance"
         return "distance" if self.near else "id"
 
-    def filters_used(self) -> frozenset[str]:
+    @cached_property
+    def used_filters(self) -> frozenset[str]:
         """The fields this request sets away from their defaults, but for those that only order or show the
         answer: what a page strategy must serve. The cursor and the facets count too: a strategy that cannot go on
         from a cursor or count facets does not serve a request that asks for them."""
-        return frozenset(
-            field.name
-            for field in fields(self)
-            if field.name not in _NOT_FILTERS and getattr(self, field.name) != field.default
-        )
+        return frozenset(name for name, default in _filter_defaults(type(self)) if getattr(self, name) != default)
 
 
 # `radius_m` goes with `near` (a strategy serving `near` serves its radius); the rest order or show the answer.
 _NOT_FILTERS = frozenset({"radius_m", "sort", "limit", "coord"})
-FILTERS = tuple(field.name for field in fields(PlaceQuery) if field.name not in _NOT_FILTERS)
+
+
+def _filter_defaults(query_type: type[PlaceQuery]) -> tuple[tuple[str, Any], ...]:
+    """(name, default) of every filter field, read from the class itself: a field added to PlaceQuery, or to a
+    subclass, is a filter without further ado."""
+    known = _FILTER_DEFAULTS.get(query_type)
+    if known is None:
+        known = _FILTER_DEFAULTS[query_type] = tuple(
+            (field.name, field.default) for field in fields(query_type) if field.name not in _NOT_FILTERS
+        )
+    return known
+
+
+_FILTER_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+FILTERS = tuple(name for name, _ in _filter_defaults(PlaceQuery))
 
 
 def cursor_kind(sort: str, keys: int) -> str:

@@ -1,6 +1,6 @@
 """What every page strategy is: the filters and orders it serves, and how it answers a page.
 
-A strategy answers a request only when it serves every filter the request uses (`PlaceQuery.filters_used`) and
+A strategy answers a request only when it serves every filter the request uses (`PlaceQuery.used_filters`) and
 its order; the chooser (api.directory.places.chooser) takes the first such strategy, and the general one serves
 everything. A strategy that cannot apply a filter therefore never sees a request that asks for it.
 """
@@ -44,12 +44,12 @@ class PageStrategy:
     """A way to answer a page of a place search. Subclasses declare what they serve and implement `page`."""
 
     name: ClassVar[str]
-    serves: ClassVar[frozenset[str]]  # the filters (PlaceQuery.filters_used) it applies, all of them
+    serves: ClassVar[frozenset[str]]  # the filters (PlaceQuery.used_filters) it applies, all of them
     sorts: ClassVar[frozenset[str]]  # the orders (PlaceQuery.effective_sort) it gives
     needs: ClassVar[frozenset[str]] = frozenset()  # filters it cannot do without
 
     def answers(self, query: PlaceQuery, text_plan: QueryPlan | None) -> bool:
-        used = query.filters_used()
+        used = query.used_filters
         return self.needs <= used <= self.serves and query.effective_sort in self.sorts and self.fits(query, text_plan)
 
     def fits(self, query: PlaceQuery, text_plan: QueryPlan | None) -> bool:
