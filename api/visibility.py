@@ -8,7 +8,8 @@ from sqlalchemy.orm import InstrumentedAttribute
 # Written into the SQL, not bound: the partial indexes of visible listings (`WHERE status = 'published' AND
 # deleted_at IS NULL`) serve only statements whose condition implies theirs, and a parameter implies nothing. A
 # prepared read runs on PostgreSQL's generic plan after five executions, and with `status = $1` there the map's
-# nearest-first read walked the plain (lat, lng) index and each row's heap tuple: 0.8 ms instead of 0.2.
+# nearest-first read walked the plain (lat, lng) index and each row's heap tuple, several times slower
+# (bench/README.md).
 _PUBLISHED = literal_column("'published'")
 _CANCELLED = literal_column("'cancelled'")
 
