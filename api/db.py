@@ -17,12 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.config import Settings
 from api.errors import AppError, NotFound
 from api.http import Language, request_language
-
-# Imported for their flush hooks: derived place columns and the search index follow every ORM write.
-from api.listings import derived as _derived  # noqa: F401
 from api.prepared import Reader
 from api.readers import json_text, reader_for
-from api.textsearch import index as _search_index  # noqa: F401
 
 ModelT = TypeVar("ModelT")
 

@@ -35,6 +35,7 @@ from api.feedback.routes import router as feedback_router
 from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
+from api.listings import write_hooks
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.openapi import document_problems
 from api.outages import install_outage_handlers, rate_limits_answer
@@ -65,6 +66,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    write_hooks.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
