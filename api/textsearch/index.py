@@ -155,10 +155,10 @@ def compact(connection: Connection, *, with_grid: bool = True) -> None:
     """Merge what bulk writes left in pieces (after a rebuild, a seed, a bulk load), so that each word is read
     from one place again.
 
-    SQLite: every transaction adds FTS5 segments, and a word is looked up in each of them. After loading 100,000
-    listings, words near a point took 2.8 ms a statement before the merge and 1.5 ms after, words within a
-    district 0.45 and 0.22 ms (bench/README.md). PostgreSQL: GIN puts new entries on a pending list that every
-    search reads through until it is merged; VACUUM would merge it too, but cannot run inside a transaction."""
+    SQLite: every transaction adds FTS5 segments, and a word is looked up in each of them: after a bulk load,
+    searches near a point and within a district were markedly slower until the merge (bench/README.md).
+    PostgreSQL: GIN puts new entries on a pending list that every search reads through until it is merged; VACUUM
+    would merge it too, but cannot run inside a transaction."""
     tables = (*_SEARCH_TABLES, "search_place_grid") if with_grid else _SEARCH_TABLES
     if connection.dialect.name == "sqlite":
         for table in tables:
