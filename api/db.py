@@ -17,12 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from api.config import Settings
 from api.errors import AppError, NotFound
 from api.http import Language, request_language
-
-# Imported for their flush hooks: derived place columns and the search index follow every ORM write.
-from api.listings import derived as _derived  # noqa: F401
 from api.prepared import Reader
 from api.readers import json_text, reader_for
-from api.textsearch import index as _search_index  # noqa: F401
 
 ModelT = TypeVar("ModelT")
 
@@ -72,8 +68,7 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's own error handling suffice.
-    # Short OLTP queries: starting parallel workers or JIT-compiling costs more than the query (measured in
-    # bench/: a 5 ms search took 17 ms with a parallel gather).
+    # Short OLTP queries: starting parallel workers or JIT-compiling costs more than the query (bench/README.md).
     server_settings = {"max_parallel_workers_per_gather": "0", "jit": "off"}
     return create_async_engine(
         url,
@@ -191,7 +186,8 @@ async def _read_session(database: Database) -> AsyncIterator[AsyncSession]:
         yield session
     finally:
         # Most public reads run on the driver-level reader and never touch their session: one that never began
-        # holds no connection and no objects, and closing it anyway cost ~45 µs on the hottest routes.
+        # holds no connection and no objects, and closing it anyway was a measurable cost on the hottest routes
+        # (bench/README.md).
         if session.in_transaction():
             await session.close()
 
@@ -211,9 +207,9 @@ async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 @dataclass(frozen=True)
 class PublicRead:
-    """What the hottest public routes need, as one plain dependency (FastAPI spends ~35 µs a request on each, and
-    twice that on one with clean-up): the driver-level reader, the answer's language, and read sessions for the
-    reads that are not prepared.
+    """What the hottest public routes need, as one plain dependency (FastAPI's time on each dependency, more on one
+    with clean-up, showed on these routes: bench/README.md): the driver-level reader, the answer's language, and
+    read sessions for the reads that are not prepared.
 
     `session()` is for `async with`: the session connects, and needs closing, only if a statement runs on it.
     """

@@ -19,8 +19,8 @@ from api.config import PROJECT_ROOT, Settings
 from api.db import Database, unit_of_work
 from api.feedback import provisional
 from api.housekeeping import run_round
+from api.listings import search_documents, write_hooks
 from api.samples import refuse_visible_samples, withdraw_samples
-from api.textsearch import index
 from seed.loader import SeedReport, load_seed
 
 logger = structlog.get_logger(__name__)
@@ -34,13 +34,20 @@ def alembic_config(database_url: str) -> Config:
     return config
 
 
+def _database(settings: Settings) -> Database:
+    """The engines for a task run outside the app: listings written through their sessions keep their derived
+    columns and search documents, as in the app."""
+    write_hooks.install()
+    return Database(settings)
+
+
 def migrate(database_url: str, revision: str = "head") -> None:
     """Upgrade to `revision`. Call outside a running event loop (the Alembic env runs its own)."""
     command.upgrade(alembic_config(database_url), revision)
 
 
 async def seed(settings: Settings, *, force: bool = False) -> SeedReport:
-    database = Database(settings)
+    database = _database(settings)
     try:
         async with database.sessionmaker() as session, session.begin():
             return await load_seed(session, include_samples=settings.seed_samples, force=force)
@@ -63,7 +70,7 @@ def prepare_database(settings: Settings) -> None:
 
 
 async def refuse_sample_data(settings: Settings) -> None:
-    database = Database(settings)
+    database = _database(settings)
     try:
         await refuse_visible_samples(database.sessionmaker)
     finally:
@@ -72,7 +79,7 @@ async def refuse_sample_data(settings: Settings) -> None:
 
 async def withdraw_sample_data(settings: Settings) -> dict[str, int]:
     """`svcdir withdraw-samples`: every sample row residents could see is deleted (softly, as the directory does)."""
-    database = Database(settings)
+    database = _database(settings)
     try:
         async with database.sessionmaker() as session, unit_of_work(session):
             return await withdraw_samples(session)
@@ -82,10 +89,10 @@ async def withdraw_sample_data(settings: Settings) -> dict[str, int]:
 
 async def reindex(settings: Settings) -> dict[str, int]:
     """Rebuild the search index from the listings (after a tokenizer or vocabulary change)."""
-    database = Database(settings)
+    database = _database(settings)
     try:
         async with database.engine.begin() as connection:
-            return await connection.run_sync(index.rebuild)
+            return await connection.run_sync(search_documents.rebuild)
     finally:
         await database.dispose()
 
@@ -94,7 +101,7 @@ async def create_staff_user(
     settings: Settings, *, username: str, password: str, role: str, districts: list[str], display_name: str | None
 ) -> int:
     """`svcdir create-user`: the same rules as the admin endpoint (password strength, grants, unique names)."""
-    database = Database(settings)
+    database = _database(settings)
     try:
         async with database.sessionmaker() as session, unit_of_work(session):
             account = await staff.create_staff(
@@ -113,7 +120,7 @@ async def create_staff_user(
 
 async def housekeeping(settings: Settings) -> dict[str, int]:
     """One round of upkeep (see api/housekeeping.py), for a scheduler when the server's own loop is off."""
-    database = Database(settings)
+    database = _database(settings)
     try:
         await calendar_days.reload(database)
         async with database.sessionmaker() as session, unit_of_work(session):
@@ -126,7 +133,7 @@ async def load_calendar(settings: Settings, path: Path, *, source: str | None) -
     """`svcdir calendar load`: every year of the file in one transaction (all of them or none), as the admin
     endpoint loads one: checked, audited, provisional deadlines recomputed."""
     schedules = read_schedules(path, source=source)
-    database = Database(settings)
+    database = _database(settings)
     try:
         async with database.sessionmaker() as session, unit_of_work(session):
             return [
@@ -140,7 +147,7 @@ async def load_calendar(settings: Settings, path: Path, *, source: str | None) -
 
 
 async def show_calendar(settings: Settings, year: int | None) -> dict[str, Any]:
-    database = Database(settings)
+    database = _database(settings)
     try:
         async with database.sessionmaker() as session:
             return await calendar_service.calendar_answer(session, year, calendar_days.shanghai_today())

@@ -35,6 +35,7 @@ from api.feedback.routes import router as feedback_router
 from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
+from api.listings import write_hooks
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.openapi import document_problems
 from api.outages import install_outage_handlers, rate_limits_answer
@@ -52,8 +53,8 @@ with a stable `code`; lists are cursor-paginated; `Accept-Language: en` gives En
 
 MAX_JSON_BODY_BYTES = 256 * 1024
 # An answer this small travels in one TCP segment with its headers (MSS 1,460 bytes) whether compressed or not:
-# gzip would cost both ends CPU (setting up the compressor is most of it: ~70 µs here, a sixth of a place
-# detail's) and save the phone nothing. Place details are ~0.9–1.2 KB; list pages (~7–9 KB) are compressed.
+# gzip would cost both ends CPU (setting up the compressor is most of it, a sizeable share of a place detail's:
+# bench/README.md) and save the phone nothing. Place details fit under it; list pages are compressed.
 GZIP_MIN_BYTES = 1200
 GC_YOUNG_THRESHOLD = 20_000
 
@@ -65,6 +66,7 @@ def _operation_id(route: APIRoute) -> str:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    write_hooks.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -80,12 +82,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 raise
         # jieba and pypinyin load here, so that no resident's request waits for their dictionaries.
         warm_up_search()
-        # Their ~340,000 long-lived objects would otherwise be walked by every full garbage collection
-        # (~100 ms each, a stall that lands on whichever requests are in flight): set them aside for good.
+        # Their many long-lived objects would otherwise be walked by every full garbage collection (a stall far
+        # longer than a request, landing on whichever requests are in flight: bench/README.md): set them aside.
         gc.collect()
         gc.freeze()
         # A request allocates thousands of short-lived containers; collecting the youngest generation every 700
-        # of them spends more time than it frees (measured in bench/).
+        # of them spends more time than it frees (bench/README.md).
         gc.set_threshold(GC_YOUNG_THRESHOLD, 20, 20)
         app.state.database = database
         # Imports left running by a process that stopped without marking them (a crash) are failed.

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.types import TypeEngine
 
 # A row of a prepared read: an instance of a namedtuple class made per statement, read by attribute like a Core
-# row (`row.name`) at tuple speed. (A dict with `__getattr__` paid a failed attribute lookup, ~1 µs, for every
-# field of every summary.)
+# row (`row.name`) at tuple speed. (A dict with `__getattr__` paid a failed attribute lookup for every field
+# of every summary: bench/README.md.)
 PreparedRow = Any
 
 

@@ -1,7 +1,7 @@
 """Pools of driver connections for public reads, outside SQLAlchemy's session and connection pool.
 
 A place by id is a one-row primary-key read; through an `AsyncSession` most of its cost was the session, the
-pool checkout and the greenlet bridge around a ~90 µs driver round trip (bench/README.md). Public reads need no
+pool checkout and the greenlet bridge around a much cheaper driver round trip (bench/README.md). Public reads need no
 transaction, so they run here on the driver itself: a few asyncpg connections on PostgreSQL, and on SQLite one
 read-only connection used in the event loop's own thread — an indexed read takes microseconds there, less than the
 hop to aiosqlite's thread would. Both only ever read (`default_transaction_read_only`, `PRAGMA query_only`).
@@ -27,8 +27,8 @@ POSTGRES_READ_SETTINGS = {
     "jit": "off",
     "default_transaction_read_only": "on",
     # Every read run here is built to start from an index (a key, the map's box, a word). The planner guesses
-    # words scoped to a map cell or a district to be far commoner than they are (a quarter of the table for
-    # 长者食堂 in nine cells, against 145 rows), and would then read all 100,000 index rows: 3 s, not 2 ms.
+    # words scoped to a map cell or a district to be far commoner than they are, and would then read every index
+    # row: seconds instead of milliseconds (bench/README.md).
     "enable_seqscan": "off",
 }
 
@@ -63,7 +63,7 @@ _CONNECTION_LOST = (
 class _ConnectionSlots:
     """At most `max_size` asyncpg connections, the idle ones kept most-recently-used first.
 
-    asyncpg's own pool costs ~100 µs of CPU per read on this kind of machine (its acquire, a proxy per use, and
+    asyncpg's own pool costs CPU on every read (its acquire, a proxy per use, and
     a release run as a separate task with a reset round trip) — more than the primary-key read it wraps
     (bench/README.md). These connections only ever run single read statements, so taking one is popping a list.
     """

@@ -26,6 +26,7 @@ from api.curation.imports.service import import_table
 from api.db import Database
 from api.deps import Principal
 from api.lifecycle import migrate
+from api.listings import write_hooks
 from bench.run import _fresh_postgres
 from models import District, ImportJob, Place, UserAccount
 from seed.loader import load_seed
@@ -106,6 +107,7 @@ async def _import(database: Database, principal: Principal, content: bytes, prof
 
 async def run(kind: str, rows: int, profile: int) -> None:
     url = await _prepare(kind)
+    write_hooks.install()  # the import writes listings through the session, as in the app
     database = Database(Settings(database_url=url, app_env="test"))
     try:
         async with database.sessionmaker() as session, session.begin():

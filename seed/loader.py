@@ -13,9 +13,10 @@ from sqlmodel import SQLModel
 from api.calendar import service as calendar_service
 from api.calendar.files import read_schedules
 from api.feedback import provisional
+from api.listings import write_hooks
 from api.listings.attributes import validate_attributes
 from api.listings.hours import OpeningHours
-from api.textsearch import index
+from api.textsearch.index import compact
 from models import Article, Bundle, BundleMatter, CalendarYear, Category, District, Event, Place, SeedState, Street
 from models.base import utcnow
 from seed import content, samples
@@ -104,6 +105,8 @@ def checked_place(row: dict[str, Any]) -> dict[str, Any]:
 
 async def load_seed(session: AsyncSession, *, include_samples: bool = True, force: bool = False) -> SeedReport:
     """Load reference data (and sample content); skipped when this exact seed is already loaded."""
+    # The listings are written through the session: their derived columns and search documents follow the flushes.
+    write_hooks.install()
     report = SeedReport()
     digest = seed_digest(include_samples)
     state = await session.get(SeedState, SEED_NAME)
@@ -129,7 +132,7 @@ async def load_seed(session: AsyncSession, *, include_samples: bool = True, forc
         state.digest, state.loaded_at = digest, utcnow()
     await session.flush()
     # The listings were indexed a flush at a time: their index entries are merged once, now.
-    await (await session.connection()).run_sync(index.compact)
+    await (await session.connection()).run_sync(compact)
     return report
 
 

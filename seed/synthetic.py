@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select
 
 from api.listings.derived import accessibility_mask, schedule_fingerprint
-from api.textsearch import index
+from api.listings.search_documents import place_document, reference_names
+from api.textsearch.index import compact, write_place_documents
 from api.textsearch.tokens import name_sort_key
 from models import OpeningSchedule, Place
 from models.base import utcnow
@@ -61,7 +62,7 @@ def load(connection: Connection, total: int, progress: Any = print) -> dict[str,
             "DELETE FROM search_place WHERE rowid IN (SELECT id FROM place WHERE source_ref LIKE 'synthetic:%')"
         )
     connection.execute(delete(Place).where(Place.id.in_(old_ids)))
-    names = index.reference_names(connection)
+    names = reference_names(connection)
     schedules: dict[str, int] = {}
     now = utcnow()
     batch: list[dict[str, Any]] = []
@@ -73,9 +74,9 @@ def load(connection: Connection, total: int, progress: Any = print) -> dict[str,
         statement = insert(Place).returning(Place.id, sort_by_parameter_order=True)
         ids = connection.execute(statement, batch).scalars().all()
         tick = time.perf_counter()
-        documents = [index.place_document(_Row(row, i), names) for row, i in zip(batch, ids, strict=True)]
+        documents = [place_document(_Row(row, i), names) for row, i in zip(batch, ids, strict=True)]
         tokenize_seconds += time.perf_counter() - tick
-        index.write_place_documents(connection, documents)
+        write_place_documents(connection, documents)
         loaded += len(batch)
         progress(f"  {loaded} places")
         batch.clear()
@@ -91,7 +92,7 @@ def load(connection: Connection, total: int, progress: Any = print) -> dict[str,
             flush()
     if batch:
         flush()
-    index.compact(connection)
+    compact(connection)
     return {"seconds": time.perf_counter() - started, "tokenize_seconds": tokenize_seconds, "places": loaded}
 
 

@@ -30,6 +30,7 @@ from api.db import (
 from api.directory.places import open_now
 from api.http import request_language
 from api.lifecycle import migrate
+from api.listings import write_hooks
 from api.main import create_app
 from api.prepared import SessionReader
 from models import Feedback, UserAccount
@@ -53,6 +54,13 @@ def app_settings(database_url: str, **overrides: object) -> Settings:
         "feedback_housekeeping_seconds": 0,
     }
     return Settings(_env_file=None, **{**values, **overrides})
+
+
+@pytest.fixture(scope="session", autouse=True)
+def listing_write_hooks() -> None:
+    """Listings written through a session without an app (the `session` fixture) keep their derived columns and
+    search documents, as in the app."""
+    write_hooks.install()
 
 
 @pytest.fixture(scope="session", params=configured_backends())

@@ -1,14 +1,15 @@
 """Columns derived from a place on every ORM write (before flush): its opening schedule, accessibility bits and
 the pinyin its name sorts by.
 
-Deriving them in one hook means no write path (seed, curation, import) can forget them.
+Deriving them in one hook means no write path (seed, curation, import) can forget them. The hook is registered by
+api.listings.write_hooks.
 """
 
 import hashlib
 from typing import Any
 
 import orjson
-from sqlalchemy import event, inspect, select
+from sqlalchemy import inspect, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -73,8 +74,8 @@ def _edited(obj: Any) -> bool:
     return any(attribute.key not in NOT_EDITS and attribute.history.has_changes() for attribute in state.attrs)
 
 
-@event.listens_for(Session, "before_flush")
-def _derive_columns(session: Session, _context: Any, _instances: Any) -> None:
+def derive_columns(session: Session, _context: Any, _instances: Any) -> None:
+    """The `before_flush` hook (api.listings.write_hooks)."""
     # Every change to a listing stamps updated_at (sync, sort=updated); an edit also bumps its version (ETag,
     # If-Match, history).
     for obj in session.dirty:

@@ -2,9 +2,9 @@
 
 Without it, a search such as 厕所 within 3 km, open now, had two poor starts: the word's city-wide posting list
 (thousands of listings) or every listing in the box (hundreds to thousands), each then tested row by row
-against the other condition — about 20 ms of PostgreSQL a query. Scoped to cells of 0.02° (about 2.2 × 1.9 km),
-`g1560x6070w厕所` lists only the toilets of one cell, so the same search reads the short lists of the 1–20
-cells around the point and nothing else.
+against the other condition, which was most of such a query's time on PostgreSQL (bench/README.md). Scoped
+to cells of 0.02° (about 2.2 × 1.9 km), `g1560x6070w厕所` lists only the toilets of one cell, so the same search
+reads the short lists of the 1–20 cells around the point and nothing else.
 
 A listing's words are stored scoped as `g<row>x<column>w<token>`; to tell name matches (relevance), SQLite
 keeps the words of its name again as `g<row>x<column>n<token>` and PostgreSQL its name's words unscoped beside

@@ -43,7 +43,7 @@ def _fts_place_ids(plan: QueryPlan, *, names_only: bool = False) -> Select:
 def tsquery_parameter(name: str, value: str | None = None) -> TextClause:
     """Every tsquery parameter of PostgreSQL's statements, typed as one: a text parameter cast to tsquery in SQL
     would be cast again for every row under the generic plan PostgreSQL adopts for a statement prepared once and
-    run often (a district's 1,400 matches: 4.3 ms instead of 1.4 ms)."""
+    run often, which made a common word's search within a district several times slower (bench/README.md)."""
     parameter = bindparam(name, value, type_=TSQUERY, unique=value is not None)
     return text(f"CAST(:{name} AS tsquery)").bindparams(parameter)
 
@@ -126,7 +126,8 @@ def indexed_match_parameters(
     return dict(_match_parameters(plan, dialect, tuple(filters), district))  # a copy: the cached one is shared
 
 
-# Residents search for the same few words again and again: rendering them, scoped, cost ~25 µs a search.
+# Residents search for the same few words again and again: rendering them, scoped, was a noticeable part of each
+# search's Python time (bench/README.md).
 @functools.lru_cache(maxsize=4096)
 def _match_parameters(plan: QueryPlan, dialect: str, filters: tuple[str, ...], district: str | None) -> dict[str, str]:
     narrowed = plan.narrowed(filters, district)
@@ -173,12 +174,12 @@ def _names_first_in_district(dialect: str) -> Select:
     """Within a district: the first name matches by id, then, only if they do not fill the page, the first other
     matches; both lists from the area field's index.
 
-    Ranking every match by a name test cost most of the statement for the 1,400 matches a common word has in a
-    district (PostgreSQL: ~0.6 µs a row; SQLite: the name matches listed whole, then every match sorted). The area
+    Ranking every match by a name test cost most of the statement for the many matches a common word has in a
+    district (PostgreSQL: a test per row; SQLite: the name matches listed whole, then every match sorted). The area
     field holds the names' words scoped to the district too, so name matches come from the index, in id order,
     and as they fill most first pages the other matches are then not read at all (a LIMIT of 0 does not run its
-    subquery). Over the benchmark's q + district requests: PostgreSQL 0.6 ms a statement against 1.1–1.2 ms,
-    SQLite 0.25–0.37 ms against 1.0–1.25 ms."""
+    subquery). The benchmark's q + district requests run markedly faster this way on both databases
+    (bench/README.md)."""
     page_limit = bindparam("page_limit", type_=Integer)
     if dialect == "sqlite":
         # FTS5 hands out rowids in order, so ordering by the rowid itself lets it stop at the limit.

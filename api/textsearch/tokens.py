@@ -150,8 +150,8 @@ def district_scoped(district_code: str, tokens: list[str], field: str = "w") -> 
     (`zzd310104n公园`).
 
     A search narrowed to a district then reads the short posting lists of its words in that district instead of
-    intersecting the city-wide lists with the district's thousands of listings (PostgreSQL: half the time of
-    a q + district search; prefix terms keep working, as the scope is a prefix). The names' words tell its name
+    intersecting the city-wide lists with the district's thousands of listings (bench/README.md; prefix terms
+    keep working, as the scope is a prefix). The names' words tell its name
     matches from the same index, with no test of each match's name."""
     scope = district_scope(district_code, field)
     return [scope + token for token in tokens]
@@ -281,7 +281,7 @@ def _absorbs(term: Term, other: Term) -> bool:
 
 def _without_absorbed(alternatives: tuple[Term, ...]) -> tuple[Term, ...]:
     """The same OR with the alternatives that add no match left out: the database reads fewer postings
-    (PostgreSQL: 2.9 → 1.2 ms for 停车 in one district) and returns exactly the same rows."""
+    (bench/README.md) and returns exactly the same rows."""
     return tuple(other for other in alternatives if not any(_absorbs(term, other) for term in alternatives))
 
 

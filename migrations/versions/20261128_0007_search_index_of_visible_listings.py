@@ -18,10 +18,10 @@ depends_on: str | Sequence[str] | None = None
 
 
 def _rebuild_search_index() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
     # The index's layout at this revision: no area field or grid (migrations 0008 and 0009 add them).
-    index.rebuild(op.get_bind(), with_area=False, with_grid=False)
+    search_documents.rebuild(op.get_bind(), with_area=False, with_grid=False)
 
 
 def upgrade() -> None:

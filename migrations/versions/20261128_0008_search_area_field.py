@@ -29,7 +29,7 @@ def _replace_fts5_table(columns: str) -> None:
 
 
 def upgrade() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
     if op.get_bind().dialect.name == "sqlite":
         _replace_fts5_table("name, body, area")
@@ -37,15 +37,15 @@ def upgrade() -> None:
         op.execute("ALTER TABLE search_place ADD COLUMN area_doc tsvector NOT NULL DEFAULT ''::tsvector")
         op.execute("CREATE INDEX ix_search_place_area_doc ON search_place USING gin (area_doc)")
     # The index's layout at this revision: no grid (migration 0009 adds it), no name words in the area (0010).
-    index.rebuild(op.get_bind(), with_grid=False, area_names=False)
+    search_documents.rebuild(op.get_bind(), with_grid=False, area_names=False)
 
 
 def downgrade() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
     if op.get_bind().dialect.name == "sqlite":
         _replace_fts5_table("name, body")
-        index.rebuild(op.get_bind(), with_area=False, with_grid=False, area_names=False)
+        search_documents.rebuild(op.get_bind(), with_area=False, with_grid=False, area_names=False)
     else:
         op.execute("DROP INDEX ix_search_place_area_doc")
         op.execute("ALTER TABLE search_place DROP COLUMN area_doc")

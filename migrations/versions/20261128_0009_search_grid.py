@@ -18,7 +18,7 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
     if op.get_bind().dialect.name == "sqlite":
         # No prefix index: a pinyin prefix is read as a range of the (short) scoped terms. The location and the
@@ -36,7 +36,7 @@ def upgrade() -> None:
         )
         op.execute("CREATE INDEX ix_search_place_grid_doc ON search_place_grid USING gin (grid_doc)")
     # The index's layout at this revision: no name words in the area field (migration 0010 adds them).
-    index.rebuild(op.get_bind(), area_names=False)
+    search_documents.rebuild(op.get_bind(), area_names=False)
 
 
 def downgrade() -> None:

@@ -19,12 +19,12 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
-    index.rebuild(op.get_bind())
+    search_documents.rebuild(op.get_bind())
 
 
 def downgrade() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
-    index.rebuild(op.get_bind(), area_names=False)
+    search_documents.rebuild(op.get_bind(), area_names=False)

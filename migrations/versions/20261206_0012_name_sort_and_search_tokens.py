@@ -42,9 +42,9 @@ def _fill_name_sort() -> None:
 
 
 def _rebuild_search_index() -> None:
-    from api.textsearch import index
+    from api.listings import search_documents
 
-    index.rebuild(op.get_bind())
+    search_documents.rebuild(op.get_bind())
 
 
 def upgrade() -> None:

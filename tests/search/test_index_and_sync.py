@@ -10,7 +10,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.sync import service as sync
-from api.textsearch import index
+from api.listings import search_documents
 from models import Article, Bundle, Event, Place
 from seed import synthetic
 from tests.directory.test_places import collect
@@ -49,7 +49,7 @@ async def test_new_and_renamed_listings_are_searchable_at_once(
 async def test_rebuilding_the_index_gives_the_same_answers(client: httpx.AsyncClient, session: AsyncSession) -> None:
     before = [item["id"] for item in await collect(client, "/v1/places", q="长者 食堂")]
     connection = await session.connection()
-    counts = await connection.run_sync(index.rebuild)
+    counts = await connection.run_sync(search_documents.rebuild)
     await session.commit()
     assert counts["place"] == (await session.execute(select(func.count()).select_from(Place))).scalar_one()
     assert [item["id"] for item in await collect(client, "/v1/places", q="长者 食堂")] == before
@@ -78,7 +78,7 @@ async def test_rebuilding_and_loading_leave_the_index_merged(session: AsyncSessi
     """Searches read each word from one piece of the index after `svcdir reindex` or a bulk load, not from one
     piece per batch written."""
     connection = await session.connection()
-    await connection.run_sync(index.rebuild)
+    await connection.run_sync(search_documents.rebuild)
     assert await unmerged_index_pieces(session) == 0
     await connection.run_sync(lambda sync_connection: synthetic.load(sync_connection, 600, progress=lambda _: None))
     assert await unmerged_index_pieces(session) == 0

@@ -1,8 +1,9 @@
 """Names of categories, districts and streets, kept per process and per database.
 
 Reference data changes only with the seed, yet every summary needs three of its names: joining the three
-tables on each row cost the database a third of a place detail read (bench/README.md). Each process keeps them
-instead, for a minute at most, and reads them again at once when a listing names a code it has not seen.
+tables on each row was a large share of the database's work for a place detail read (bench/README.md). Each
+process keeps them instead, for a minute at most, and reads them again at once when a listing names a code it has
+not seen.
 """
 
 import time
