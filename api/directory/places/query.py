@@ -6,8 +6,8 @@ can silently ignore a new filter.
 """
 
 from dataclasses import dataclass, fields
-from functools import cached_property
 from datetime import datetime
+from functools import cached_property
 from typing import Any, Literal
 
 from api.geo import CoordSystem
