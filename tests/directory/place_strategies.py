@@ -7,7 +7,7 @@ order, distances, open state, figures), the same cursor and the same facet count
 import random
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import select
@@ -224,11 +224,8 @@ class QueryGenerator:
 class Tally:
     """How often each strategy was allowed to answer a page, and how often that page held places."""
 
-    allowed: Counter[str]
-    with_items: Counter[str]
-
-    def __init__(self) -> None:
-        self.allowed, self.with_items = Counter(), Counter()
+    allowed: Counter[str] = field(default_factory=Counter)
+    with_items: Counter[str] = field(default_factory=Counter)
 
 
 async def strategy_differences(
@@ -265,8 +262,8 @@ def _compared(answer: PlaceResults, expected: PlaceResults) -> list[str]:
         found.append(f"items {ids} instead of {expected_ids}")
     elif answer.items != expected.items:
         unlike = next(pair for pair in zip(answer.items, expected.items, strict=True) if pair[0] != pair[1])
-        fields = sorted(key for key in unlike[1] if unlike[0].get(key) != unlike[1][key])
-        found.append(f"place {unlike[1]['id']} shown with other {fields}")
+        other_fields = sorted(key for key in unlike[1] if unlike[0].get(key) != unlike[1][key])
+        found.append(f"place {unlike[1]['id']} shown with other {other_fields}")
     if answer.next_cursor != expected.next_cursor:
         found.append(f"cursor {answer.next_cursor!r} instead of {expected.next_cursor!r}")
     if answer.facets != expected.facets:
