@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.places import grid_search as local_search
-from api.directory.places import nearest
+from api.directory.places.strategies.grid import GridNearAPoint
+from api.directory.places.strategies.nearest import NearestOnTheMap
 from models import Place
 from tests.directory.test_places import collect
 
@@ -57,8 +57,8 @@ async def test_every_read_path_shows_a_samples_figures_as_none_and_a_real_ones_a
 ) -> None:
     real, samples = figures_written
     sample_ids = {place.id for place in samples}
-    nearest_served = _spy(monkeypatch, nearest.NearestPages, "first_page")
-    grid_served = _spy(monkeypatch, local_search.LocalSearch, "first_page")
+    nearest_served = _spy(monkeypatch, NearestOnTheMap, "page")
+    grid_served = _spy(monkeypatch, GridNearAPoint, "page")
 
     listed = await collect(client, "/v1/places", category="transport.parking", district="310101")
     for sample in samples:

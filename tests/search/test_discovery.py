@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.places import nearest
+from api.directory.places import chooser
 from api.geo import from_wgs84, haversine_m
 from api.listings.hours import is_open_at
 from api.main import GZIP_MIN_BYTES
@@ -186,7 +186,8 @@ async def test_list_answers_carry_etags_and_large_ones_are_gzipped(client: httpx
 
 async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSession) -> None:
     from api.directory.places.open_now import open_schedules
-    from api.directory.places.query import PlacePlan, PlaceQuery
+    from api.directory.places.plan import general_plan
+    from api.directory.places.query import PlaceQuery
     from api.listings.hours import SHANGHAI
 
     clinic_hours = {
@@ -215,7 +216,7 @@ async def test_open_now_filter_follows_the_holiday_calendar(session: AsyncSessio
     assert clinic.schedule_id not in schedules.open_ids(national_day)
     assert clinic.schedule_id in schedules.open_ids(make_up_saturday)
     # The SQL filter is built from that set: on the make-up Saturday the clinic is among the open places.
-    plan = PlacePlan(
+    plan = general_plan(
         PlaceQuery(open_now=True), session.get_bind().dialect.name, None, schedules.open_ids(make_up_saturday)
     )
     open_ids = set((await session.scalars(select(Place.id).where(*plan.conditions))).all())
@@ -255,11 +256,11 @@ async def test_the_first_page_by_distance_is_the_nearest_of_the_whole_radius(
 async def test_prepared_nearest_pages_answer_as_the_general_search_does(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, filters: dict[str, object]
 ) -> None:
-    # The map's first page is a prepared read (api.directory.places.nearest); the general search must give the same
-    # page, the same distances and a cursor that carries on the same way.
+    # The map's first page is a prepared read (api.directory.places.strategies.nearest); the general search must
+    # give the same page, the same distances and a cursor that carries on the same way.
     params = {"near": f"{PEOPLES_SQUARE[0]},{PEOPLES_SQUARE[1]}", "radius_m": 4000, "sort": "distance", **filters}
     prepared = (await client.get("/v1/places", params=params)).json()
-    monkeypatch.setattr(nearest, "answers", lambda query: False)
+    monkeypatch.setattr(chooser, "STRATEGIES", (chooser.GENERAL,))
     general = (await client.get("/v1/places", params=params)).json()
 
     assert prepared["items"] and prepared == general

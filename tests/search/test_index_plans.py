@@ -7,8 +7,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.places.query import PlacePlan, PlaceQuery
-from api.directory.places.service import _NEAREST, _index_first_page
+from api.directory.places.plan import index_plan
+from api.directory.places.query import PlaceQuery
+from api.directory.places.strategies.index import first_page_read
+from api.directory.places.strategies.nearest import NearestOnTheMap
 from api.geo import METRES_PER_DEGREE, bounding_box
 from api.prepared import _Compiled
 from api.readers import POSTGRES_READ_SETTINGS
@@ -23,8 +25,10 @@ async def test_words_in_a_district_start_from_the_index_under_a_reused_plan(sess
     connection = await session.connection()
     dialect = connection.dialect
     query = PlaceQuery(q="长者食堂", district="310104")
-    parameters = {**PlacePlan(query, dialect.name, parse_query("长者食堂")).parameters, "page_limit": 21}
-    compiled = _index_first_page(dialect.name, in_district=True)._compiled_for(dialect)
+    plan = index_plan(query, dialect.name, parse_query("长者食堂"))
+    assert plan.parameters is not None
+    parameters = {**plan.parameters, "page_limit": 21}
+    compiled = first_page_read(dialect.name, in_district=True)._compiled_for(dialect)
     driver = (await connection.get_raw_connection()).driver_connection
     if dialect.name == "sqlite":
         rows = await driver.execute_fetchall("EXPLAIN QUERY PLAN " + compiled.sql, compiled.arguments(parameters))
@@ -58,7 +62,7 @@ async def test_the_maps_nearest_first_come_from_the_visible_listings_index_under
         "east": east,
         "radius_sq": radius**2,
     }
-    compiled = _NEAREST._prepared(by_category=False, by_district=False)._compiled_for(dialect)
+    compiled = NearestOnTheMap()._prepared(by_category=False, by_district=False)._compiled_for(dialect)
     driver = (await connection.get_raw_connection()).driver_connection
     # The partial index holds exactly the visible listings: a visibility test written with a parameter
     # (`status = $1`) cannot be proven to imply its predicate, and each listing in the box was then read from the

@@ -8,9 +8,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
-from api.directory.places import grid_search as local_search
+from api.directory.places import chooser
 from api.directory.places.query import PlaceQuery
+from api.directory.places.strategies import grid
+from api.directory.places.strategies.grid import GridNearAPoint
 from api.prepared import PreparedRead
+from api.textsearch.grid import cells_around
 from api.textsearch.tokens import parse_query
 from api.timestamps import SHANGHAI
 from tests.search.test_index_and_sync import renamed_listing
@@ -39,7 +42,8 @@ async def test_words_near_a_point_answer_as_the_general_search_does(
     params = {"q": q, **SHAPES[shape]}
     from_grid = await client.get("/v1/places", params=params)
     assert from_grid.status_code == 200, from_grid.text
-    monkeypatch.setattr(local_search, "cells_for", lambda query: None)
+    # Every fast strategy declines: the chooser's last resort, the general search, answers.
+    monkeypatch.setattr(chooser, "STRATEGIES", (chooser.GENERAL,))
     general = (await client.get("/v1/places", params=params)).json()
     # The same page in the same order, the same distances, the same facet counts and the same cursor (so the
     # general search carries on from the grid's first page).
@@ -51,13 +55,13 @@ async def test_the_grid_answers_common_words_near_the_centre(
     client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, q: str
 ) -> None:
     served = []
-    first_page = local_search.LocalSearch.first_page
+    first_page = GridNearAPoint.page
 
     async def counted(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
         served.append(q)
         return await first_page(self, *args, **kwargs)
 
-    monkeypatch.setattr(local_search.LocalSearch, "first_page", counted)
+    monkeypatch.setattr(GridNearAPoint, "page", counted)
     body = (await client.get("/v1/places", params={"q": q, "near": PEOPLES_SQUARE, "radius_m": 3000})).json()
     assert served and body["items"]
     assert all(item["distance_m"] <= 3000 for item in body["items"])
@@ -117,10 +121,12 @@ async def test_the_read_pool_starts_words_near_a_point_from_the_grid_index(datab
     reader = database.reader
     dialect = reader.dialect.name
     query = PlaceQuery(q="长者食堂", near=(31.1950, 121.4370), radius_m=3000)
-    cells = local_search.cells_for(query)
+    text_plan = parse_query("长者食堂")
+    assert chooser.choose(query, text_plan).name == "grid"
+    cells = cells_around(31.1950, 121.4370, 3000.0)
     assert cells is not None
-    compiled = PreparedRead(local_search.hits_statement(dialect))._compiled_for(reader.dialect)
-    parameters = local_search.hit_parameters(query, parse_query("长者食堂"), dialect, cells)
+    compiled = PreparedRead(grid.hits_statement(dialect))._compiled_for(reader.dialect)
+    parameters = grid.hit_parameters(query, text_plan, dialect, cells)
     explain = "EXPLAIN QUERY PLAN " if dialect == "sqlite" else "EXPLAIN "
     rows = await reader.records(explain + compiled.sql, compiled.arguments(parameters), limit_one=False)
     plan = "\n".join(str(row[-1]) for row in rows)

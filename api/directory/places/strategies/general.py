@@ -80,6 +80,12 @@ class GeneralPages(PageStrategy):
     serves = frozenset(FILTERS)
     sorts = frozenset({"relevance", "distance", "name", "updated", "id"})
 
+    def answers(self, query: PlaceQuery, text_plan: QueryPlan | None) -> bool:
+        """Every request in an order it gives, whatever filters it uses: the last resort the chooser falls back
+        on must not be refused a filter that `serves`, fixed when the module loaded, does not name (a field of a
+        PlaceQuery subclass), or no strategy at all would answer."""
+        return query.effective_sort in self.sorts
+
     async def page(self, search: PlaceSearch, query: PlaceQuery, text_plan: QueryPlan | None) -> PlaceResults:
         plan = general_plan(query, search.dialect, text_plan, await open_ids_for(search, query))
         rows = await page_rows(search, plan, plan.decode(query.cursor), query.limit)
