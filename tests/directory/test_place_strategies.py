@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import PublicRead
 from api.directory.places import chooser, open_now, views
-from api.directory.places.query import PlaceQuery
+from api.directory.places.query import FILTERS, PlaceQuery
 from api.directory.places.strategies.base import PageStrategy
 from api.directory.places.strategies.grid import GridNearAPoint
 from api.directory.places.strategies.index import WordsFromTheIndex
@@ -94,6 +94,14 @@ async def test_every_allowed_strategy_answers_as_the_general_one(session: AsyncS
         assert tally.with_items[name] >= 25, (name, tally)
 
 
+async def test_the_comparison_draws_every_filter_of_a_place_search(session: AsyncSession) -> None:
+    """A filter added to PlaceQuery must be given values here too, or no strategy is ever compared on it (the
+    cursor is drawn by following pages)."""
+    vocabulary = await vocabulary_of(session)
+    drawn = {name for query in single_filter_queries(vocabulary) for name in query.used_filters}
+    assert drawn == set(FILTERS) - {"cursor"}
+
+
 CENTRE = {"near": PEOPLES_SQUARE, "radius_m": 3000}
 # A fast strategy made to claim filters its reads know nothing of, and requests of its shape that use them
 # (STREET: a street near the centre, found in the test).
@@ -154,7 +162,7 @@ def test_a_new_filter_is_served_by_the_general_strategy_alone() -> None:
     for shape in shapes:
         assert chooser.choose(PlaceQuery(**shape), text_plan_of_any_words).name != "general"
         query = extended(**shape, step_free_entrance=True)
-        assert "step_free_entrance" in query.filters_used()
+        assert "step_free_entrance" in query.used_filters
         assert chooser.strategies_for(query, text_plan_of_any_words) == [chooser.GENERAL]
 
 
