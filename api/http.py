@@ -4,7 +4,7 @@ import hashlib
 from typing import Annotated, Any, ClassVar, Literal, Self
 
 import orjson
-from fastapi import Depends, Path, Query, Request, Response
+from fastapi import Path, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, field_validator
 
@@ -33,13 +33,6 @@ def request_language(request: Request) -> Language:
             best = (score, language)
     return best[1]
 
-
-async def preferred_language(request: Request) -> Language:
-    # A coroutine: FastAPI would run a plain function dependency in a worker thread.
-    return request_language(request)
-
-
-LanguageDep = Annotated[Language, Depends(preferred_language)]
 
 # Every integer id in a path (place_id, user_id, feedback_id …): ids beyond a 32-bit integer cannot exist, so
 # they are a 422 rather than a database error.

@@ -10,7 +10,6 @@ from fastapi import Query
 from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, or_
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute
 
 from api.errors import InvalidCursor
 
@@ -96,9 +95,64 @@ def page_in_memory(items: list[ItemT], key: Any, *, kind: str, limit: int, curso
     after = decode_cursor(cursor, kind, (str,))
     ordered = sorted(items, key=lambda item: getattr(item, key))
     remaining = [item for item in ordered if after is None or getattr(item, key) > after[0]]
-    page = remaining[:limit]
-    next_cursor = encode_cursor(kind, [getattr(page[-1], key)]) if len(remaining) > limit else None
-    return Page[ItemT](items=page, next_cursor=next_cursor)
+    return Page[ItemT](
+        items=remaining[:limit], next_cursor=next_cursor(remaining, limit, kind, lambda item: [getattr(item, key)])
+    )
+
+
+RowT = TypeVar("RowT")
+
+
+class KeysetPage(Generic[RowT]):
+    """One page of a keyset list: `rows` (at most the limit), `more` (whether rows follow), `next_cursor`."""
+
+    def __init__(
+        self, fetched: list[RowT], limit: int, kind: str, key: Callable[[RowT], list[Any]], cursor: str | None
+    ) -> None:
+        self.rows = fetched[:limit]
+        self.more = len(fetched) > limit
+        self.next_cursor = next_cursor(fetched, limit, kind, key)
+        self._kind, self._key, self._cursor = kind, key, cursor
+
+    def resume_cursor(self, start: list[Any]) -> str:
+        """Where to carry on later even when nothing follows yet (a sync token): after this page's last row, else
+        where this page was read from, else `start`: a key before the list's first row."""
+        if self.rows:
+            return encode_cursor(self._kind, self._key(self.rows[-1]))
+        return self._cursor or encode_cursor(self._kind, start)
+
+
+async def keyset_rows(
+    session: AsyncSession, statement: Select, order: OrderKey, key: list[Any] | None, fetch: int, *, scalars: bool
+) -> list[Any]:
+    """Up to `fetch` rows of `statement` strictly after `key` (None: from the first) in `order`."""
+    if key is not None:
+        statement = statement.where(after(order, key))
+    result = await session.execute(statement.order_by(*order_by(order)).limit(fetch))
+    return list(result.scalars() if scalars else result.all())
+
+
+async def keyset_page(
+    session: AsyncSession,
+    statement: Select,
+    order: OrderKey,
+    *,
+    kind: str,
+    shape: tuple[KeyPart, ...],
+    limit: int,
+    cursor: str | None,
+    key: Callable[[Any], list[Any]],
+    scalars: bool = False,
+    unreadable: str = _UNREADABLE,
+) -> KeysetPage[Any]:
+    """One page of `statement` in `order`, after the row `cursor` names.
+
+    `kind` names the list and its ordering, `shape` the types of the key's parts (see `decode_cursor`); `key`
+    gives a row's key as the cursor holds it (times as ISO text), in the parts and order of `order`. `scalars`:
+    the rows are the statement's first entity rather than Core rows."""
+    position = decode_cursor(cursor, kind, shape, unreadable=unreadable)
+    fetched = await keyset_rows(session, statement, order, position, limit + 1, scalars=scalars)
+    return KeysetPage(fetched, limit, kind, key, cursor)
 
 
 async def rows_by_id(
@@ -112,13 +166,18 @@ async def rows_by_id(
     newest_first: bool = False,
 ) -> tuple[list[Any], str | None]:
     """One keyset page of an ORM select ordered by its integer id (ascending, or descending when newest first)."""
-    key = decode_cursor(cursor, kind, (int,))
-    if key is not None:
-        statement = statement.where(id_column < key[0] if newest_first else id_column > key[0])
-    ordering = id_column.desc() if newest_first else id_column.asc()
-    rows = list((await session.execute(statement.order_by(ordering).limit(limit + 1))).scalars())
-    next_cursor = encode_cursor(kind, [rows[limit - 1].id]) if len(rows) > limit else None
-    return rows[:limit], next_cursor
+    page = await keyset_page(
+        session,
+        statement,
+        [(id_column, newest_first)],
+        kind=kind,
+        shape=(int,),
+        limit=limit,
+        cursor=cursor,
+        key=lambda row: [row.id],
+        scalars=True,
+    )
+    return page.rows, page.next_cursor
 
 
 def after(order: OrderKey, key: list[Any]) -> ColumnElement[bool]:
@@ -133,10 +192,6 @@ def after(order: OrderKey, key: list[Any]) -> ColumnElement[bool]:
 
 def order_by(order: OrderKey) -> list[Any]:
     return [expression.desc() if descending else expression.asc() for expression, descending in order]
-
-
-def after_key(columns: list[InstrumentedAttribute], key: list[Any], *, descending: bool = False) -> ColumnElement[bool]:
-    return after([(column, descending) for column in columns], key)
 
 
 def next_cursor(rows: Sequence[ItemT], limit: int, kind: str, key: Callable[[ItemT], list[Any]]) -> str | None:

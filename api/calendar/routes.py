@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Path, Query
 
 from api.calendar import days, service
 from api.calendar.schemas import FIRST_YEAR, LAST_YEAR, CalendarAnswer, YearLoaded, YearSchedule
-from api.db import ReadSessionDep, SessionDep
+from api.db import PublicReadDep, SessionDep
 from api.deps import Admin
 from api.feedback import provisional
 from api.http import no_store
@@ -18,12 +18,12 @@ Year = Annotated[int, Path(ge=FIRST_YEAR, le=LAST_YEAR, description="The year th
 
 @router.get("/v1/calendar", response_model=CalendarAnswer)
 async def holiday_calendar(
-    session: ReadSessionDep,
+    public: PublicReadDep,
     year: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR, description="Only this year's days")] = None,
 ) -> dict:
     """The years whose statutory holidays and make-up workdays are known, and their days. A year not listed is
     unknown: deadlines through it are provisional and opening hours on it carry `holiday_schedule_unknown`."""
-    return await service.calendar_answer(session, year, days.shanghai_today())
+    return await service.public_calendar(public, year, days.shanghai_today())
 
 
 @router.put(

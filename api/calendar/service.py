@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api import audit, race_hooks
 from api.calendar import days
 from api.calendar.schemas import FIRST_YEAR, LAST_YEAR, CalendarDayIn, YearLoaded, YearSchedule
+from api.db import PublicRead
 from api.errors import ValidationFailed
 from models import CalendarDay, CalendarYear
 from models.base import utcnow
@@ -129,6 +130,11 @@ async def load_year(
         workdays=len(schedule.workdays),
         deadlines_recomputed=recomputed,
     )
+
+
+async def public_calendar(public: PublicRead, year: int | None, today: dt.date) -> dict[str, Any]:
+    async with public.session() as session:
+        return await calendar_answer(session, year, today)
 
 
 async def calendar_answer(session: AsyncSession, year: int | None, today: dt.date) -> dict[str, Any]:

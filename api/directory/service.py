@@ -31,7 +31,7 @@ async def summaries(
     for article_id, summary in (await articles.article_summaries(session, wanted["article"], language)).items():
         found[("article", article_id)] = summary
     if wanted["bundle"]:
-        for summary in await bundles.list_bundles(session, language, codes=wanted["bundle"]):
+        for summary in await bundles.bundle_summaries(session, language, codes=wanted["bundle"]):
             found[("bundle", summary.code)] = summary
     return found
 

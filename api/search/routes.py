@@ -4,10 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.db import ReadSessionDep
+from api.db import PublicReadDep
 from api.directory.service import KINDS
 from api.errors import ValidationFailed
-from api.http import LanguageDep, QParam, json_with_etag, parse_list
+from api.http import QParam, json_with_etag, parse_list
 from api.pagination import CursorParam, LimitParam, Page
 from api.search import service
 
@@ -17,8 +17,7 @@ router = APIRouter(prefix="/v1", tags=["search"])
 @router.get("/search", response_model=Page[dict[str, Any]])
 async def search(
     request: Request,
-    session: ReadSessionDep,
-    language: LanguageDep,
+    public: PublicReadDep,
     q: QParam = None,
     kinds: Annotated[str | None, Query(max_length=40, description="Subset of place,event,article,bundle.")] = None,
     limit: LimitParam = 20,
@@ -33,5 +32,5 @@ async def search(
     if not q:
         raise ValidationFailed("q is required", errors=[{"loc": ["query", "q"], "msg": "required", "type": "missing"}])
     chosen = parse_list("kinds", kinds, KINDS) or KINDS
-    items, next_cursor = await service.search_everything(session, language, q, chosen, limit, cursor)
+    items, next_cursor = await service.search_everything(public, q, chosen, limit, cursor)
     return json_with_etag(request, {"items": items, "next_cursor": next_cursor})

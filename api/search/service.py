@@ -12,10 +12,10 @@ from sqlalchemy import Integer, String, cast, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Select
 
+from api.db import PublicRead
 from api.directory import service as mixed
 from api.directory.service import KINDS, Ref
-from api.http import Language
-from api.pagination import KeyPart, OrderKey, after, decode_cursor, encode_cursor, order_by
+from api.pagination import KeyPart, OrderKey, decode_cursor, encode_cursor, keyset_rows
 from api.textsearch.query import best_plan, content_matching, place_match
 from api.textsearch.tokens import QueryPlan
 from api.visibility import publicly_visible
@@ -51,12 +51,11 @@ def _matches(plan: QueryPlan, dialect: str, kind: str) -> Select:
     )
 
 
-async def _next_of_kind(session: AsyncSession, plan: QueryPlan, kind: str, key: list[Any], limit: int) -> list[Any]:
-    """Up to `limit` items of `kind` after `key`, in the kind's own order."""
+async def _next_of_kind(session: AsyncSession, plan: QueryPlan, kind: str, key: list[Any], fetch: int) -> list[Any]:
+    """Up to `fetch` items of `kind` after `key`, in the kind's own order."""
     found = _matches(plan, session.get_bind().dialect.name, kind).subquery()
     order: OrderKey = [(found.c.hit, True), (found.c.item_id, False), (found.c.item_key, False)]
-    statement = select(found).where(after(order, key)).order_by(*order_by(order)).limit(limit)
-    return list((await session.execute(statement)).all())
+    return await keyset_rows(session, select(found), order, key, fetch, scalars=False)
 
 
 def _in_turn(queues: dict[str, list[Any]], limit: int) -> list[tuple[str, Any]]:
@@ -70,23 +69,27 @@ def _in_turn(queues: dict[str, list[Any]], limit: int) -> list[tuple[str, Any]]:
 
 
 async def search_everything(
-    session: AsyncSession, language: Language, q: str, kinds: tuple[str, ...], limit: int, cursor: str | None
+    public: PublicRead, q: str, kinds: tuple[str, ...], limit: int, cursor: str | None
 ) -> tuple[list[dict[str, Any]], str | None]:
-    plan = await best_plan(session, q, kinds=KINDS)
+    plan = await best_plan(public.reader, q, kinds=KINDS)
     if plan.empty:
         return [], None
+    # The cursor holds one key per kind, each kind a keyset list of its own, so it is read and written here
+    # rather than by `keyset_page`, which pages one statement.
     cursor_kind = "search:" + ",".join(kinds)
     flat = decode_cursor(cursor, cursor_kind, _KEY_SHAPE * len(kinds)) or _BEFORE_ALL * len(kinds)
     keys = {kind: flat[3 * i : 3 * i + 3] for i, kind in enumerate(kinds)}
-    # One more than a page of each kind: a page may be one kind alone, and the extra row tells whether more follow.
-    queues = {kind: await _next_of_kind(session, plan, kind, keys[kind], limit + 1) for kind in kinds}
-    page = _in_turn(queues, limit)
+    async with public.session() as session:
+        # One more than a page of each kind: a page may be one kind alone, and the extra row tells whether more
+        # follow.
+        queues = {kind: await _next_of_kind(session, plan, kind, keys[kind], limit + 1) for kind in kinds}
+        page = _in_turn(queues, limit)
+        refs = [_ref(kind, row) for kind, row in page]
+        found = await mixed.summaries(session, public.language, refs)
     for kind, row in page:
         keys[kind] = [row.hit, row.item_id, row.item_key]
     shown = {kind: sum(1 for taken, _ in page if taken == kind) for kind in kinds}
     more = any(len(queues[kind]) > shown[kind] for kind in kinds)
-    refs = [_ref(kind, row) for kind, row in page]
-    found = await mixed.summaries(session, language, refs)
     items = [mixed.tagged(ref[0], found[ref]) for ref in refs if ref in found]
     next_cursor = encode_cursor(cursor_kind, [part for kind in kinds for part in keys[kind]]) if more else None
     return items, next_cursor

@@ -21,7 +21,7 @@ from api.curation.content.schemas import (
 from api.curation.content.writes import ARTICLES, BUNDLES, EVENTS, ContentKind
 from api.deps import Principal
 from api.errors import Forbidden
-from api.pagination import decode_cursor, encode_cursor, rows_by_id
+from api.pagination import keyset_page, rows_by_id
 from api.textsearch.query import best_plan, content_matching
 from api.visibility import in_category
 from models import Article, Bundle, Event, UserAccount
@@ -139,16 +139,22 @@ async def list_bundles(
     statement = select(Bundle).where(*_common(Bundle, status, updated_since))
     if q:
         statement = statement.where(await _matching(session, q, "bundle", Bundle.code))
-    key = decode_cursor(cursor, "manage:bundles", (str,))
-    if key is not None:
-        statement = statement.where(Bundle.code > key[0])
-    rows = list((await session.scalars(statement.order_by(Bundle.code).limit(limit + 1))).all())
-    next_cursor = encode_cursor("manage:bundles", [rows[limit - 1].code]) if len(rows) > limit else None
+    page = await keyset_page(
+        session,
+        statement,
+        [(Bundle.code, False)],
+        kind="manage:bundles",
+        shape=(str,),
+        limit=limit,
+        cursor=cursor,
+        key=lambda bundle: [bundle.code],
+        scalars=True,
+    )
     items = [
         ManagedBundleItem(code=b.code, name=b.name, status=b.status, version=b.version, updated_at=b.updated_at)
-        for b in rows[:limit]
+        for b in page.rows
     ]
-    return items, next_cursor
+    return items, page.next_cursor
 
 
 async def managed(session: AsyncSession, kind: ContentKind, row: Any) -> Any:

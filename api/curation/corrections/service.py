@@ -23,7 +23,7 @@ from api.deps import Principal
 from api.errors import Conflict, NotFound, ValidationFailed
 from api.feedback import states, triage, workflow
 from api.http import id_from_text
-from api.pagination import after_key, decode_cursor, encode_cursor
+from api.pagination import keyset_page
 from models import Category, Feedback, Place
 
 CURSOR_KIND = "corrections"
@@ -75,22 +75,23 @@ async def open_corrections(
     session: AsyncSession, operator: Principal, *, limit: int, cursor: str | None
 ) -> tuple[list[OpenCorrection], str | None]:
     """The open corrections of listings in the operator's districts, the soonest due first."""
-    statement = _reachable_corrections(operator)
-    key = decode_cursor(cursor, CURSOR_KIND, (datetime, int))
-    if key is not None:
-        statement = statement.where(after_key([Feedback.due_at, Feedback.id], key))
-    rows = (await session.execute(statement.order_by(Feedback.due_at, Feedback.id).limit(limit + 1))).all()
-    categories = await _categories(session) if any(f.correction_field == "category" for f, _ in rows) else {}
+    page = await keyset_page(
+        session,
+        _reachable_corrections(operator),
+        [(Feedback.due_at, False), (Feedback.id, False)],
+        kind=CURSOR_KIND,
+        shape=(datetime, int),
+        limit=limit,
+        cursor=cursor,
+        key=lambda row: [row[0].due_at.isoformat(), row[0].id],
+    )
+    categories = await _categories(session) if any(f.correction_field == "category" for f, _ in page.rows) else {}
     items = []
-    for feedback, place in rows[:limit]:
+    for feedback, place in page.rows:
         field = feedback.correction_field or ""
         value, problem = proposal(place, field, feedback.correction_value, categories)
         items.append(OpenCorrection(feedback, place, current_value(place, field), value, problem))
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1][0]
-        next_cursor = encode_cursor(CURSOR_KIND, [last.due_at.isoformat(), last.id])
-    return items, next_cursor
+    return items, page.next_cursor
 
 
 async def _locked_open_correction(

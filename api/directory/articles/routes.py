@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.db import ReadSessionDep
+from api.db import PublicReadDep
 from api.directory.articles import service
 from api.directory.articles.schemas import ArticleDetail, ArticleSummary
-from api.http import LanguageDep, PathId, QParam, json_page, json_with_etag, plain
+from api.http import PathId, QParam, json_page, json_with_etag, plain
 from api.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -16,8 +16,7 @@ router = APIRouter(prefix="/v1", tags=["directory"])
 @router.get("/articles", response_model=Page[ArticleSummary])
 async def list_articles(
     request: Request,
-    session: ReadSessionDep,
-    language: LanguageDep,
+    public: PublicReadDep,
     topic: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
     audience: Annotated[str | None, Query(pattern=r"^[a-z_]{2,40}$")] = None,
     q: QParam = None,
@@ -25,12 +24,12 @@ async def list_articles(
     cursor: CursorParam = None,
 ) -> Response:
     items, next_cursor = await service.list_articles(
-        session, language, topic=topic, audience=audience, q=q, limit=limit, cursor=cursor
+        public, topic=topic, audience=audience, q=q, limit=limit, cursor=cursor
     )
     return json_page(request, items, next_cursor)
 
 
 @router.get("/articles/{article_id}", response_model=ArticleDetail)
-async def get_article(request: Request, session: ReadSessionDep, language: LanguageDep, article_id: PathId) -> Response:
-    article = await service.article_detail(session, article_id, language)
+async def get_article(request: Request, public: PublicReadDep, article_id: PathId) -> Response:
+    article = await service.article_detail(public, article_id)
     return json_with_etag(request, plain(article))

@@ -5,24 +5,27 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.bundles.schemas import (
-    BundleDetail,
-    BundleSummary,
-    GuideAnswer,
-    GuideMaterial,
-    Matter,
-    Question,
-    QuestionOption,
-)
+from api.db import PublicRead
+from api.directory.bundles import views
+from api.directory.bundles.schemas import BundleDetail, BundleSummary, GuideAnswer, GuideMaterial
 from api.errors import NotFound, ValidationFailed
-from api.http import Language, localized
+from api.http import Language
+from api.pagination import Page, page_in_memory
 from api.visibility import publicly_visible
 from models import Bundle, BundleMatter
 
 
-async def list_bundles(
+async def list_bundles(public: PublicRead, *, limit: int, cursor: str | None) -> Page[BundleSummary]:
+    """By code."""
+    async with public.session() as session:
+        bundles = await bundle_summaries(session, public.language)
+    return page_in_memory(bundles, "code", kind="bundles", limit=limit, cursor=cursor)
+
+
+async def bundle_summaries(
     session: AsyncSession, language: Language, codes: list[str] | None = None
 ) -> list[BundleSummary]:
+    """The published bundles (those of `codes` only, when given), by code."""
     matter_counts = (
         select(BundleMatter.bundle_code, func.count().label("matters")).group_by(BundleMatter.bundle_code).subquery()
     )
@@ -34,18 +37,7 @@ async def list_bundles(
     )
     if codes is not None:
         statement = statement.where(Bundle.code.in_(codes))
-    return [_summary(bundle, count, language) for bundle, count in (await session.execute(statement)).all()]
-
-
-def _summary(bundle: Bundle, matter_count: int, language: Language) -> BundleSummary:
-    return BundleSummary(
-        code=bundle.code,
-        name=localized(language, bundle.name, bundle.name_en) or bundle.name,
-        summary=bundle.summary,
-        lead_department=bundle.lead_department,
-        matter_count=matter_count,
-        sample=bundle.is_sample,
-    )
+    return [views.summary(bundle, count, language) for bundle, count in (await session.execute(statement)).all()]
 
 
 async def _bundle_with_matters(session: AsyncSession, code: str) -> tuple[Bundle, list[BundleMatter]]:
@@ -60,47 +52,10 @@ async def _bundle_with_matters(session: AsyncSession, code: str) -> tuple[Bundle
     return bundle, list(matters)
 
 
-def _matter(matter: BundleMatter, language: Language) -> Matter:
-    return Matter(
-        code=matter.code,
-        name=localized(language, matter.name, matter.name_en) or matter.name,
-        department=matter.department,
-        legal_days=matter.legal_days,
-        promised_days=matter.promised_days,
-        online_depth=matter.online_depth,
-        fee_yuan=matter.fee_yuan,
-        fee_note=matter.fee_note,
-        applies_when=matter.applies_when,
-        materials=matter.materials,
-    )
-
-
-def _question(question: dict[str, Any], language: Language) -> Question:
-    options = question.get("options")
-    return Question(
-        code=question["code"],
-        text=localized(language, question["text"], question.get("text_en")) or question["text"],
-        type=question["type"],
-        options=[
-            QuestionOption(value=o["value"], label=localized(language, o["label"], o.get("label_en")) or o["label"])
-            for o in options
-        ]
-        if options
-        else None,
-    )
-
-
-async def bundle_detail(session: AsyncSession, code: str, language: Language) -> BundleDetail:
-    bundle, matters = await _bundle_with_matters(session, code)
-    return BundleDetail(
-        **_summary(bundle, len(matters), language).model_dump(),
-        name_zh=bundle.name,
-        name_en=bundle.name_en,
-        channels=bundle.channels,
-        questions=[_question(q, language) for q in bundle.questions],
-        matters=[_matter(m, language) for m in matters],
-        version=bundle.version,
-    )
+async def bundle_detail(public: PublicRead, code: str) -> BundleDetail:
+    async with public.session() as session:
+        bundle, matters = await _bundle_with_matters(session, code)
+        return views.detail(bundle, matters, public.language)
 
 
 def _check_answers(questions: list[dict[str, Any]], answers: dict[str, bool | str]) -> None:
@@ -124,9 +79,10 @@ def _condition_holds(expected: Any, answer: Any) -> bool:
     return answer in expected if isinstance(expected, list) else answer == expected
 
 
-async def guide(session: AsyncSession, code: str, answers: dict[str, bool | str], language: Language) -> GuideAnswer:
+async def guide(public: PublicRead, code: str, answers: dict[str, bool | str]) -> GuideAnswer:
     """The matters that apply to these answers and one merged list of the documents they need."""
-    bundle, matters = await _bundle_with_matters(session, code)
+    async with public.session() as session:
+        bundle, matters = await _bundle_with_matters(session, code)
     _check_answers(bundle.questions, answers)
     applying, unanswered = [], set()
     for matter in matters:
@@ -152,12 +108,4 @@ async def guide(session: AsyncSession, code: str, answers: dict[str, bool | str]
             known.needed_for.append(matter.code)
             if material.get("note") and material["note"] != known.note:
                 known.note = "；".join(filter(None, [known.note, material["note"]]))
-    return GuideAnswer(
-        bundle=bundle.code,
-        matters=[_matter(m, language) for m in applying],
-        materials=list(merged.values()),
-        materials_total=total,
-        materials_required=len(merged),
-        promised_days=max((m.promised_days for m in applying), default=0),
-        unanswered=sorted(unanswered),
-    )
+    return views.guide_answer(bundle, applying, list(merged.values()), total, unanswered, public.language)

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.db import ReadSessionDep
+from api.db import PublicReadDep
 from api.directory.events import service
 from api.directory.events.schemas import EventDetail, EventSummary
 from api.directory.params import (
@@ -18,7 +18,7 @@ from api.directory.params import (
 )
 from api.directory.reference import service as reference
 from api.errors import ValidationFailed
-from api.http import LanguageDep, PathId, QParam, json_page, json_with_etag, plain
+from api.http import PathId, QParam, json_page, json_with_etag, plain
 from api.pagination import CursorParam, LimitParam, Page
 
 router = APIRouter(prefix="/v1", tags=["directory"])
@@ -27,8 +27,7 @@ router = APIRouter(prefix="/v1", tags=["directory"])
 @router.get("/events", response_model=Page[EventSummary])
 async def list_events(
     request: Request,
-    session: ReadSessionDep,
-    language: LanguageDep,
+    public: PublicReadDep,
     starts_from: Annotated[DayParam, Query(alias="from", description="First day (Shanghai); default today.")] = None,
     ends_by: Annotated[DayParam, Query(alias="to", description="Last day (Shanghai), inclusive.")] = None,
     category: CategoryFilter = None,
@@ -46,10 +45,9 @@ async def list_events(
             "`to` is before `from`",
             errors=[{"loc": ["query", "to"], "msg": "must not be before `from`", "type": "date_range"}],
         )
-    await reference.require_filter_values(session, category=category, district=district)
+    await reference.require_filter_values(public.reader, category=category, district=district)
     items, next_cursor = await service.list_events(
-        session,
-        language,
+        public,
         starts_from=starts_from,
         ends_by=ends_by,
         category=category,
@@ -65,8 +63,6 @@ async def list_events(
 
 
 @router.get("/events/{event_id}", response_model=EventDetail)
-async def get_event(
-    request: Request, session: ReadSessionDep, language: LanguageDep, event_id: PathId, coord: CoordParam = "wgs84"
-) -> Response:
-    event = await service.event_detail(session, event_id, language, coord)
+async def get_event(request: Request, public: PublicReadDep, event_id: PathId, coord: CoordParam = "wgs84") -> Response:
+    event = await service.event_detail(public, event_id, coord)
     return json_with_etag(request, plain(event))

@@ -3,64 +3,42 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import PublicRead
+from api.directory.reference import views
 from api.directory.reference.names import reference_names
-from api.directory.reference.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
+from api.directory.reference.schemas import CategoryNode, DistrictPublic, StreetPublic
 from api.errors import NotFound, ValidationFailed
-from api.http import Language, localized
+from api.pagination import Page, page_in_memory
 from api.prepared import Reader
 from models import Category, District, Street
 
 
-async def list_districts(session: AsyncSession, language: Language) -> list[DistrictPublic]:
-    rows = (await session.scalars(select(District).order_by(District.sort_order, District.code))).all()
-    return [
-        DistrictPublic(
-            code=row.code,
-            name=localized(language, row.name, row.name_en) or row.name,
-            name_zh=row.name,
-            name_en=row.name_en,
-            center=LatLng(lat=row.center_lat, lng=row.center_lng),
-        )
-        for row in rows
-    ]
+async def list_districts(public: PublicRead, *, limit: int, cursor: str | None) -> Page[DistrictPublic]:
+    async with public.session() as session:
+        rows = (await session.scalars(select(District).order_by(District.sort_order, District.code))).all()
+        districts = [views.district(row, public.language) for row in rows]
+    return page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
 
 
-async def get_district(session: AsyncSession, code: str) -> District:
-    district = await session.get(District, code)
-    if district is None:
-        raise NotFound(f"there is no district {code}")
-    return district
+async def list_streets(public: PublicRead, district_code: str, *, limit: int, cursor: str | None) -> Page[StreetPublic]:
+    async with public.session() as session:
+        if await session.get(District, district_code) is None:
+            raise NotFound(f"there is no district {district_code}")
+        statement = select(Street).where(Street.district_code == district_code).order_by(Street.code)
+        streets = [views.street(row) for row in (await session.scalars(statement)).all()]
+    return page_in_memory(streets, "code", kind=f"streets:{district_code}", limit=limit, cursor=cursor)
 
 
-async def list_streets(session: AsyncSession, district_code: str) -> list[StreetPublic]:
-    rows = (
-        await session.scalars(select(Street).where(Street.district_code == district_code).order_by(Street.code))
-    ).all()
-    return [StreetPublic(code=r.code, name=r.name, kind=r.kind, is_special=r.is_special) for r in rows]
-
-
-async def category_tree(session: AsyncSession, language: Language, kind: str | None = None) -> list[CategoryNode]:
+async def list_categories(
+    public: PublicRead, kind: str | None, *, limit: int, cursor: str | None
+) -> Page[CategoryNode]:
+    """The category tree (of one kind of listing, when `kind` is given), paged by its roots."""
     statement = select(Category).order_by(Category.sort_order, Category.code)
     if kind:
         statement = statement.where(Category.kind == kind)
-    rows = (await session.scalars(statement)).all()
-    nodes = {
-        row.code: CategoryNode(
-            code=row.code,
-            name=localized(language, row.name, row.name_en) or row.name,
-            name_zh=row.name,
-            name_en=row.name_en,
-            kind=row.kind,
-            live_capacity_unit=row.live_capacity_unit,
-            children=[],
-        )
-        for row in rows
-    }
-    roots = []
-    for row in rows:
-        parent = nodes.get(row.parent_code) if row.parent_code else None
-        (parent.children if parent else roots).append(nodes[row.code])
-    return roots
+    async with public.session() as session:
+        tree = views.category_tree((await session.scalars(statement)).all(), public.language)
+    return page_in_memory(tree, "code", kind=f"categories:{kind}", limit=limit, cursor=cursor)
 
 
 async def require_filter_values(

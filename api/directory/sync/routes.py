@@ -4,19 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.db import ReadSessionDep
+from api.db import PublicReadDep
 from api.directory.sync import service
 from api.directory.sync.schemas import SyncAnswer
-from api.http import LanguageDep
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 
 
 @router.get("/sync", response_model=SyncAnswer, description=service.DESCRIPTION)
 async def sync_changes(
-    session: ReadSessionDep,
-    language: LanguageDep,
+    public: PublicReadDep,
     since: Annotated[str | None, Query(max_length=512, description="`next_since` of the last sync.")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> dict:
-    return await service.changes_since(session, language, since, limit)
+    return await service.changes_since(public, since, limit)

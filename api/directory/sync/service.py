@@ -8,12 +8,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, String, case, cast, literal, select, union_all
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import PublicRead
 from api.directory import service as mixed
 from api.directory.service import KINDS, Ref
-from api.http import Language
-from api.pagination import after, decode_cursor, encode_cursor, order_by
+from api.pagination import keyset_page
 from api.visibility import publicly_readable
 from models import Article, Bundle, Event, Place
 
@@ -61,35 +60,36 @@ def _changes(dialect: str) -> Any:
     ]
 
 
-def _decode_since(since: str | None) -> list[Any] | None:
-    unreadable = "the sync token could not be read; sync again from the start"
-    return decode_cursor(since, "sync", (datetime, int, int, str), unreadable=unreadable)
-
-
 def _ref(row: Any) -> Ref:
     kind = KINDS[row.kind_rank]
     return (kind, row.item_key if kind == "bundle" else row.item_id)
 
 
-async def changes_since(session: AsyncSession, language: Language, since: str | None, limit: int) -> dict[str, Any]:
-    changes, order = _changes(session.get_bind().dialect.name)
-    statement = select(changes).where(changes.c.updated_at <= datetime.now(UTC) - SETTLE)
-    key = _decode_since(since)
-    # A first sync needs no tombstones; later ones continue strictly after the token.
-    statement = statement.where(changes.c.visible == 1 if key is None else after(order, key))
-    rows = (await session.execute(statement.order_by(*order_by(order)).limit(limit + 1))).all()
-    page = rows[:limit]
-    found = await mixed.summaries(session, language, [_ref(row) for row in page if row.visible])
+async def changes_since(public: PublicRead, since: str | None, limit: int) -> dict[str, Any]:
+    async with public.session() as session:
+        changes, order = _changes(session.get_bind().dialect.name)
+        statement = select(changes).where(changes.c.updated_at <= datetime.now(UTC) - SETTLE)
+        if since is None:
+            # A first sync needs no tombstones; later ones continue strictly after the token.
+            statement = statement.where(changes.c.visible == 1)
+        page = await keyset_page(
+            session,
+            statement,
+            order,
+            kind="sync",
+            shape=(datetime, int, int, str),
+            limit=limit,
+            cursor=since,
+            key=lambda row: [row.updated_at.isoformat(), row.kind_rank, row.item_id, row.item_key],
+            unreadable="the sync token could not be read; sync again from the start",
+        )
+        found = await mixed.summaries(session, public.language, [_ref(row) for row in page.rows if row.visible])
     changed, deleted = [], []
-    for row in page:
+    for row in page.rows:
         ref = _ref(row)
         if ref in found:
             changed.append(mixed.tagged(ref[0], found[ref]))
         else:
             deleted.append({"kind": ref[0], "id": ref[1]})
-    if page:
-        last = page[-1]
-        next_since = encode_cursor("sync", [last.updated_at.isoformat(), last.kind_rank, last.item_id, last.item_key])
-    else:
-        next_since = since or encode_cursor("sync", [datetime(2000, 1, 1, tzinfo=UTC).isoformat(), 0, 0, ""])
-    return {"changed": changed, "deleted": deleted, "next_since": next_since, "has_more": len(rows) > limit}
+    next_since = page.resume_cursor(start=[datetime(2000, 1, 1, tzinfo=UTC).isoformat(), 0, 0, ""])
+    return {"changed": changed, "deleted": deleted, "next_since": next_since, "has_more": page.more}
