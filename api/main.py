@@ -42,6 +42,7 @@ from api.outages import install_outage_handlers, rate_limits_answer
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
 from api.samples import refuse_visible_samples
 from api.search.routes import router as search_router
+from api.search.sync.routes import router as sync_router
 from api.textsearch.tokens import warm_up as warm_up_search
 
 DESCRIPTION = """\
@@ -157,6 +158,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(directory_router)
     app.include_router(search_router)
+    app.include_router(sync_router)
     app.include_router(accounts_router)
     app.include_router(admin_router)
     # Before the places' routes: `/v1/manage/places/{place_id}` would take `/v1/manage/places/export`.

@@ -10,8 +10,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.sync.service import SETTLE
 from api.feedback.schemas import AssignRequest, FeedbackCreate, ReplyRequest
+from api.search.sync.service import SETTLE
 from models import UserAccount
 from tests.accounts.conftest import bearer
 

@@ -12,8 +12,8 @@ from sqlalchemy import delete, func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import Database
-from api.directory.sync import service as sync
 from api.samples import visible_sample_counts, withdraw_samples
+from api.search.sync import service as sync
 from models import Event, ListingVersion, Place, UserAccount
 from models.audit import AuditEntry
 from tests.accounts.conftest import bearer, new_staff

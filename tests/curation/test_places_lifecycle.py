@@ -9,8 +9,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.sync import service as sync
 from api.geo import from_wgs84, haversine_m
+from api.search.sync import service as sync
 from models import AuditEntry, ListingVersion, Place
 from tests.curation.places_http import (
     ATTRIBUTES,

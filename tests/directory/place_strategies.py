@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import PublicRead
+from api.directory.catalogue.names import reference_names
 from api.directory.places import chooser
 from api.directory.places.query import PlaceQuery
 from api.directory.places.service import search_places
 from api.directory.places.views import PlaceResults
-from api.directory.reference.names import reference_names
 from api.listings.derived import ACCESSIBILITY_FEATURES
 from api.textsearch.query import best_plan
 from api.visibility import publicly_visible

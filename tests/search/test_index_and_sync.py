@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.directory.sync import service as sync
 from api.listings import search_documents
+from api.search.sync import service as sync
 from models import Article, Bundle, Event, Place
 from seed import synthetic
 from tests.directory.test_places import collect

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request, Response
 
 from api.db import PublicReadDep
+from api.directory.catalogue import service as catalogue
 from api.directory.events import service
 from api.directory.events.schemas import EventDetail, EventSummary
 from api.directory.params import (
@@ -16,7 +17,6 @@ from api.directory.params import (
     RadiusParam,
     parse_near,
 )
-from api.directory.reference import service as reference
 from api.errors import ValidationFailed
 from api.http import PathId, QParam, json_page, json_with_etag, plain
 from api.pagination import CursorParam, LimitParam, Page
@@ -45,7 +45,7 @@ async def list_events(
             "`to` is before `from`",
             errors=[{"loc": ["query", "to"], "msg": "must not be before `from`", "type": "date_range"}],
         )
-    await reference.require_filter_values(public.reader, category=category, district=district)
+    await catalogue.require_filter_values(public.reader, category=category, district=district)
     items, next_cursor = await service.list_events(
         public,
         starts_from=starts_from,

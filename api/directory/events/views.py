@@ -2,8 +2,8 @@
 
 from typing import Any
 
+from api.directory.catalogue.schemas import LatLng
 from api.directory.events.schemas import EventDetail, EventSummary
-from api.directory.reference.schemas import LatLng
 from api.geo import CoordSystem, haversine_m, shown_point
 from api.http import Language, localized
 from api.timestamps import to_local

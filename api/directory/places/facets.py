@@ -3,7 +3,7 @@
 from collections.abc import Iterable
 from typing import Any
 
-from api.directory.reference.names import ReferenceNames
+from api.directory.catalogue.names import ReferenceNames
 from api.http import Language, localized
 
 # FacetCount fields (api.directory.schemas) as a plain dict, serialised with the page as summaries are.

@@ -5,7 +5,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.directory.reference.schemas import LatLng
+from api.directory.catalogue.schemas import LatLng
 
 
 class PlaceSummary(BaseModel):

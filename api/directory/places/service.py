@@ -11,12 +11,12 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import PublicRead
+from api.directory.catalogue import service as catalogue
 from api.directory.places import chooser, views
 from api.directory.places.open_now import open_schedules
 from api.directory.places.query import PlaceQuery
 from api.directory.places.strategies.base import PageStrategy, PlaceSearch
 from api.directory.places.views import DETAIL_COLUMNS, SUMMARY_COLUMNS, PlaceResults
-from api.directory.reference import service as reference
 from api.errors import NotFound
 from api.geo import CoordSystem
 from api.http import Language
@@ -32,7 +32,7 @@ SCHEDULE_REFRESH_SECONDS = 5.0
 async def search_places(public: PublicRead, query: PlaceQuery, *, strategy: PageStrategy | None = None) -> PlaceResults:
     """A page of places. `strategy`: one the chooser allows for this query, to answer with it rather than the
     chooser's first choice (the tests compare every allowed strategy with the general one)."""
-    await reference.require_filter_values(
+    await catalogue.require_filter_values(
         public.reader, category=query.category, district=query.district, street=query.street
     )
     async with public.session() as session:
@@ -57,7 +57,7 @@ async def nearby_places(
     cursor: str | None,
 ) -> PlaceResults:
     """Other published places around this one, nearest first."""
-    await reference.require_filter_values(public.reader, category=category)
+    await catalogue.require_filter_values(public.reader, category=category)
     origin = await place_location(public.reader, place_id)
     query = PlaceQuery(
         category=category,

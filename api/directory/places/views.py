@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.directory.catalogue.names import ReferenceNames, reference_names
 from api.directory.places.facets import FacetCounts
 from api.directory.places.open_now import open_schedules
 from api.directory.places.query import PlaceQuery
-from api.directory.reference.names import ReferenceNames, reference_names
 from api.geo import haversine_m, shown_point
 from api.http import Language, localized
 from api.prepared import Reader

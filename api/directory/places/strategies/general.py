@@ -10,13 +10,13 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from api.directory.catalogue.names import reference_names
 from api.directory.places.facets import FacetCounts, facet_counts
 from api.directory.places.open_now import open_schedules
 from api.directory.places.plan import PlacePlan, general_plan
 from api.directory.places.query import FILTERS, PlaceQuery
 from api.directory.places.strategies.base import PageStrategy, PlaceSearch, results_of
 from api.directory.places.views import SUMMARY_COLUMNS, PlaceResults
-from api.directory.reference.names import reference_names
 from api.pagination import after, order_by
 from api.textsearch.tokens import QueryPlan
 from models import Place

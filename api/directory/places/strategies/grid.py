@@ -20,13 +20,13 @@ from typing import Any
 
 from sqlalchemy import Float, Integer, Select, String, bindparam, column, select, table, text
 
+from api.directory.catalogue.names import reference_names
 from api.directory.places import views
 from api.directory.places.facets import facet_counts
 from api.directory.places.open_now import open_schedules
 from api.directory.places.query import PlaceQuery, cursor_kind
 from api.directory.places.strategies.base import PageStrategy, PlaceSearch
 from api.directory.places.views import SUMMARY_COLUMNS, PlaceResults
-from api.directory.reference.names import reference_names
 from api.geo import METRES_PER_DEGREE, bounding_box, flat_distance_sq
 from api.pagination import encode_cursor
 from api.prepared import PreparedRead, PreparedRow

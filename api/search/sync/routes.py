@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from api.db import PublicReadDep
-from api.directory.sync import service
-from api.directory.sync.schemas import SyncAnswer
+from api.search.sync import service
+from api.search.sync.schemas import SyncAnswer
 
 router = APIRouter(prefix="/v1", tags=["directory"])
 

@@ -4,9 +4,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.db import PublicRead
-from api.directory.reference import views
-from api.directory.reference.names import reference_names
-from api.directory.reference.schemas import CategoryNode, DistrictPublic, StreetPublic
+from api.directory.catalogue import views
+from api.directory.catalogue.names import reference_names
+from api.directory.catalogue.schemas import CategoryNode, DistrictPublic, StreetPublic
 from api.errors import NotFound, ValidationFailed
 from api.pagination import Page, page_in_memory
 from api.prepared import Reader

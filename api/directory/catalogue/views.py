@@ -2,7 +2,7 @@
 
 from collections.abc import Sequence
 
-from api.directory.reference.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
+from api.directory.catalogue.schemas import CategoryNode, DistrictPublic, LatLng, StreetPublic
 from api.http import Language, localized
 from models import Category, District, Street
 

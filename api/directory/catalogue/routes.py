@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from api.db import PublicReadDep
-from api.directory.reference import service
-from api.directory.reference.schemas import CategoryNode, DistrictPublic, StreetPublic
+from api.directory.catalogue import service
+from api.directory.catalogue.schemas import CategoryNode, DistrictPublic, StreetPublic
 from api.http import json_page
 from api.pagination import CursorParam, LimitParam, Page
 
