@@ -132,3 +132,40 @@ def test_the_search_uses_the_directory_only_through_its_service() -> None:
     assert not offending, "api/search imports the directory's insides: " + ", ".join(
         f"{f} imports {n}" for f, n in offending
     )
+
+
+# A place search read from the route down: each module imports only modules after it here, so following a search
+# from `list_places` to its SQL never climbs back up (README: "Contributor notes").
+PLACE_SEARCH_READING_ORDER = (
+    "routes",
+    "params",
+    "service",
+    "chooser",
+    "strategies.nearest",
+    "strategies.grid",
+    "strategies.index",
+    "strategies.general",
+    "strategies.base",
+    "plan",
+    "views",
+    "facets",
+    "open_now",
+    "query",
+    "schemas",
+)
+
+
+def test_a_place_search_reads_downward_from_the_route() -> None:
+    places = "api.directory.places"
+    order = [f"{places}.{name}" for name in PLACE_SEARCH_READING_ORDER]
+    modules = {module_name(path) for path in (API / "directory" / "places").rglob("*.py")} - {
+        places,
+        f"{places}.strategies",
+    }
+    assert modules == set(order), "a module of api/directory/places missing from the reading order, or gone"
+    upward = [
+        (file, imported)
+        for file, imported in imports_of(places)
+        if imported in order and order.index(imported) <= order.index(module_name(PROJECT_ROOT / file))
+    ]
+    assert not upward, f"imports that climb back up the reading order: {upward}"
