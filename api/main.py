@@ -27,7 +27,7 @@ from api.curation.imports.jobs import ImportRunner, fail_interrupted_at_start
 from api.curation.imports.routes import router as import_router
 from api.curation.places.routes import router as curation_router
 from api.db import Database
-from api.directory.routes import router as directory_router
+from api.directory.routes import ROUTERS as directory_routers
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
 from api.feedback import photos, provisional
 from api.feedback.photos import LocalFolderStorage
@@ -156,7 +156,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"status": "ready", "calendar": calendar_health.readiness()})
 
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    app.include_router(directory_router)
+    for router in directory_routers:
+        app.include_router(router)
     app.include_router(search_router)
     app.include_router(sync_router)
     app.include_router(accounts_router)

@@ -1,6 +1,8 @@
-"""The directory's public routes, one router per kind of listing, in the order they are matched."""
+"""The directory's public routers, one per kind of listing, in the order the app includes them.
 
-from fastapi import APIRouter
+The app includes each router itself rather than one router holding them: every level of included routers is
+another round of route matching on every request (bench/README.md).
+"""
 
 from api.directory.articles.routes import router as articles
 from api.directory.bundles.routes import router as bundles
@@ -8,7 +10,5 @@ from api.directory.catalogue.routes import router as catalogue
 from api.directory.events.routes import router as events
 from api.directory.places.routes import router as places
 
-router = APIRouter()
 # Places first: routes are matched in order, and these take most of the traffic.
-for kind in (places, catalogue, events, articles, bundles):
-    router.include_router(kind)
+ROUTERS = (places, catalogue, events, articles, bundles)
