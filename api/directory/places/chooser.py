@@ -21,7 +21,6 @@ STRATEGIES: tuple[PageStrategy, ...] = (
     NearestInCircles(),
     GENERAL,
 )
-BY_NAME = {strategy.name: strategy for strategy in STRATEGIES}
 
 
 def strategies_for(query: PlaceQuery, text_plan: QueryPlan | None) -> list[PageStrategy]:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Select, literal
 
-from api.directory.places.query import PlaceQuery, cursor_kind, page_key
+from api.directory.places.query import PlaceQuery, cursor_kind
 from api.geo import within_radius
 from api.listings.derived import accessibility_mask
 from api.pagination import KeyPart, OrderKey, decode_cursor
@@ -51,9 +51,6 @@ class PlacePlan:
         if self.sort == "relevance":
             return (int, float, int) if self.with_distance else (int, int)
         return _KEY_TYPES.get(self.sort, (int,))
-
-    def key_of(self, row: Any) -> list[Any]:
-        return page_key(row, len(self.order))
 
 
 _KEY_TYPES: dict[str, tuple[KeyPart, ...]] = {"distance": (float, int), "name": (str, int), "updated": (datetime, int)}
