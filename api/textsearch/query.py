@@ -283,11 +283,11 @@ async def best_plan(
     return words
 
 
-async def matching_content(session: AsyncSession, q: str, kind: str, id_column: Any) -> ColumnElement[bool]:
-    """The condition that `id_column` names an entry of `kind` (event, article) whose words match `q`, read as the
-    search across kinds reads it."""
+async def matching_content(session: AsyncSession, q: str, kind: str, key_column: Any) -> ColumnElement[bool]:
+    """The condition that `key_column` names an entry of `kind` (event, article: by id; bundle: by code) whose words
+    match `q`, read as the search across kinds reads it."""
     plan = await best_plan(session, q, kinds=(kind,))
     if plan.empty:
-        return id_column.in_([])
+        return key_column.in_([])
     found = content_matching(plan, session.get_bind().dialect.name, kind).subquery()
-    return id_column.in_(select(cast(found.c.key, Integer)))
+    return key_column.in_(select(found.c.key if kind == "bundle" else cast(found.c.key, Integer)))

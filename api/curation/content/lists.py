@@ -4,7 +4,7 @@ its history."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.curation import versions
@@ -22,18 +22,9 @@ from api.curation.content.writes import ARTICLES, BUNDLES, EVENTS, ContentKind
 from api.deps import Principal
 from api.errors import Forbidden
 from api.pagination import keyset_page, rows_by_id
-from api.textsearch.query import best_plan, content_matching
+from api.textsearch.query import matching_content
 from api.visibility import in_category
 from models import Article, Bundle, Event, UserAccount
-
-
-async def _matching(session: AsyncSession, q: str, kind: str, key_column: Any) -> ColumnElement[bool]:
-    """Entries whose words match `q`, from the search index (which holds every status, so drafts are found too)."""
-    plan = await best_plan(session, q, kinds=(kind,))
-    if plan.empty:
-        return key_column.in_([])
-    found = content_matching(plan, session.get_bind().dialect.name, kind).subquery()
-    return key_column.in_(select(found.c.key if kind == "bundle" else cast(found.c.key, Integer)))
 
 
 def _common(model: Any, status: str | None, updated_since: datetime | None) -> list[ColumnElement[bool]]:
@@ -68,7 +59,7 @@ async def list_events(
     if category:
         statement = statement.where(in_category(Event.category_code, category))
     if q:
-        statement = statement.where(await _matching(session, q, "event", Event.id))
+        statement = statement.where(await matching_content(session, q, "event", Event.id))
     rows, next_cursor = await rows_by_id(
         session, statement, Event.id, kind="manage:events", limit=limit, cursor=cursor, newest_first=True
     )
@@ -106,7 +97,7 @@ async def list_articles(
     if audience:
         statement = statement.where(Article.audience == audience)
     if q:
-        statement = statement.where(await _matching(session, q, "article", Article.id))
+        statement = statement.where(await matching_content(session, q, "article", Article.id))
     rows, next_cursor = await rows_by_id(
         session, statement, Article.id, kind="manage:articles", limit=limit, cursor=cursor, newest_first=True
     )
@@ -138,7 +129,7 @@ async def list_bundles(
     """By code."""
     statement = select(Bundle).where(*_common(Bundle, status, updated_since))
     if q:
-        statement = statement.where(await _matching(session, q, "bundle", Bundle.code))
+        statement = statement.where(await matching_content(session, q, "bundle", Bundle.code))
     page = await keyset_page(
         session,
         statement,
