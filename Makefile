@@ -15,7 +15,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 export TEST_POSTGRES_URL TEST_REDIS_URL
 endif
 
-.PHONY: install run test test-postgres lint migrate seed bench clean
+.PHONY: install browser run test test-postgres screenshots lint migrate seed bench clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -27,15 +27,25 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
+# The console's browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+browser:
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
+	  else echo "the console's browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+
 run: install
 	$(VENV)/bin/svcdir serve
 
-test: install
+test: install browser
 	$(VENV)/bin/pytest
 
-test-postgres: install
+test-postgres: install browser
 	TEST_POSTGRES_URL=$${TEST_POSTGRES_URL:-postgresql+asyncpg://postgres@127.0.0.1:5432/postgres} \
 	TEST_REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/0} $(VENV)/bin/pytest
+
+# The README's pictures of the console, taken by its browser tests.
+screenshots: install browser
+	CONSOLE_SCREENSHOTS=docs/console $(VENV)/bin/pytest -q -p no:randomly tests/console
 
 lint: install
 	$(VENV)/bin/ruff check .

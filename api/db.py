@@ -21,6 +21,7 @@ from api.prepared import Reader
 from api.readers import json_text, reader_for
 
 ModelT = TypeVar("ModelT")
+T = TypeVar("T")
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:
@@ -163,6 +164,22 @@ async def unit_of_work(session: AsyncSession) -> AsyncIterator[AsyncSession]:
         await session.commit()
     for action in session.info.pop(_AFTER_COMMIT, []):
         await action()
+
+
+async def attempt(session: AsyncSession, work: Awaitable[T]) -> tuple[T | None, AppError | None]:
+    """Run `work` in a savepoint: its result, or the `AppError` it raised with its writes undone (those an error
+    `keeps_changes` stay) and its after-commit actions dropped, so that a page can show the error beside the form
+    that caused it and the request still commits what came before."""
+    pending = list(session.info.get(_AFTER_COMMIT, []))
+    savepoint = await session.begin_nested()
+    try:
+        result = await work
+    except AppError as error:
+        await (savepoint.commit() if error.keeps_changes else savepoint.rollback())
+        session.info[_AFTER_COMMIT] = pending
+        return None, error
+    await savepoint.commit()
+    return result, None
 
 
 async def get_or_404(session: AsyncSession, model: type[ModelT], key: object, what: str) -> ModelT:

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.accounts.runtime import AccountsDep
 from api.accounts.tokens import InvalidToken
@@ -26,6 +27,7 @@ __all__ = [
     "Resident",
     "Reviewer",
     "Staff",
+    "load_principal",
     "role_dependency",
 ]
 
@@ -49,6 +51,26 @@ class Principal:
             raise NotFound(f"there is no {what}")
 
 
+async def load_principal(session: AsyncSession, user_id: int) -> Principal | None:
+    """Who this account is now, or None when it is disabled or gone: read on every request, so that disabling an
+    account or changing a role or a grant takes effect at once."""
+    account = (
+        await session.execute(
+            select(UserAccount.role, UserAccount.is_active, UserAccount.deleted_at).where(UserAccount.id == user_id)
+        )
+    ).first()
+    if account is None or not account.is_active or account.deleted_at is not None:
+        return None
+    districts: frozenset[str] = frozenset()
+    if account.role == "operator":
+        districts = frozenset(
+            (
+                await session.execute(select(DistrictGrant.district_code).where(DistrictGrant.user_id == user_id))
+            ).scalars()
+        )
+    return Principal(user_id, account.role, districts)
+
+
 async def current_principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     session: AuthSessionDep,
@@ -57,26 +79,10 @@ async def current_principal(
     if credentials is None:
         raise InvalidToken("sign in first: send `Authorization: Bearer <access token>`")
     claims = runtime.tokens.read_access(credentials.credentials)
-    account = (
-        await session.execute(
-            select(UserAccount.role, UserAccount.is_active, UserAccount.deleted_at).where(
-                UserAccount.id == claims.user_id
-            )
-        )
-    ).first()
-    # Checked on every request, so that disabling an account or changing a role takes effect at once.
-    if account is None or not account.is_active or account.deleted_at is not None:
+    principal = await load_principal(session, claims.user_id)
+    if principal is None:
         raise InvalidToken("this account is disabled or no longer exists")
-    districts: frozenset[str] = frozenset()
-    if account.role == "operator":
-        districts = frozenset(
-            (
-                await session.execute(
-                    select(DistrictGrant.district_code).where(DistrictGrant.user_id == claims.user_id)
-                )
-            ).scalars()
-        )
-    return Principal(claims.user_id, account.role, districts)
+    return principal
 
 
 CurrentUser = Annotated[Principal, Depends(current_principal)]

@@ -1,13 +1,15 @@
 """One error hierarchy, rendered by one handler as RFC 9457 problem+json with a stable `code`."""
 
 import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from http import HTTPStatus
 from typing import Any
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -193,33 +195,65 @@ def _validation_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(AppError)
-    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+@dataclass(frozen=True)
+class ProblemFacts:
+    """What the one handler knows of an error, for a page that renders it in its own way (the staff console's HTML)."""
+
+    status: int
+    code: str
+    title: str
+    detail: str
+    errors: list[dict[str, Any]] | None = None
+    headers: dict[str, str] | None = None
+
+
+ProblemPage = Callable[[Request, ProblemFacts], Awaitable[Response]]
+
+
+def install_error_handlers(app: FastAPI, pages: Sequence[tuple[str, ProblemPage]] = ()) -> None:
+    """Every error of the app answers here: problem+json, or under a path prefix of `pages` the page it renders."""
+
+    async def answer(request: Request, facts: ProblemFacts) -> Response:
+        for prefix, page in pages:
+            if request.url.path == prefix or request.url.path.startswith(prefix + "/"):
+                return await page(request, facts)
         return problem_response(
-            exc.status,
-            exc.code,
-            exc.title,
-            exc.detail,
+            facts.status,
+            facts.code,
+            facts.title,
+            facts.detail,
             instance=request.url.path,
-            errors=exc.errors,
-            headers=exc.headers,
+            errors=facts.errors,
+            headers=facts.headers,
         )
 
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        return await answer(request, ProblemFacts(exc.status, exc.code, exc.title, exc.detail, exc.errors, exc.headers))
+
     @app.exception_handler(RequestValidationError)
-    async def _request_validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return validation_problem(request.url.path, _validation_errors(exc))
+    async def _request_validation(request: Request, exc: RequestValidationError) -> Response:
+        facts = ProblemFacts(
+            422,
+            ValidationFailed.code,
+            ValidationFailed.title,
+            "One or more parameters are not valid; see `errors`.",
+            _validation_errors(exc),
+        )
+        return await answer(request, facts)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = HTTPStatus(exc.status_code).phrase
         code = _STATUS_CODES.get(exc.status_code, "http_" + str(exc.status_code))
-        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else None
-        return problem_response(
-            exc.status_code, code, title, detail, instance=request.url.path, headers=getattr(exc, "headers", None)
+        detail = exc.detail if isinstance(exc.detail, str) and exc.detail != title else title
+        return await answer(
+            request, ProblemFacts(exc.status_code, code, title, detail, None, getattr(exc, "headers", None))
         )
 
     @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+    async def _unexpected(request: Request, exc: Exception) -> Response:
         logger.exception("unhandled_error", path=request.url.path)
-        return problem_response(500, "internal_error", "Internal server error", instance=request.url.path)
+        return await answer(
+            request, ProblemFacts(500, "internal_error", "Internal server error", "Internal server error")
+        )

@@ -11,11 +11,12 @@ import structlog
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.accounts.console_sessions import IDLE_LIMIT as CONSOLE_IDLE_LIMIT
 from api.calendar import health as calendar_health
 from api.curation.imports.jobs import fail_interrupted
 from api.db import Database, unit_of_work
 from api.feedback import provisional, workflow
-from models import IdempotencyRecord, OtpChallenge, RefreshToken
+from models import ConsoleSession, IdempotencyRecord, OtpChallenge, RefreshToken
 
 logger = structlog.get_logger(__name__)
 
@@ -43,6 +44,10 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
             delete(IdempotencyRecord).where(IdempotencyRecord.created_at < now - IDEMPOTENCY_KEPT),
         ),
         ("refresh_tokens_deleted", delete(RefreshToken).where(RefreshToken.expires_at < now - EXPIRED_TOKENS_KEPT)),
+        (
+            "console_sessions_deleted",
+            delete(ConsoleSession).where(ConsoleSession.last_seen_at < now - CONSOLE_IDLE_LIMIT - EXPIRED_TOKENS_KEPT),
+        ),
     ):
         result = await session.execute(statement.execution_options(synchronize_session=False))
         counts[name] = result.rowcount or 0

@@ -19,6 +19,7 @@ from api.calendar import days as calendar_days
 from api.calendar import health as calendar_health
 from api.calendar.routes import router as calendar_router
 from api.config import Settings, get_settings
+from api.console import routes as console
 from api.curation.content.routes import router as content_router
 from api.curation.corrections.routes import router as corrections_router
 from api.curation.feeds.routes import feed_router, keys_router
@@ -122,7 +123,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.accounts = AccountsRuntime.from_settings(settings)
     app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
     app.state.imports = ImportRunner()
-    install_error_handlers(app)
+    console_pages = console.install(app)
+    install_error_handlers(app, pages=[console_pages])
     install_outage_handlers(app)
     # Level 5: nearly the size of level 9 at a fraction of the CPU on every list answer.
     app.add_middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=5)

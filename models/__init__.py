@@ -1,6 +1,14 @@
 """All tables, imported here so that `SQLModel.metadata` is complete for Alembic and the app."""
 
-from models.account import ROLES, STAFF_ROLES, DistrictGrant, OtpChallenge, RefreshToken, UserAccount
+from models.account import (
+    ROLES,
+    STAFF_ROLES,
+    ConsoleSession,
+    DistrictGrant,
+    OtpChallenge,
+    RefreshToken,
+    UserAccount,
+)
 from models.article import Article
 from models.audit import AuditEntry
 from models.base import EVENT_STATUSES, NAMING_CONVENTION, PUBLICATION_STATUSES
@@ -34,6 +42,7 @@ __all__ = [
     "AuditEntry",
     "DistrictGrant",
     "OtpChallenge",
+    "ConsoleSession",
     "RefreshToken",
     "UserAccount",
     "Bundle",

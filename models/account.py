@@ -74,3 +74,17 @@ class RefreshToken(SQLModel, table=True):
     expires_at: datetime = timestamp_column()
     used_at: datetime | None = timestamp_column(nullable=True)
     revoked_at: datetime | None = timestamp_column(nullable=True)
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A staff member signed in to the web console: the cookie's secret is stored only as a hash; the session ends
+    at sign-out, when the account's sessions are revoked, or after a stretch without a request."""
+
+    __tablename__ = "console_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: int = Field(foreign_key="user_account.id", index=True, ondelete="CASCADE")
+    created_at: datetime = timestamp_column()
+    last_seen_at: datetime = timestamp_column()
+    revoked_at: datetime | None = timestamp_column(nullable=True)

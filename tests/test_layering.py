@@ -169,3 +169,19 @@ def test_a_place_search_reads_downward_from_the_route() -> None:
         if imported in order and order.index(imported) <= order.index(module_name(PROJECT_ROOT / file))
     ]
     assert not upward, f"imports that climb back up the reading order: {upward}"
+
+
+def test_the_console_is_a_layer_of_pages_over_the_services() -> None:
+    """The console asks the domains' services (the same rules as the API) and runs no query of its own; nothing but
+    the app imports it."""
+    sources = {path: path.read_text() for path in (API / "console").rglob("*.py")}
+    with_sql = [str(path.relative_to(PROJECT_ROOT)) for path, text in sources.items() if "sqlalchemy" in text]
+    assert not with_sql, "the console runs queries itself; put them in a domain's service: " + ", ".join(with_sql)
+    into_console = [
+        (file, name)
+        for file, name in imports_of("api")
+        if within(name, ("api.console",)) and not file.startswith("api/console/") and file != "api/main.py"
+    ]
+    assert not into_console, "the console imported from below: " + ", ".join(
+        f"{f} imports {n}" for f, n in into_console
+    )

@@ -7,6 +7,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import race_hooks
+from api.accounts import console_sessions
 from api.accounts.tokens import InvalidToken, TokenCodec, new_family_id, new_refresh_token, token_digest
 from models import RefreshToken, UserAccount
 
@@ -98,12 +99,15 @@ async def revoke_family(session: AsyncSession, family_id: str, now: datetime) ->
 
 
 async def revoke_all_for(session: AsyncSession, user_id: int) -> None:
+    """Every session of the account ends: the app's refresh tokens and the web console's cookies."""
+    now = datetime.now(UTC)
     await session.execute(
         update(RefreshToken)
         .where(RefreshToken.user_id == user_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
+        .values(revoked_at=now)
         .execution_options(synchronize_session=False)
     )
+    await console_sessions.revoke_all_for(session, user_id, now)
 
 
 async def _issue(session: AsyncSession, codec: TokenCodec, user_id: int, family_id: str, now: datetime) -> TokenPair:

@@ -1,0 +1,1 @@
+"""Admins: users and their district grants, feed keys, the audit log."""

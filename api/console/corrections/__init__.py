@@ -1,0 +1,1 @@
+"""Residents' corrections as operators settle them: the listing's value beside the suggested one."""

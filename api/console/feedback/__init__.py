@@ -1,0 +1,1 @@
+"""The feedback team's pages: the queue, a case, the dashboard."""

@@ -1,0 +1,1 @@
+"""District operators' imports: upload, the dry run's report, apply, the job's progress."""

@@ -1,0 +1,1 @@
+"""District operators' listings: the list with the curation filters, the editor, history, publishing, live figures."""
