@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.housekeeping import run_round
-from models import Feedback, IdempotencyRecord, ImportJob, OtpChallenge, RefreshToken, UserAccount
+from models import ConsoleSession, Feedback, IdempotencyRecord, ImportJob, OtpChallenge, RefreshToken, UserAccount
 
 
 async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession) -> None:
@@ -71,6 +71,19 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
                 expires_at=now + timedelta(days=30),
                 used_at=now,
             ),
+            # A console session idle for days is gone; one used an hour ago stays (it may be revoked, not deleted).
+            ConsoleSession(
+                token_hash="c" * 64,
+                user_id=resident.id,
+                created_at=now - timedelta(days=5),
+                last_seen_at=now - timedelta(days=4),
+            ),
+            ConsoleSession(
+                token_hash="d" * 64,
+                user_id=resident.id,
+                created_at=now - timedelta(hours=2),
+                last_seen_at=now - timedelta(hours=1),
+            ),
         ]
     )
     await session.flush()
@@ -83,6 +96,7 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
         "otp_challenges_deleted": 1,
         "idempotency_keys_deleted": 1,
         "refresh_tokens_deleted": 1,
+        "console_sessions_deleted": 1,
         "import_jobs_interrupted": 1,
     }
     jobs = dict((await session.execute(select(ImportJob.filename, ImportJob.failure))).all())
@@ -96,4 +110,7 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
     assert (
         await session.execute(select(RefreshToken.token_hash).where(RefreshToken.user_id == resident.id))
     ).scalars().all() == ["b" * 64]  # the used but unexpired token stays, so a replay is still caught
+    assert (
+        await session.execute(select(ConsoleSession.token_hash).where(ConsoleSession.user_id == resident.id))
+    ).scalars().all() == ["d" * 64]
     assert await run_round(session, now) == dict.fromkeys(counts, 0)
