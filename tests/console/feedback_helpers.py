@@ -1,9 +1,11 @@
 """What the feedback team's browser tests share: a resident's feedback sent through the API as the app sends it,
 a place of a district to send it about, reply templates, and the staff's moves made through the services."""
 
+import io
 import uuid
 
 import httpx
+from PIL import Image
 from playwright.async_api import Page
 
 from api.db import Database
@@ -57,3 +59,15 @@ async def move(database: Database, reviewer: StaffLogin, feedback_id: int, *targ
 
 async def csrf_of(page: Page) -> str:
     return await page.locator("input[name=csrf_token]").first.get_attribute("value") or ""
+
+
+async def send_photo(api: httpx.AsyncClient, resident: dict[str, str], feedback_id: int) -> None:
+    """A small photo, added by the resident as the app adds one."""
+    picture = io.BytesIO()
+    Image.new("RGB", (160, 120), (200, 120, 40)).save(picture, "PNG")
+    answer = await api.post(
+        f"/v1/feedback/{feedback_id}/photos",
+        files={"file": ("manhole.png", picture.getvalue(), "image/png")},
+        headers=resident,
+    )
+    assert answer.status_code == 201, answer.text

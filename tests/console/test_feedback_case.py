@@ -12,7 +12,7 @@ from sqlalchemy import select
 from models import AuditEntry
 from tests.console.browser import check_page, screenshot, tab_to
 from tests.console.conftest import HOME_DISTRICT, ConsoleServer
-from tests.console.feedback_helpers import complaint, csrf_of, new_template, place_of, send_feedback
+from tests.console.feedback_helpers import complaint, csrf_of, new_template, place_of, send_feedback, send_photo
 
 
 async def test_a_complaint_is_found_assigned_answered_from_a_template_and_resolved_and_the_resident_reads_the_reply(
@@ -23,6 +23,7 @@ async def test_a_complaint_is_found_assigned_answered_from_a_template_and_resolv
     sent, resident = await send_feedback(
         api, "13900000101", complaint(place_id, f"{word}松动", f"门口的{word}踩上去会晃，晚上看不清，很危险。")
     )
+    await send_photo(api, resident, sent["id"])
     template_text = f"您好，{word}已由养护单位更换加固，感谢您的反映。"
     template_name = f"井盖已修复 {word}"
     await new_template(console_database, staff_logins["reviewer"], template_name, template_text)
@@ -38,6 +39,9 @@ async def test_a_complaint_is_found_assigned_answered_from_a_template_and_resolv
     await expect(page.get_by_role("heading", level=1, name=f"{word}松动")).to_be_visible()
     await expect(page.get_by_text(f"门口的{word}踩上去会晃")).to_be_visible()
     await expect(page.get_by_role("link", name="← 返回队列")).to_be_visible()
+    photo = page.get_by_role("img", name="居民上传的照片，第 1 张，共 1 张")
+    await expect(photo).to_be_visible()
+    assert await photo.evaluate("image => image.complete && image.naturalWidth") == 160
     # Only the moves the workflow allows from "submitted" (resolving comes after accepting and starting work).
     answer = page.get_by_role("region", name="答复与状态")
     await expect(answer.get_by_role("button", name="受理", exact=True)).to_be_visible()
@@ -60,6 +64,11 @@ async def test_a_complaint_is_found_assigned_answered_from_a_template_and_resolv
     await page.keyboard.press("Enter")
     await expect(page.get_by_role("status")).to_contain_text("答复已发送给居民")
 
+    note = f"已联系养护单位 {word}"
+    await page.get_by_label("给团队的备注").fill(note)
+    await page.get_by_role("button", name="保存备注").click()
+    await expect(page.get_by_role("status")).to_contain_text("内部备注已保存")
+    await expect(page.get_by_role("region", name="处理记录").locator("li.internal").last).to_contain_text(note)
     await page.get_by_role("button", name="受理", exact=True).click()
     await expect(page.get_by_role("status")).to_contain_text("状态已变更")
     await page.get_by_role("button", name="开始处理", exact=True).click()
@@ -87,6 +96,7 @@ async def test_a_complaint_is_found_assigned_answered_from_a_template_and_resolv
     assert mine["status"] == "resolved"
     assert [entry["message"] for entry in mine["history"] if entry["action"] == "reply"] == [template_text]
     assert all(entry["public"] for entry in mine["history"])
+    assert note not in str(mine)
     inbox = (await api.get("/v1/me/notifications", headers=resident)).json()["items"]
     about = [item for item in inbox if item["feedback_id"] == sent["id"]]
     assert any(item["kind"] == "reply" and item["body"] == template_text for item in about)
