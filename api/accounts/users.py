@@ -68,6 +68,13 @@ async def list_accounts(
     return await rows_by_id(session, statement, UserAccount.id, kind="users", limit=limit, cursor=cursor)
 
 
+async def feedback_team(session: AsyncSession) -> list[UserAccount]:
+    """The active accounts a feedback may be assigned to (reviewers and admins), by name."""
+    statement = select(UserAccount).where(UserAccount.role.in_(("reviewer", "admin")), UserAccount.is_active)
+    accounts = (await session.scalars(statement.order_by(UserAccount.id))).all()
+    return sorted(accounts, key=lambda account: (account.display_name or account.username or "", account.id))
+
+
 async def find_by_phone(session: AsyncSession, actor_id: int, raw_phone: str, reason: str) -> list[UserAccount]:
     """The account holding exactly this number (none or one), looked up as a reveal is: who, when and why go to the
     audit trail, found or not."""

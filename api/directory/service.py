@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.directory.articles import service as articles
 from api.directory.bundles import service as bundles
+from api.directory.catalogue import names
 from api.directory.events import service as events
 from api.directory.places import service as places
 from api.http import Language, plain
@@ -38,3 +39,9 @@ async def summaries(
 
 def tagged(kind: str, summary: BaseModel | dict[str, Any]) -> dict[str, Any]:
     return {"kind": kind, **plain(summary)}
+
+
+async def reference_names(session: AsyncSession) -> names.ReferenceNames:
+    """The names of districts, categories and streets by code (kept per process for a minute), for other domains'
+    pages and filters."""
+    return await names.reference_names(session)

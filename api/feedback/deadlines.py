@@ -59,3 +59,15 @@ def set_due(feedback: Any, received: datetime, calendar: calendar_days.HolidayCa
     """Give `feedback` (a models.Feedback) the deadline of its kind counted from `received`."""
     counted = deadline(feedback.kind, received, calendar)
     feedback.due_at, feedback.due_provisional = counted.due_at, counted.provisional
+
+
+def working_days_left(due: datetime, now: datetime | None = None) -> int:
+    """The working days from today (in Shanghai) to the deadline's day, as a caseworker counts them: 0 when it
+    falls today, 1 when it falls on the next working day; negative when it has passed, by the working days since
+    (-1 the working day after it). Days of a year with no published holidays count as Monday to Friday."""
+    calendar = calendar_days.current()
+    today = (now or datetime.now(UTC)).astimezone(SHANGHAI).date()
+    due_day = due.astimezone(SHANGHAI).date()
+    first, last, sign = (today, due_day, 1) if due_day >= today else (due_day, today, -1)
+    days = sum(calendar.is_workday(first + timedelta(days=n)) for n in range(1, (last - first).days + 1))
+    return sign * days

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api import audit
@@ -14,7 +14,7 @@ from api.errors import Conflict, ValidationFailed
 from api.feedback import notifications, states, workflow
 from api.geo import bounding_box, haversine_m
 from api.http import MAX_ID
-from api.pagination import rows_by_id
+from api.pagination import decode_cursor, keyset_rows, next_cursor, rows_by_id
 from api.textsearch.tokens import text_tokens
 from models import STAFF_ROLES, Feedback, ResponseTemplate, UserAccount
 
@@ -23,6 +23,7 @@ DUPLICATE_RADIUS_M = 200.0
 MIN_SIMILARITY = 0.2
 # Tries at linking to the original of a chain that other reviewers keep re-linking at the same moment.
 LINK_ATTEMPTS = 3
+WORKLIST_CURSOR = "triage-worklist"
 
 logger = structlog.get_logger(__name__)
 
@@ -44,19 +45,20 @@ class QueueFilter:
     overdue: bool = False
     assignee: str | None = None  # "me", "none" or a user id
     q: str | None = None
+    open_only: bool = False  # any of the open statuses (states.OPEN_STATUSES)
 
 
 async def get(session: AsyncSession, feedback_id: int) -> Feedback:
     return await get_or_404(session, Feedback, feedback_id, "feedback")
 
 
-async def queue(
-    session: AsyncSession, reviewer: Principal, filters: QueueFilter, *, limit: int, cursor: str | None
-) -> tuple[list[Feedback], str | None]:
-    """Oldest first: the queue is worked from its oldest (and so most urgent) end."""
-    statement = select(Feedback)
-    if filters.status:
+def _filtered(statement: Select, reviewer: Principal, filters: QueueFilter, *, by_status: bool = True) -> Select | None:
+    """`statement` narrowed to the feedback the filters let through (without the status ones unless `by_status`);
+    None when nothing can match."""
+    if by_status and filters.status:
         statement = statement.where(Feedback.status == filters.status)
+    if by_status and filters.open_only:
+        statement = statement.where(Feedback.status.in_(states.OPEN_STATUSES))
     if filters.district:
         statement = statement.where(Feedback.district_code == filters.district)
     if filters.kind:
@@ -78,7 +80,7 @@ async def queue(
         assignee_id = int(filters.assignee)
         if assignee_id > MAX_ID:
             # No one has an id beyond a 32-bit integer (nor could the column hold one): nothing is assigned to it.
-            return [], None
+            return None
         statement = statement.where(Feedback.assignee_id == assignee_id)
     if filters.q:
         words = filters.q.strip()
@@ -89,7 +91,58 @@ async def queue(
                 Feedback.ref == words.upper(),
             )
         )
+    return statement
+
+
+async def queue(
+    session: AsyncSession, reviewer: Principal, filters: QueueFilter, *, limit: int, cursor: str | None
+) -> tuple[list[Feedback], str | None]:
+    """Oldest first: the queue is worked from its oldest (and so most urgent) end."""
+    statement = _filtered(select(Feedback), reviewer, filters)
+    if statement is None:
+        return [], None
     return await rows_by_id(session, statement, Feedback.id, kind="triage", limit=limit, cursor=cursor)
+
+
+def _overdue_rank(now: datetime) -> ColumnElement[int]:
+    """0 for an open feedback past its deadline at `now`, 1 for every other."""
+    return case((and_(Feedback.status.in_(states.OPEN_STATUSES), Feedback.due_at < now), 0), else_=1)
+
+
+async def worklist(
+    session: AsyncSession,
+    reviewer: Principal,
+    filters: QueueFilter,
+    *,
+    limit: int,
+    cursor: str | None,
+    now: datetime | None = None,
+) -> tuple[list[Feedback], str | None]:
+    """The queue as a caseworker works it: the overdue first, then by deadline, the earliest first (and by id).
+
+    Whether a feedback is overdue depends on the moment: the cursor keeps the first page's, so that a feedback
+    falling overdue while the pages are turned neither shows twice nor goes missing."""
+    position = decode_cursor(cursor, WORKLIST_CURSOR, (datetime, int, datetime, int))
+    as_of = position[0] if position else now or datetime.now(UTC)
+    statement = _filtered(select(Feedback), reviewer, filters)
+    if statement is None:
+        return [], None
+    order = [(_overdue_rank(as_of), False), (Feedback.due_at, False), (Feedback.id, False)]
+    rows = await keyset_rows(session, statement, order, position[1:] if position else None, limit + 1, scalars=True)
+
+    def key(feedback: Feedback) -> list:
+        rank = 0 if feedback.status in states.OPEN_STATUSES and feedback.due_at < as_of else 1
+        return [as_of.isoformat(), rank, feedback.due_at.isoformat(), feedback.id]
+
+    return rows[:limit], next_cursor(rows, limit, WORKLIST_CURSOR, key)
+
+
+async def status_counts(session: AsyncSession, reviewer: Principal, filters: QueueFilter) -> dict[str, int]:
+    """How many feedback of each status the other filters let through (statuses with none left out)."""
+    statement = _filtered(select(Feedback.status, func.count()), reviewer, filters, by_status=False)
+    if statement is None:
+        return {}
+    return {status: count for status, count in await session.execute(statement.group_by(Feedback.status))}
 
 
 async def transition(

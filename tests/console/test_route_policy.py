@@ -26,6 +26,22 @@ CONSOLE_POLICY: dict[str, dict[str, object]] = {
     "GET /console/language/{language}": OPEN,
     "GET /console": EVERY_STAFF,
     "POST /console/logout": EVERY_STAFF,
+    # The feedback team's pages
+    "GET /console/feedback": FEEDBACK_TEAM,
+    "GET /console/feedback/dashboard": FEEDBACK_TEAM,
+    "GET /console/feedback/{feedback_id}": FEEDBACK_TEAM,
+    "GET /console/feedback/{feedback_id}/photos/{photo_id}": FEEDBACK_TEAM,
+    "POST /console/feedback/{feedback_id}/assign": FEEDBACK_TEAM,
+    "POST /console/feedback/{feedback_id}/transition": FEEDBACK_TEAM,
+    "POST /console/feedback/{feedback_id}/reply": FEEDBACK_TEAM,
+    "POST /console/feedback/{feedback_id}/note": FEEDBACK_TEAM,
+    # Reviewers only, as the API's PhoneRevealer: not even admins.
+    "POST /console/feedback/{feedback_id}/reveal-phone": {
+        "anonymous": SIGN_IN,
+        "operator": REFUSED,
+        "reviewer": ALLOW,
+        "admin": REFUSED,
+    },
 }
 SIGN_OUT = "POST /console/logout"
 # What the path parameters are filled with: ids that exist or not, the answer is only checked for the role.

@@ -4,7 +4,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from api.feedback.deadlines import add_working_days, due_at
+from api.feedback.deadlines import add_working_days, due_at, working_days_left
 from api.timestamps import SHANGHAI
 
 # Read from the seeded database, as the app reads it when it starts.
@@ -38,3 +38,17 @@ def test_spring_festival_2026() -> None:
     # 15–23 February 2026 off; Saturday 14 and Saturday 28 February are make-up workdays.
     assert add_working_days(date(2026, 2, 13), 1) == date(2026, 2, 14)
     assert add_working_days(date(2026, 2, 14), 1) == date(2026, 2, 24)
+
+
+def test_working_days_left_count_from_the_shanghai_day_through_holidays() -> None:
+    due = _shanghai(2026, 10, 13, 18, 0)  # Tuesday after National Day week; Saturday 10 October is worked
+    assert working_days_left(due, _shanghai(2026, 10, 13, 9, 0)) == 0
+    assert working_days_left(due, _shanghai(2026, 10, 12, 20, 0)) == 1
+    # On the day a complaint due then is received, all five of its working days are left (8, 9, 10, 12, 13).
+    assert working_days_left(due, _shanghai(2026, 9, 30, 10, 0)) == 5
+    assert working_days_left(due, _shanghai(2026, 10, 3, 10, 0)) == 5
+    # Passed: Wednesday 14 is the first working day after it, Saturday 17 is no working day.
+    assert working_days_left(due, _shanghai(2026, 10, 14, 9, 0)) == -1
+    assert working_days_left(due, _shanghai(2026, 10, 17, 9, 0)) == -3
+    # The Shanghai day counts: 16:30 UTC on the 13th is already the 14th in Shanghai.
+    assert working_days_left(due, datetime(2026, 10, 13, 16, 30, tzinfo=UTC)) == -1

@@ -1,11 +1,14 @@
 """The feedback team's queue, assignment, replies, templates, likely duplicates and the audited phone reveal."""
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.deps import Principal
+from api.feedback import triage
 from models import AuditEntry, Feedback
 from tests.feedback.conftest import complaint_about, place_in, submit
 
@@ -211,3 +214,37 @@ async def test_likely_duplicates_and_marking_one(
         f"/v1/triage/feedback/{unrelated['id']}/transition", json={"to": "duplicate"}, headers=reviewer
     )
     assert no_link.status_code == 422
+
+
+async def test_the_worklist_puts_the_overdue_first_then_the_nearest_deadlines_and_counts_by_status(
+    client: httpx.AsyncClient,
+    session: AsyncSession,
+    resident_headers,
+    staff_headers,  # noqa: ANN001
+) -> None:
+    resident, reviewer_headers = await resident_headers("13912340055"), await staff_headers()
+    reviewer = Principal((await client.get("/v1/me", headers=reviewer_headers)).json()["id"], "reviewer", frozenset())
+    place_id = (await place_in(session, "310112")).id
+    ids = [(await submit(client, resident, complaint_about(place_id, title=f"排序{n}"))).json()["id"] for n in range(4)]
+    now = datetime.now(UTC)
+    due = {
+        ids[0]: now + timedelta(days=3),
+        ids[1]: now - timedelta(days=1),  # overdue
+        ids[2]: now + timedelta(days=1),
+        ids[3]: now - timedelta(days=2),  # past its deadline but resolved: not overdue, ordered by its deadline
+    }
+    for feedback_id, due_at in due.items():
+        await session.execute(update(Feedback).where(Feedback.id == feedback_id).values(due_at=due_at))
+    await session.execute(update(Feedback).where(Feedback.id == ids[3]).values(status="resolved"))
+    await session.commit()
+    words = triage.QueueFilter(q="排序", district="310112")
+
+    first, cursor = await triage.worklist(session, reviewer, words, limit=2, cursor=None)
+    rest, end = await triage.worklist(session, reviewer, words, limit=2, cursor=cursor)
+    assert [item.id for item in first + rest] == [ids[1], ids[3], ids[2], ids[0]]
+    assert end is None
+    opened, _ = await triage.worklist(session, reviewer, replace(words, open_only=True), limit=10, cursor=None)
+    assert [item.id for item in opened] == [ids[1], ids[2], ids[0]]
+    # The status filter does not narrow the counts: they are what each status would show.
+    counts = await triage.status_counts(session, reviewer, replace(words, status="resolved"))
+    assert counts == {"submitted": 3, "resolved": 1}
