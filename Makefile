@@ -27,11 +27,13 @@ $(VENV)/.installed: $(UV) pyproject.toml uv.lock
 
 install: $(VENV)/.installed
 
-# The console's browser tests drive Debian's chromium (Playwright's own browser download does not work here).
+# The console's browser tests drive Debian's chromium (Playwright's own browser download does not work here), with a
+# Chinese font so that its pages (and the README's screenshots) show Chinese rather than empty boxes.
+BROWSER_PACKAGES := chromium fonts-wqy-microhei
 browser:
-	@command -v chromium >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium; \
-	  else echo "the console's browser tests need chromium: sudo apt-get install chromium" >&2; exit 1; fi; }
+	@if ! command -v chromium >/dev/null || [ -z "$$(fc-list :lang=zh 2>/dev/null)" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES); \
+	  else echo "the console's browser tests need: sudo apt-get install $(BROWSER_PACKAGES)" >&2; exit 1; fi; fi
 
 run: install
 	$(VENV)/bin/svcdir serve
