@@ -29,6 +29,7 @@ async def test_a_bad_edit_is_refused_beside_its_fields_and_a_good_one_made_by_ke
     async with page.expect_response(lambda r: r.request.method == "POST") as answer:
         await page.get_by_role("button", name="保存").click()
     assert (await answer.value).status == 422
+    await expect(page.get_by_role("alert")).to_have_text("未保存：问题已在对应字段旁标出。")
     await expect(page.locator("#name-errors")).to_have_text("不能为空。")
     await expect(page.get_by_label("名称（中文）")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#phones-errors")).to_contain_text("#2: 格式不正确。")

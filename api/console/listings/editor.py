@@ -148,7 +148,7 @@ async def save_listing(request: Request, user: ConsoleOperator, session: Session
     version = _form_version(texts)
     place = await service.reachable_place(session, user.principal, place_id)
     if place.version == version:
-        started_from = snapshot(place)
+        started_from = snapshot(place) | {"status": place.status}
     else:
         started_from = await service.version_snapshot(session, user.principal, place_id, version)
     values, problems = read_form(texts, started_from)
