@@ -42,6 +42,20 @@ CONSOLE_POLICY: dict[str, dict[str, object]] = {
         "reviewer": ALLOW,
         "admin": REFUSED,
     },
+    # District operators' listings
+    "GET /console/listings": OPERATORS,
+    "GET /console/listings/export": OPERATORS,
+    "GET /console/listings/new": OPERATORS,
+    "POST /console/listings/new": OPERATORS,
+    "GET /console/listings/{place_id}": OPERATORS,
+    "POST /console/listings/{place_id}": OPERATORS,
+    "POST /console/listings/{place_id}/publish": OPERATORS,
+    "POST /console/listings/{place_id}/archive": OPERATORS,
+    "POST /console/listings/{place_id}/restore": OPERATORS,
+    "POST /console/listings/{place_id}/verify": OPERATORS,
+    "POST /console/listings/{place_id}/availability": OPERATORS,
+    "GET /console/listings/{place_id}/history": OPERATORS,
+    "POST /console/listings/{place_id}/revert": OPERATORS,
 }
 SIGN_OUT = "POST /console/logout"
 # What the path parameters are filled with: ids that exist or not, the answer is only checked for the role.

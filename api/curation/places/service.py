@@ -19,7 +19,7 @@ from api.deps import Principal
 from api.errors import ValidationFailed
 from api.geo import CoordSystem, to_wgs84
 from api.pagination import rows_by_id
-from models import Category, ListingVersion, Place, UserAccount
+from models import Category, District, ListingVersion, Place, Street, UserAccount
 
 # Where a PATCH has passed its If-Match check and is about to write (tests/races.py forces two edits of one
 # version to meet here).
@@ -157,3 +157,34 @@ async def history(
 ) -> tuple[list[ListingVersion], str | None]:
     place = await reachable_place(session, principal, place_id)
     return await versions.history(session, kind="place", key=place.id, limit=limit, cursor=cursor)
+
+
+async def version_snapshot(session: AsyncSession, principal: Principal, place_id: int, version: int) -> dict[str, Any]:
+    """What a listing of the caller's districts was after `version` (its editable fields and status): the starting
+    point of an edit that another one overtook. 404 when the listing is out of reach or the version was not kept."""
+    place = await reachable_place(session, principal, place_id)
+    return await versions.snapshot_at(session, kind="place", key=place.id, version=version)
+
+
+async def place_categories(session: AsyncSession) -> list[Category]:
+    """The categories of places, parents before their children, for choosing one in a form or a filter."""
+    statement = select(Category).where(Category.kind == "place").order_by(Category.sort_order, Category.code)
+    return list((await session.scalars(statement)).all())
+
+
+async def reachable_districts(session: AsyncSession, principal: Principal) -> list[District]:
+    """The districts the caller curates (admins: every district), in the directory's order."""
+    statement = select(District).order_by(District.sort_order, District.code)
+    if principal.role != "admin":
+        statement = statement.where(District.code.in_(sorted(principal.districts)))
+    return list((await session.scalars(statement)).all())
+
+
+async def reachable_streets(session: AsyncSession, principal: Principal, district: str | None = None) -> list[Street]:
+    """The streets and towns of the caller's districts (of `district` alone when given), by code."""
+    statement = select(Street).order_by(Street.code)
+    if district is not None:
+        statement = statement.where(Street.district_code == district)
+    if principal.role != "admin":
+        statement = statement.where(Street.district_code.in_(sorted(principal.districts)))
+    return list((await session.scalars(statement)).all())
