@@ -10,7 +10,7 @@ from api import audit, race_hooks
 from api.accounts import otp, sessions
 from api.accounts.phones import mask_phone, normalize_phone
 from api.accounts.runtime import AccountsRuntime
-from api.accounts.staff import checked_grants
+from api.accounts.staff import checked_grants, normalize_username
 from api.db import get_or_404
 from api.errors import Conflict, ValidationFailed
 from api.feedback import service as feedback_service
@@ -41,6 +41,18 @@ async def districts_of(session: AsyncSession, user_ids: list[int]) -> dict[int, 
     for user_id, code in rows:
         grants[user_id].append(code)
     return grants
+
+
+async def usernames_of(session: AsyncSession, user_ids: list[int]) -> dict[int, str | None]:
+    """The usernames of these accounts (None for a resident, who has none); ids of no account are left out."""
+    rows = await session.execute(select(UserAccount.id, UserAccount.username).where(UserAccount.id.in_(user_ids)))
+    return {user_id: username for user_id, username in rows}
+
+
+async def staff_id_by_username(session: AsyncSession, raw_username: str) -> int | None:
+    """The id of the staff account with this username (as typed at sign-in), or None."""
+    username = normalize_username(raw_username)
+    return await session.scalar(select(UserAccount.id).where(UserAccount.username == username))
 
 
 async def get_account(session: AsyncSession, user_id: int) -> UserAccount:

@@ -1,5 +1,5 @@
 """The directory as other domains use it: summaries of listings of every kind at once, for mixed lists (the search
-across kinds, the offline sync)."""
+across kinds, the offline sync); and its reference data whole, for choosers (districts, live-figure categories)."""
 
 from typing import Any
 
@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.directory.articles import service as articles
 from api.directory.bundles import service as bundles
 from api.directory.catalogue import names
+from api.directory.catalogue import service as catalogue
+from api.directory.catalogue.schemas import CategoryNode, DistrictPublic
 from api.directory.events import service as events
 from api.directory.places import service as places
 from api.http import Language, plain
@@ -45,3 +47,13 @@ async def reference_names(session: AsyncSession) -> names.ReferenceNames:
     """The names of districts, categories and streets by code (kept per process for a minute), for other domains'
     pages and filters."""
     return await names.reference_names(session)
+
+
+async def districts(session: AsyncSession, language: Language) -> list[DistrictPublic]:
+    """Every district, in the directory's order, named in `language`."""
+    return await catalogue.all_districts(session, language)
+
+
+async def live_figure_categories(session: AsyncSession, language: Language) -> list[CategoryNode]:
+    """The place categories whose listings take live figures (what a feed key may be scoped to)."""
+    return await catalogue.live_figure_categories(session, language)

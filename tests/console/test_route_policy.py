@@ -56,10 +56,23 @@ CONSOLE_POLICY: dict[str, dict[str, object]] = {
     "POST /console/listings/{place_id}/availability": OPERATORS,
     "GET /console/listings/{place_id}/history": OPERATORS,
     "POST /console/listings/{place_id}/revert": OPERATORS,
+    # Admins: users and their district grants, feed keys, the audit log.
+    "GET /console/admin/users": ADMINS,
+    "GET /console/admin/users/new": ADMINS,
+    "POST /console/admin/users/new": ADMINS,
+    "GET /console/admin/users/{user_id}": ADMINS,
+    "POST /console/admin/users/{user_id}/access": ADMINS,
+    "POST /console/admin/users/{user_id}/status": ADMINS,
+    "GET /console/admin/keys": ADMINS,
+    "GET /console/admin/keys/new": ADMINS,
+    "POST /console/admin/keys/new": ADMINS,
+    "GET /console/admin/keys/{key_id}/revoke": ADMINS,
+    "POST /console/admin/keys/{key_id}/revoke": ADMINS,
+    "GET /console/admin/audit": ADMINS,
 }
 SIGN_OUT = "POST /console/logout"
 # What the path parameters are filled with: ids that exist or not, the answer is only checked for the role.
-PATH_VALUES = {"language": "en"}
+PATH_VALUES = {"language": "en", "user_id": "999999", "key_id": "999999"}
 
 
 def console_routes(app) -> set[str]:  # noqa: ANN001

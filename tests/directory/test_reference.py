@@ -1,6 +1,9 @@
 """Districts, streets and categories as the mobile client reads them."""
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.directory import service as directory
 
 
 async def test_sixteen_real_districts_with_centres_in_shanghai(client: httpx.AsyncClient) -> None:
@@ -14,6 +17,18 @@ async def test_sixteen_real_districts_with_centres_in_shanghai(client: httpx.Asy
     assert districts["310115"]["name_en"] == "Pudong New Area"
     for district in districts.values():
         assert 30.6 < district["center"]["lat"] < 31.9 and 120.8 < district["center"]["lng"] < 122.2
+
+
+async def test_other_domains_read_the_districts_and_the_live_figure_categories_whole(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    listed = (await client.get("/v1/districts", params={"limit": 100})).json()["items"]
+    districts = await directory.districts(session, "en")
+    assert [(d.code, d.name) for d in districts] == [(d["code"], d["name_en"]) for d in listed]
+    live = await directory.live_figure_categories(session, "zh")
+    assert [c.code for c in live] == ["elder_care.nursing_home", "transport.parking", "transport.ev_charging"]
+    assert {c.code: c.name for c in live}["transport.parking"] == "公共停车场"
+    assert all(c.live_capacity_unit and not c.children for c in live)
 
 
 async def test_district_centres_are_converted_from_gcj02_to_wgs84(client: httpx.AsyncClient) -> None:

@@ -112,6 +112,14 @@ async def list_keys(session: AsyncSession, *, limit: int, cursor: str | None) ->
     )
 
 
+async def get_key(session: AsyncSession, key_id: int) -> FeedKey:
+    """One key as listed (its prefix and scope, never the key), revoked or not."""
+    row = await session.get(FeedKey, key_id)
+    if row is None:
+        raise NotFound(f"there is no API key {key_id}")
+    return row
+
+
 async def revoke_key(session: AsyncSession, actor_id: int, key_id: int) -> None:
     """The key stops working at once. Revoking a revoked key again changes nothing and is not audited twice."""
     row = await session.get(FeedKey, key_id, with_for_update=True)

@@ -8,6 +8,7 @@ from api.directory.catalogue import views
 from api.directory.catalogue.names import reference_names
 from api.directory.catalogue.schemas import CategoryNode, DistrictPublic, StreetPublic
 from api.errors import NotFound, ValidationFailed
+from api.http import Language
 from api.pagination import Page, page_in_memory
 from api.prepared import Reader
 from models import Category, District, Street
@@ -18,6 +19,23 @@ async def list_districts(public: PublicRead, *, limit: int, cursor: str | None) 
         rows = (await session.scalars(select(District).order_by(District.sort_order, District.code))).all()
         districts = [views.district(row, public.language) for row in rows]
     return page_in_memory(districts, "code", kind="districts", limit=limit, cursor=cursor)
+
+
+async def all_districts(session: AsyncSession, language: Language) -> list[DistrictPublic]:
+    """Every district in the directory's order, whole (for choosers: an operator's grants, a feed key's scope)."""
+    rows = (await session.scalars(select(District).order_by(District.sort_order, District.code))).all()
+    return [views.district(row, language) for row in rows]
+
+
+async def live_figure_categories(session: AsyncSession, language: Language) -> list[CategoryNode]:
+    """The place categories that take live figures (free beds, spaces, connectors), flat, in the tree's order."""
+    statement = (
+        select(Category)
+        .where(Category.kind == "place", Category.live_capacity_unit.is_not(None))
+        .order_by(Category.sort_order, Category.code)
+    )
+    rows = (await session.scalars(statement)).all()
+    return [node for row in rows for node in views.category_tree([row], language)]
 
 
 async def list_streets(public: PublicRead, district_code: str, *, limit: int, cursor: str | None) -> Page[StreetPublic]:
