@@ -231,7 +231,7 @@ async def test_a_feed_key_is_shown_once_works_for_its_scope_and_stops_when_revok
     await page.get_by_label("名称").fill(name)
     await page.get_by_role("checkbox", name="徐汇区").check()
     await page.get_by_role("button", name="生成密钥").click()
-    await expect(page.locator("#categories-errors")).to_contain_text("至少选择一项")
+    await expect(page.locator("#categories-errors")).to_contain_text("选择的项目太少")
     await check_page(page)
 
     await page.get_by_role("checkbox", name="公共停车场").check()

@@ -30,7 +30,7 @@ async def test_a_bad_edit_is_refused_beside_its_fields_and_a_good_one_made_by_ke
         await page.get_by_role("button", name="保存").click()
     assert (await answer.value).status == 422
     await expect(page.get_by_role("alert")).to_have_text("未保存：问题已在对应字段旁标出。")
-    await expect(page.locator("#name-errors")).to_have_text("不能为空。")
+    await expect(page.locator("#name-errors")).to_have_text("内容太短或为空。")
     await expect(page.get_by_label("名称（中文）")).to_have_attribute("aria-invalid", "true")
     await expect(page.locator("#phones-errors")).to_contain_text("#2: 格式不正确。")
     await expect(page.get_by_label("简介")).to_have_value("这次修改不应保存")
@@ -98,8 +98,8 @@ async def test_an_incomplete_draft_is_refused_publication_with_what_it_lacks_bes
     async with page.expect_response(lambda r: r.request.method == "POST") as answer:
         await page.get_by_role("button", name="发布").click()
     assert (await answer.value).status == 422
-    await expect(page.locator("#lat-errors")).to_have_text("必须填写。")
-    await expect(page.locator("#opening_hours-errors")).to_have_text("必须填写。")
+    await expect(page.locator("#lat-errors")).to_have_text("此项必填。")
+    await expect(page.locator("#opening_hours-errors")).to_have_text("此项必填。")
     await expect(page.locator(".state")).to_contain_text("草稿")
 
 
@@ -145,7 +145,7 @@ async def test_a_new_listing_is_created_as_a_draft(signed_in) -> None:
     await page.get_by_label("地址（中文）").fill("徐汇区湖南路街道测试路2号（测试地址）")
     await page.get_by_label("开放时间").fill("每天都开")
     await page.get_by_role("button", name="创建草稿").click()
-    await expect(page.locator("#name-errors")).to_have_text("不能为空。")
+    await expect(page.locator("#name-errors")).to_have_text("内容太短或为空。")
     await expect(page.locator("#opening_hours-errors")).to_contain_text("开放时间的格式不正确")
     await expect(page.get_by_label("地址（中文）")).to_have_value("徐汇区湖南路街道测试路2号（测试地址）")
     await check_page(page)

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
 
 from api.console import i18n
 
@@ -35,3 +36,17 @@ def test_the_catalogue_holds_no_text_the_console_no_longer_shows() -> None:
     texts = _texts_in_the_code()
     stale = sorted(m.id for m in i18n.catalogue("zh") if m.id and not m.context and m.id not in texts)
     assert not stale, f"translated but never shown (remove them from locale/zh): {stale}"
+
+
+def test_a_text_is_translated_in_one_file_only() -> None:
+    """The parts' files are merged into one catalogue, so a text in two files would be translated by whichever came
+    first: texts several parts show belong in console.po."""
+
+    files_of: dict[tuple[str | None, str], list[str]] = {}
+    for path in sorted((i18n.LOCALE_DIR / "zh").glob("*.po")):
+        with path.open("rb") as handle:
+            for message in read_po(handle):
+                if message.id:
+                    files_of.setdefault((message.context, message.id), []).append(path.name)
+    repeated = {key: files for key, files in files_of.items() if len(files) > 1}
+    assert not repeated, f"translated in more than one file (move them to console.po): {repeated}"
