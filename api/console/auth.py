@@ -5,11 +5,12 @@ What a role may not do is refused here (403) and left out of the navigation by t
 """
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 
 from api.accounts import console_sessions, users
+from api.console.security import CONSOLE_PREFIX
 from api.db import SessionDep
 from api.deps import Principal, load_principal
 from api.errors import Forbidden, Unauthorized
@@ -53,6 +54,21 @@ class ConsoleUser:
 
     def may(self, roles: tuple[str, ...]) -> bool:
         return self.principal.role in roles
+
+
+def set_cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    *,
+    path: str = CONSOLE_PREFIX,
+    samesite: Literal["strict", "lax"] = "strict",
+    max_age: int | None = None,
+) -> None:
+    """Every cookie of the console: never readable by scripts, Secure where the console is served over HTTPS."""
+    secure = request.app.state.settings.app_env in ("production", "demo")
+    response.set_cookie(name, value, max_age=max_age, path=path, secure=secure, httponly=True, samesite=samesite)
 
 
 def signing_key(request: Request) -> str:

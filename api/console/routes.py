@@ -9,7 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from api.accounts import console_sessions, staff
 from api.accounts.runtime import AccountsDep, client_address
 from api.console.admin import routes as admin_routes
-from api.console.auth import SESSION_COOKIE, SIGN_IN_COOKIE, ConsoleStaff, signing_key
+from api.console.auth import SESSION_COOKIE, SIGN_IN_COOKIE, ConsoleStaff, set_cookie, signing_key
 from api.console.corrections import routes as corrections_routes
 from api.console.events import routes as events_routes
 from api.console.feedback import routes as feedback_routes
@@ -29,10 +29,6 @@ SIGN_IN_PURPOSE = "sign-in"
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 
-def _secure_cookies(request: Request) -> bool:
-    return request.app.state.settings.app_env in ("production", "demo")
-
-
 def _sign_in_page(
     request: Request, secret: str, *, next_path: str, username: str = "", errors=None, status=200, headers=None
 ):  # noqa: ANN001, ANN202
@@ -44,9 +40,7 @@ def _sign_in_page(
         status=status,
         headers=headers,
     )
-    response.set_cookie(
-        SIGN_IN_COOKIE, secret, httponly=True, samesite="strict", secure=_secure_cookies(request), path=CONSOLE_PREFIX
-    )
+    set_cookie(response, request, SIGN_IN_COOKIE, secret)
     return response
 
 
@@ -89,14 +83,7 @@ async def sign_in(
         )
     started = await console_sessions.start(session, signing_key(request), account.id)
     response = redirect(request, next_path)
-    response.set_cookie(
-        SESSION_COOKIE,
-        started.secret,
-        httponly=True,
-        samesite="strict",
-        secure=_secure_cookies(request),
-        path=CONSOLE_PREFIX,
-    )
+    set_cookie(response, request, SESSION_COOKIE, started.secret)
     response.delete_cookie(SIGN_IN_COOKIE, path=CONSOLE_PREFIX)
     return response
 
@@ -113,15 +100,7 @@ async def sign_out(request: Request, _: ConsoleStaff, session: SessionDep) -> Re
 async def choose_language(request: Request, language: str, next: str | None = None) -> Response:  # noqa: A002
     response = redirect(request, safe_next(next))
     if language in LANGUAGES:
-        response.set_cookie(
-            LANGUAGE_COOKIE,
-            language,
-            max_age=LANGUAGE_COOKIE_SECONDS,
-            httponly=True,
-            samesite="lax",
-            secure=_secure_cookies(request),
-            path=CONSOLE_PREFIX,
-        )
+        set_cookie(response, request, LANGUAGE_COOKIE, language, samesite="lax", max_age=LANGUAGE_COOKIE_SECONDS)
     return response
 
 

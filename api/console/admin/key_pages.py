@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from api.accounts import users
 from api.console import notices
 from api.console.admin.common import checked_body, district_names, live_category_names
-from api.console.auth import ConsoleAdmin
+from api.console.auth import ConsoleAdmin, set_cookie
 from api.console.forms import GENERAL, field_errors, form_values
 from api.console.i18n import N_, text
 from api.console.rendering import redirect, render
@@ -62,10 +62,6 @@ async def list_keys(
     )
 
 
-def _secure_cookies(request: Request) -> bool:
-    return request.app.state.settings.app_env in ("production", "demo")
-
-
 async def _new_key_page(
     request: Request, session: SessionDep, values: dict[str, Any], errors: dict[str, list[str]], status: int = 200
 ) -> Response:
@@ -78,9 +74,7 @@ async def _new_key_page(
         "categories": await live_category_names(request, session),
     }
     response = render(request, "admin/key_new.html", context, status=status)
-    response.set_cookie(
-        TICKET_COOKIE, ticket, httponly=True, samesite="strict", secure=_secure_cookies(request), path=TICKET_PATH
-    )
+    set_cookie(response, request, TICKET_COOKIE, ticket, path=TICKET_PATH)
     return response
 
 
