@@ -26,10 +26,25 @@ CONSOLE_POLICY: dict[str, dict[str, object]] = {
     "GET /console/language/{language}": OPEN,
     "GET /console": EVERY_STAFF,
     "POST /console/logout": EVERY_STAFF,
+    # Operations: imports, residents' corrections, events
+    "GET /console/imports": OPERATORS,
+    "POST /console/imports": OPERATORS,
+    "GET /console/imports/{job_id}": OPERATORS,
+    "GET /console/imports/{job_id}/state": OPERATORS,
+    "POST /console/imports/{job_id}/apply": OPERATORS,
+    "GET /console/corrections": OPERATORS,
+    "POST /console/corrections/{feedback_id}/apply": OPERATORS,
+    "POST /console/corrections/{feedback_id}/decline": OPERATORS,
+    "GET /console/events": OPERATORS,
+    "POST /console/events": OPERATORS,
+    "GET /console/events/new": OPERATORS,
+    "GET /console/events/{event_id}": OPERATORS,
+    "POST /console/events/{event_id}": OPERATORS,
+    "POST /console/events/{event_id}/status/{transition}": OPERATORS,
 }
 SIGN_OUT = "POST /console/logout"
 # What the path parameters are filled with: ids that exist or not, the answer is only checked for the role.
-PATH_VALUES = {"language": "en"}
+PATH_VALUES = {"language": "en", "transition": "publish"}
 
 
 def console_routes(app) -> set[str]:  # noqa: ANN001
