@@ -135,6 +135,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         per_path=[
             (r"/v1/feedback/\d+/photos", photos.MAX_BYTES + photos.MULTIPART_OVERHEAD_BYTES),
             (r"/v1/manage/imports", import_routes.MAX_UPLOAD_BYTES),
+            (r"/console/imports", import_routes.MAX_UPLOAD_BYTES),
         ],
     )
     app.add_middleware(QueryTextMiddleware)

@@ -69,10 +69,25 @@ CONSOLE_POLICY: dict[str, dict[str, object]] = {
     "GET /console/admin/keys/{key_id}/revoke": ADMINS,
     "POST /console/admin/keys/{key_id}/revoke": ADMINS,
     "GET /console/admin/audit": ADMINS,
+    # Operations: imports, residents' corrections, events
+    "GET /console/imports": OPERATORS,
+    "POST /console/imports": OPERATORS,
+    "GET /console/imports/{job_id}": OPERATORS,
+    "GET /console/imports/{job_id}/state": OPERATORS,
+    "POST /console/imports/{job_id}/apply": OPERATORS,
+    "GET /console/corrections": OPERATORS,
+    "POST /console/corrections/{feedback_id}/apply": OPERATORS,
+    "POST /console/corrections/{feedback_id}/decline": OPERATORS,
+    "GET /console/events": OPERATORS,
+    "POST /console/events": OPERATORS,
+    "GET /console/events/new": OPERATORS,
+    "GET /console/events/{event_id}": OPERATORS,
+    "POST /console/events/{event_id}": OPERATORS,
+    "POST /console/events/{event_id}/status/{transition}": OPERATORS,
 }
 SIGN_OUT = "POST /console/logout"
 # What the path parameters are filled with: ids that exist or not, the answer is only checked for the role.
-PATH_VALUES = {"language": "en", "user_id": "999999", "key_id": "999999"}
+PATH_VALUES = {"language": "en", "user_id": "999999", "key_id": "999999", "transition": "publish"}
 
 
 def console_routes(app) -> set[str]:  # noqa: ANN001

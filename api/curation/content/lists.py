@@ -24,7 +24,7 @@ from api.errors import Forbidden
 from api.pagination import keyset_page, rows_by_id
 from api.textsearch.query import matching_content
 from api.visibility import in_category
-from models import Article, Bundle, Event, UserAccount
+from models import Article, Bundle, Category, District, Event, UserAccount
 
 
 def _common(model: Any, status: str | None, updated_since: datetime | None) -> list[ColumnElement[bool]]:
@@ -78,6 +78,22 @@ async def list_events(
         for e in rows
     ]
     return items, next_cursor
+
+
+Named = tuple[str, str, str | None]  # (code, Chinese name, English name)
+
+
+async def event_references(session: AsyncSession) -> tuple[list[Named], list[Named]]:
+    """What an event form offers: the categories an event may have and the districts, in the catalogue's order."""
+    categories = await session.execute(
+        select(Category.code, Category.name, Category.name_en)
+        .where(Category.kind == "event")
+        .order_by(Category.sort_order, Category.code)
+    )
+    districts = await session.execute(
+        select(District.code, District.name, District.name_en).order_by(District.sort_order, District.code)
+    )
+    return [tuple(row) for row in categories], [tuple(row) for row in districts]  # type: ignore[misc]
 
 
 async def list_articles(

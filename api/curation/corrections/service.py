@@ -3,6 +3,8 @@ listing's current value beside the suggested one; applied (a new version of the 
 correction) or declined, either way resolving the feedback with a public reply through the feedback workflow, in
 the request's one transaction."""
 
+import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -14,9 +16,11 @@ from api import audit
 from api.curation.corrections.values import (
     CLOSED_STATUS,
     CorrectionNotApplicable,
+    Unreadable,
     current_value,
     fields_with,
     proposal,
+    read_suggestion,
 )
 from api.curation.places import writes as place_writes
 from api.deps import Principal
@@ -69,6 +73,45 @@ def _reachable_corrections(operator: Principal):  # noqa: ANN202  (a select of (
 async def _categories(session: AsyncSession) -> dict[str, str]:
     rows = await session.execute(select(Category.code, Category.name).where(Category.kind == "place"))
     return {text: code for code, name in rows for text in (code, name)}
+
+
+async def value_from_text(session: AsyncSession, field: str, text: str) -> Any:
+    """A value of `field` an operator wrote as text (a form's field), read as a resident's suggestion is (phones and
+    accessibility codes separated by `;`, hours in the opening_hours syntax, a category by code or name), and
+    besides: a location as `lat, lng` in WGS-84, the status as written, attributes as JSON. Empty text empties the
+    field. 422 (`correction_not_applicable`, at `value`) when it cannot be read."""
+    written = text.strip()
+    if not written:
+        return None
+    try:
+        if field == "status":
+            return written
+        if field == "location":
+            return _location_from_text(written)
+        if field == "attributes":
+            return _attributes_from_text(written)
+        categories = await _categories(session) if field == "category" else {}
+        return read_suggestion(field, written, categories)
+    except Unreadable as unreadable:
+        raise CorrectionNotApplicable(
+            str(unreadable), errors=[{"loc": ["body", "value"], "msg": str(unreadable), "type": "unreadable_value"}]
+        ) from None
+
+
+def _location_from_text(text: str) -> dict[str, float]:
+    parts = [part for part in re.split(r"[\s,，;；]+", text) if part]
+    try:
+        lat, lng = (float(part) for part in parts)
+    except ValueError:
+        raise Unreadable("write the location as latitude, longitude (WGS-84), e.g. 31.19, 121.43") from None
+    return {"lat": lat, "lng": lng}
+
+
+def _attributes_from_text(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        raise Unreadable("write the attributes as a JSON object, as an export's attributes column") from None
 
 
 async def open_corrections(
@@ -182,6 +225,15 @@ async def apply(
     )
     await session.flush()
     return Settled(feedback, place, changed, current_value(place, field))
+
+
+async def apply_text(
+    session: AsyncSession, operator: Principal, feedback_id: int, *, text: str, reply: str, reason: str | None
+) -> Settled:
+    """`apply` with the operator's value written as text (see value_from_text): the staff console's edited form."""
+    feedback, _ = await _locked_open_correction(session, operator, feedback_id)
+    value = await value_from_text(session, feedback.correction_field or "", text)
+    return await apply(session, operator, feedback_id, value=value, value_given=True, reply=reply, reason=reason)
 
 
 async def decline(session: AsyncSession, operator: Principal, feedback_id: int, *, reply: str, reason: str) -> Settled:

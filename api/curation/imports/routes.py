@@ -1,30 +1,23 @@
 """Operators' bulk import and export of listings."""
 
-import asyncio
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile, status
-from sqlalchemy import select
 
-from api.curation.formats.spreadsheets import MAX_BYTES, MAX_ROWS, read_table
-from api.curation.imports.columns import match_header
+from api.curation.formats.spreadsheets import MAX_BYTES, MAX_ROWS
+from api.curation.imports import uploads
 from api.curation.imports.export import MEDIA_TYPES, ExportFormat, export_places
 from api.curation.imports.jobs import ImportRunner
-from api.curation.imports.schemas import ImportPage, ImportReport, ImportSummary
-from api.curation.imports.service import import_table
+from api.curation.imports.schemas import ImportPage, ImportReport
 from api.curation.places.filters import PlaceFiltersDep
-from api.db import ReadSessionDep, SessionDep, after_commit
-from api.deps import Operator, Principal
-from api.errors import FileTooLarge, NotFound
+from api.db import ReadSessionDep, SessionDep
+from api.deps import Operator
 from api.http import PathId, no_store
-from api.pagination import CursorParam, LimitParam, rows_by_id
-from models import ImportJob
+from api.pagination import CursorParam, LimitParam
 
 router = APIRouter(prefix="/v1/manage", tags=["curation"], dependencies=[Depends(no_store)])
 
-# Files with more data rows than this run as a background job (202): a request should not wait that long.
-JOB_ABOVE_ROWS = 2_000
+JOB_ABOVE_ROWS = uploads.JOB_ABOVE_ROWS
 # Room in the request body around the file: the multipart boundaries, part headers and the two form fields.
 MULTIPART_OVERHEAD_BYTES = 64 * 1024
 MAX_UPLOAD_BYTES = MAX_BYTES + MULTIPART_OVERHEAD_BYTES
@@ -32,20 +25,6 @@ MAX_UPLOAD_BYTES = MAX_BYTES + MULTIPART_OVERHEAD_BYTES
 
 def runner(request: Request) -> ImportRunner:
     return request.app.state.imports
-
-
-def _report(job: ImportJob, rows_done: int | None = None) -> ImportReport:
-    report = ImportReport.model_validate(job, from_attributes=True)
-    if rows_done is not None:
-        report.rows_done = rows_done
-    return report
-
-
-async def _reachable_job(session: ReadSessionDep, principal: Principal, job_id: int) -> ImportJob:
-    job = await session.get(ImportJob, job_id)
-    if job is None or (job.actor_id != principal.user_id and principal.role != "admin"):
-        raise NotFound(f"there is no import {job_id} of yours")
-    return job
 
 
 @router.post(
@@ -80,40 +59,21 @@ async def import_places(
     importing the same file again changes nothing. Files of up to 2,000 rows answer with the report at once;
     larger ones answer 202 with `Location: /v1/manage/imports/{id}`, the report to poll."""
     data = await file.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise FileTooLarge(f"the file may be at most {MAX_BYTES // 2**20} MiB")
-    # Reading a large workbook takes a while: not on the event loop, where every other request waits.
-    table = await asyncio.to_thread(read_table, data, file.filename, file.content_type)
-    header = match_header(table.header)
-    job = ImportJob(
-        actor_id=operator.user_id,
-        filename=(file.filename or "upload")[:200],
-        file_format=table.file_format,
-        encoding=table.encoding,
+    taken = await uploads.take_upload(
+        session,
+        operator,
+        runner(request),
+        request.app.state.database,
+        data,
+        file.filename,
+        file.content_type,
         dry_run=dry_run,
         publish=publish,
-        rows_total=len(table.rows),
-        status="queued",
     )
-    session.add(job)
-    await session.flush()
-    if len(table.rows) > JOB_ABOVE_ROWS:
-        database = request.app.state.database
-        job_id = job.id
-        assert job_id is not None
-
-        async def start() -> None:
-            runner(request).start(database, job_id, operator, table, header)
-
-        after_commit(session, start)
+    if taken.in_background:
         response.status_code = status.HTTP_202_ACCEPTED
-        response.headers["Location"] = f"/v1/manage/imports/{job_id}"
-        return _report(job)
-    job.status, job.started_at = "running", datetime.now(UTC)
-    await import_table(session, operator, job, table, header)
-    job.status, job.finished_at = "succeeded", datetime.now(UTC)
-    await session.flush()
-    return _report(job)
+        response.headers["Location"] = f"/v1/manage/imports/{taken.job.id}"
+    return uploads.report(taken.job, runner(request))
 
 
 @router.get(
@@ -122,8 +82,8 @@ async def import_places(
 async def get_import(operator: Operator, job_id: PathId, request: Request, session: ReadSessionDep) -> ImportReport:
     """An import's report: its status and progress (`rows_done` of `rows_total`) while it runs, then its counts
     and each row's errors and warnings. Only the operator who uploaded it (and admins) see it."""
-    job = await _reachable_job(session, operator, job_id)
-    return _report(job, runner(request).rows_done(job_id) if job.status == "running" else None)
+    job = await uploads.reachable_job(session, operator, job_id)
+    return uploads.report(job, runner(request))
 
 
 @router.get("/imports", response_model=ImportPage)
@@ -131,13 +91,8 @@ async def list_imports(
     operator: Operator, session: ReadSessionDep, limit: LimitParam = 20, cursor: CursorParam = None
 ) -> ImportPage:
     """Your imports, newest first (without their issues: see each report)."""
-    statement = select(ImportJob).where(ImportJob.actor_id == operator.user_id)
-    jobs, next_cursor = await rows_by_id(
-        session, statement, ImportJob.id, kind="imports", limit=limit, cursor=cursor, newest_first=True
-    )
-    return ImportPage(
-        items=[ImportSummary.model_validate(job, from_attributes=True) for job in jobs], next_cursor=next_cursor
-    )
+    items, next_cursor = await uploads.recent_jobs(session, operator, limit=limit, cursor=cursor)
+    return ImportPage(items=items, next_cursor=next_cursor)
 
 
 @router.get(
