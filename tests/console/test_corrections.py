@@ -100,7 +100,7 @@ async def test_an_operator_applies_one_correction_edited_and_declines_another(
     card = _card(page, renamed["ref"])
     value = card.get_by_label("新的值")
     await expect(value).to_have_attribute("aria-invalid", "true")
-    await expect(card.locator(".field-errors")).to_contain_text("内容过长")
+    await expect(card.locator(".field-errors")).to_contain_text("内容太长")
     await check_page(page)
     edited_name = f"纠错编辑后公厕{tag}（测试数据）"
     await value.fill(edited_name)

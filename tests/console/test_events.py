@@ -104,8 +104,8 @@ async def test_an_operator_creates_edits_and_publishes_an_event(
     await page.get_by_role("button", name="取消活动").click()
     await expect(page.get_by_text("活动已取消。")).to_be_visible()
     await _status_is(page, "已取消")
-    await page.get_by_role("button", name="下架").click()
-    await _status_is(page, "已下架")
+    await page.get_by_role("button", name="归档").click()
+    await _status_is(page, "已归档")
     assert [event for event in await _public_events_on(api, day) if event["id"] == event_id] == []
     await page.get_by_role("button", name="恢复为草稿").click()
     await expect(page.get_by_text("活动已恢复为草稿。")).to_be_visible()

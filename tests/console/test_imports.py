@@ -66,7 +66,7 @@ async def test_an_operator_checks_a_file_with_a_bad_row_sees_it_in_the_report_an
     await expect(page.get_by_role("status").first).to_contain_text("文件已检查，尚未写入任何数据。")
     counts = page.locator("ul.counts")
     await expect(counts).to_contain_text("新增: 2")
-    await expect(counts).to_contain_text("拒绝: 1")
+    await expect(counts).to_contain_text("未导入的行: 1")
     report = page.get_by_role("table", name="发现的问题")
     bad = report.get_by_role("row").filter(has_text="unknown_category")
     await expect(bad.get_by_role("cell").nth(0)).to_have_text("3")
