@@ -242,7 +242,6 @@ async def test_a_feed_key_is_shown_once_works_for_its_scope_and_stops_when_revok
     secret = await page.get_by_label(f"{name} 的密钥").input_value()
     assert secret.startswith("svk_")
     await check_page(page)
-    await screenshot(page, "admin-key-created")
 
     parks = await api.get("/v1/places", params={"district": HOME_DISTRICT, "category": "transport.parking"})
     park_id = parks.json()["items"][0]["id"]
