@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     password_hash_parallelism: int = Field(default=4, ge=1)
     # Residents' photos (metadata stripped) go here; the storage is pluggable (api/feedback/photos.py).
     photo_storage_dir: Path = PROJECT_ROOT / "var" / "photos"
+    # Files an operator checked in the console's dry run, kept here (readable by the app's user only) until applied.
+    held_imports_dir: Path = PROJECT_ROOT / "var" / "held-imports"
     # How often each worker runs the upkeep round (closing feedback resolved over 7 days ago without a rating,
     # deleting stale sign-in codes, idempotency keys, expired refresh tokens); 0: never, then run
     # `svcdir housekeeping` from a scheduler instead.

@@ -51,6 +51,7 @@ def app_settings(database_url: str, **overrides: object) -> Settings:
         "password_hash_parallelism": 1,
         "otp_test_numbers": "",
         "photo_storage_dir": Path(tempfile.mkdtemp(prefix="svcdir-test-photos-")),
+        "held_imports_dir": Path(tempfile.mkdtemp(prefix="svcdir-test-held-imports-")),
         "feedback_housekeeping_seconds": 0,
     }
     return Settings(_env_file=None, **{**values, **overrides})

@@ -18,6 +18,8 @@ from api.accounts.tokens import token_digest
 from models import ConsoleSession
 
 IDLE_LIMIT = timedelta(minutes=30)
+# However busy (a page that polls keeps a session from idling), a session ends after a working day: sign in again.
+ABSOLUTE_LIMIT = timedelta(hours=12)
 # Touching the session on every page would write on every read; a minute's slack in a 30-minute limit is nothing.
 TOUCH_AFTER = timedelta(minutes=1)
 
@@ -38,8 +40,9 @@ class Resumed:
 def csrf_token_for(signing_key: str, purpose: str, secret: str) -> str:
     """The token a form must carry beside the cookie holding `secret`: an HMAC, so the page that shows it reveals
     nothing of the cookie, and a forger who cannot read the cookie cannot make it."""
-    message = f"{purpose}:{secret}".encode()
-    return hmac.new(signing_key.encode(), message, hashlib.sha256).hexdigest()
+    # A key of its own, derived from the app's secret, so that no token of another kind can ever pass as this one.
+    key = hmac.new(signing_key.encode(), b"console-csrf", hashlib.sha256).digest()
+    return hmac.new(key, f"{purpose}:{secret}".encode(), hashlib.sha256).hexdigest()
 
 
 def csrf_matches(signing_key: str, purpose: str, secret: str | None, presented: str | None) -> bool:
@@ -65,12 +68,12 @@ async def resume(session: AsyncSession, signing_key: str, secret: str, now: date
     now = now or datetime.now(UTC)
     row = (
         await session.execute(
-            select(ConsoleSession.id, ConsoleSession.user_id, ConsoleSession.last_seen_at).where(
-                ConsoleSession.token_hash == token_digest(secret), ConsoleSession.revoked_at.is_(None)
-            )
+            select(
+                ConsoleSession.id, ConsoleSession.user_id, ConsoleSession.created_at, ConsoleSession.last_seen_at
+            ).where(ConsoleSession.token_hash == token_digest(secret), ConsoleSession.revoked_at.is_(None))
         )
     ).first()
-    if row is None or row.last_seen_at + IDLE_LIMIT <= now:
+    if row is None or row.last_seen_at + IDLE_LIMIT <= now or row.created_at + ABSOLUTE_LIMIT <= now:
         return None
     if row.last_seen_at + TOUCH_AFTER <= now:
         await session.execute(

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from api.console.i18n import N_
 from api.console.rendering import redirect, render
+from api.console.security import HEADERS
 from api.errors import ProblemFacts
 
 TITLES = {
@@ -27,6 +28,8 @@ async def problem_page(request: Request, facts: ProblemFacts) -> Response:
         query = urlencode({"next": request.url.path}) if request.method == "GET" else ""
         return redirect(request, "/console/login" + (f"?{query}" if query else ""))
     headers = {key: value for key, value in (facts.headers or {}).items() if key.lower() == "retry-after"}
+    # The handler of unexpected errors answers outside the middleware that adds these to console pages.
+    headers.update({**HEADERS, "Cache-Control": "no-store"})
     title = TITLES.get(facts.status, N_("Something went wrong"))
     return render(
         request,

@@ -99,6 +99,14 @@ def redirect(request: Request, path: str, *, notice: str | None = None) -> Respo
     return RedirectResponse(path, status_code=303)
 
 
+def next_page_url(request: Request, cursor: str | None) -> str | None:
+    """The next page of the list being shown: the same address and filters, with the cursor the list answered."""
+    if not cursor:
+        return None
+    kept = [(name, value) for name, value in request.query_params.multi_items() if name not in ("cursor", "notice")]
+    return f"{request.url.path}?{urlencode([*kept, ('cursor', cursor)])}"
+
+
 def safe_next(target: str | None, default: str = "/console") -> str:
     """Where to go after sign-in or a language change: only a path of this console (no open redirect)."""
     if target and target.startswith("/console") and not target.startswith("//") and "\\" not in target:

@@ -81,6 +81,9 @@ async def sign_in(
             status=error.status if error else 401,
             headers=retry,
         )
+    # A new sign-in in this browser ends the session it held (another account's, or an older one of this one).
+    if earlier := request.cookies.get(SESSION_COOKIE):
+        await console_sessions.end(session, earlier)
     started = await console_sessions.start(session, signing_key(request), account.id)
     response = redirect(request, next_path)
     set_cookie(response, request, SESSION_COOKIE, started.secret)

@@ -45,3 +45,15 @@ async def test_signing_out_ends_only_that_session(app, session) -> None:
     await console_sessions.end(session, laptop.secret)
     assert await console_sessions.resume(session, KEY, laptop.secret) is None
     assert await console_sessions.resume(session, KEY, tablet.secret) is not None
+
+
+async def test_a_session_ends_after_a_working_day_however_busy(app, session) -> None:
+    admin = await new_staff(app, session, "admin")
+    start = datetime(2026, 12, 6, 8, 0, tzinfo=UTC)
+    started = await console_sessions.start(session, KEY, admin.id, now=start)
+    moment = start
+    while moment < start + console_sessions.ABSOLUTE_LIMIT - timedelta(minutes=20):
+        moment += timedelta(minutes=20)
+        assert await console_sessions.resume(session, KEY, started.secret, now=moment) is not None
+    moment += timedelta(minutes=20)
+    assert await console_sessions.resume(session, KEY, started.secret, now=moment) is None

@@ -160,3 +160,18 @@ async def test_a_page_that_does_not_exist_is_a_console_page_with_the_same_header
     assert "frame-ancestors 'none'" in answer.headers["content-security-policy"]
     await expect(page.get_by_role("heading", name="未找到")).to_be_visible()
     await check_page(page)
+
+
+async def test_signing_in_again_in_the_same_browser_ends_the_session_it_held(
+    new_context, console_server: ConsoleServer, make_staff
+) -> None:
+    first, second = await make_staff("operator"), await make_staff("reviewer")
+    page = await (await new_context()).new_page()
+    await sign_in(page, console_server.base_url, first)
+    earlier = {c["name"]: c["value"] for c in await page.context.cookies()}
+    await sign_in(page, console_server.base_url, second)
+    async with httpx.AsyncClient(base_url=console_server.base_url, cookies=earlier) as replay:
+        answer = await replay.get("/console")
+    assert answer.status_code == 303
+    await page.goto("/console")
+    await expect(page.get_by_role("navigation", name="栏目").get_by_role("link", name="反馈队列")).to_be_visible()

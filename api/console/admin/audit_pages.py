@@ -2,7 +2,6 @@
 each entry's actor named by username and linked to their account."""
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -11,7 +10,7 @@ from api import audit
 from api.accounts import users
 from api.console.auth import ConsoleAdmin
 from api.console.forms import field_errors
-from api.console.rendering import render
+from api.console.rendering import next_page_url, render
 from api.db import SessionDep
 from api.errors import ValidationFailed
 from api.http import id_from_text
@@ -75,7 +74,6 @@ async def audit_log(
     named = {entry.actor_id for entry in entries if entry.actor_id}
     named |= {id_from_text(entry.object_id) or 0 for entry in entries if entry.object_type == "user"} - {0}
     usernames = await users.usernames_of(session, sorted(named))
-    kept = {name: value for name, value in filters.items() if value}
     return render(
         request,
         "admin/audit.html",
@@ -85,7 +83,7 @@ async def audit_log(
             "filters": filters,
             "errors": errors,
             "object_types": OBJECT_TYPES,
-            "next_url": "/console/admin/audit?" + urlencode({**kept, "cursor": next_cursor}) if next_cursor else "",
+            "next_url": next_page_url(request, next_cursor),
         },
         status=422 if errors else 200,
     )

@@ -4,8 +4,9 @@ the names of districts and categories (read through the directory's face)."""
 from typing import Any, TypeVar
 
 from fastapi import Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
+from api.console.forms import validated
 from api.console.i18n import language_of
 from api.db import SessionDep
 from api.directory import service as directory
@@ -15,16 +16,11 @@ BodyT = TypeVar("BodyT", bound=BaseModel)
 
 
 def checked_body(schema: type[BodyT], values: dict[str, Any]) -> tuple[BodyT | None, AppError | None]:
-    """The form's values read by the API's body schema (the same limits as the JSON API), or its refusal in the
-    shape a service's refusal has, for `field_errors`."""
+    """The form's values read by the API's body schema, or its refusal, for pages that show it beside the form."""
     try:
-        return schema.model_validate(values), None
-    except ValidationError as error:
-        problems = [
-            {"loc": ["body", *map(str, item["loc"])], "msg": item["msg"], "type": item["type"]}
-            for item in error.errors(include_url=False)
-        ]
-        return None, ValidationFailed("the form is not valid", errors=problems)
+        return validated(schema, values), None
+    except ValidationFailed as error:
+        return None, error
 
 
 def reason_error(field: str, reason: str) -> AppError | None:

@@ -4,7 +4,6 @@ revoking one after a confirmation. They call what /v1/admin/api-keys calls (`api
 import hmac
 import secrets
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -15,7 +14,7 @@ from api.console.admin.common import checked_body, district_names, live_category
 from api.console.auth import ConsoleAdmin, set_cookie
 from api.console.forms import GENERAL, field_errors, form_values
 from api.console.i18n import N_, text
-from api.console.rendering import redirect, render
+from api.console.rendering import next_page_url, redirect, render
 from api.curation.feeds import keys as feed_keys
 from api.curation.feeds.schemas import FeedKeyCreate, FeedKeyPublic
 from api.db import SessionDep, attempt
@@ -57,7 +56,7 @@ async def list_keys(
             "makers": makers,
             "district_names": await district_names(request, session),
             "category_names": await live_category_names(request, session),
-            "next_url": "/console/admin/keys?" + urlencode({"cursor": next_cursor}) if next_cursor else "",
+            "next_url": next_page_url(request, next_cursor),
         },
     )
 

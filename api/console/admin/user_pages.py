@@ -4,7 +4,6 @@ They call what /v1/admin/users calls (`users`, `staff`), read by the same body s
 reason, which the service writes to the audit trail."""
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -19,7 +18,7 @@ from api.console.auth import ConsoleAdmin
 from api.console.forms import GENERAL, field_errors, form_values
 from api.console.i18n import N_, text
 from api.console.navigation import ROLE_LABELS
-from api.console.rendering import redirect, render
+from api.console.rendering import next_page_url, redirect, render
 from api.db import SessionDep, attempt
 from api.errors import AppError
 from api.http import PathId
@@ -40,11 +39,6 @@ PAGE_SIZE = 25
 ROLES = ("resident", *STAFF_ROLES)
 ROLE_NAMES = {"resident": N_("Resident"), **ROLE_LABELS}
 ACTIVITY = {"yes": True, "no": False}
-
-
-def _list_url(role: str, active: str, q: str, cursor: str | None) -> str:
-    query = {name: value for name, value in (("role", role), ("active", active), ("q", q)) if value}
-    return "/console/admin/users?" + urlencode({**query, "cursor": cursor}) if cursor else ""
 
 
 @router.get("/users")
@@ -73,7 +67,7 @@ async def list_users(
             "filters": {"role": role, "active": active, "q": q},
             "role_options": _role_options(request, ROLES),
             "role_names": ROLE_NAMES,
-            "next_url": _list_url(role, active, q, next_cursor),
+            "next_url": next_page_url(request, next_cursor),
         },
     )
 

@@ -12,7 +12,7 @@ from api.console.auth import ConsoleOperator, ConsoleUser
 from api.console.forms import GENERAL, field_errors
 from api.console.i18n import N_, text
 from api.console.notices import register
-from api.console.rendering import redirect, render
+from api.console.rendering import next_page_url, redirect, render
 from api.curation.corrections import service as corrections
 from api.curation.formats.osm_hours import format_osm_hours
 from api.db import ReadSessionDep, SessionDep, attempt
@@ -93,7 +93,7 @@ async def _page(
             "value_help": VALUE_HELP,
             "value_text": value_text,
             "failed": failed,
-            "next_url": f"/console/corrections?cursor={next_cursor}" if next_cursor else None,
+            "next_url": next_page_url(request, next_cursor),
         },
         status=status,
     )

@@ -3,7 +3,6 @@ with If-Match, as PATCH /v1/manage/events/{id}), and publish, cancel, archive an
 services as api/curation/content/routes.py."""
 
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
@@ -13,7 +12,7 @@ from api.console.events.form import EDITABLE, event_values, form_of
 from api.console.forms import GENERAL, field_errors, form_values
 from api.console.i18n import N_, language_of, text
 from api.console.notices import register
-from api.console.rendering import redirect, render
+from api.console.rendering import next_page_url, redirect, render
 from api.curation.content import lists as content_lists
 from api.curation.content import writes as content_writes
 from api.curation.content.writes import EVENTS, TRANSITIONS
@@ -77,7 +76,6 @@ async def events_page(
     )
     choices = await _choices(request, session, user)
     filters = {"status": chosen_status or "", "q": words or ""}
-    query = urlencode({key: value for key, value in filters.items() if value})
     return render(
         request,
         "events/index.html",
@@ -87,7 +85,7 @@ async def events_page(
             "status_labels": STATUS_LABELS,
             "district_names": dict(choices["all_districts"]),
             "category_names": dict(choices["category_options"]),
-            "next_url": f"/console/events?{query}{'&' if query else ''}cursor={next_cursor}" if next_cursor else None,
+            "next_url": next_page_url(request, next_cursor),
         },
     )
 

@@ -15,8 +15,8 @@ from api.console.feedback.labels import (
     STATUS_LABELS,
     TARGET_LABELS,
 )
-from api.console.feedback.shared import PHONE_REVEALERS, ConsolePhoneRevealer, checked, deadline_of, names_for
-from api.console.forms import field_errors, form_values
+from api.console.feedback.shared import PHONE_REVEALERS, ConsolePhoneRevealer, deadline_of, names_for
+from api.console.forms import field_errors, form_values, validated
 from api.console.i18n import N_, language_of
 from api.console.notices import register
 from api.console.rendering import redirect, render
@@ -191,7 +191,7 @@ def _required(values: dict[str, str], field: str) -> str:
 async def assign_case(request: Request, user: ConsoleReviewer, feedback_id: PathId, session: SessionDep) -> Response:
     async def work(values: dict[str, str]) -> None:
         chosen = values.get("user_id", "")
-        body = checked(AssignRequest, {"user_id": user.principal.user_id if chosen == "me" else chosen or None})
+        body = validated(AssignRequest, {"user_id": user.principal.user_id if chosen == "me" else chosen or None})
         await triage.assign(session, user.principal, feedback_id, body.user_id)
 
     return await _submitted(request, session, user, feedback_id, work, "feedback_assigned")
@@ -202,7 +202,7 @@ async def move_case(request: Request, user: ConsoleReviewer, feedback_id: PathId
     values = form_values(await request.form())
 
     async def work(values: dict[str, str]) -> None:
-        body = checked(
+        body = validated(
             TransitionRequest,
             {
                 "to": values.get("to"),
@@ -228,7 +228,7 @@ async def move_case(request: Request, user: ConsoleReviewer, feedback_id: PathId
 async def reply_to_case(request: Request, user: ConsoleReviewer, feedback_id: PathId, session: SessionDep) -> Response:
     async def work(values: dict[str, str]) -> None:
         message = _required(values, "public_reply")
-        body = checked(ReplyRequest, {"message": message, "public": True}, {"message": "public_reply"})
+        body = validated(ReplyRequest, {"message": message, "public": True}, {"message": "public_reply"})
         await triage.reply(session, user.principal, feedback_id, body.message, None, public=True)
 
     return await _submitted(request, session, user, feedback_id, work, "feedback_replied")
@@ -238,7 +238,7 @@ async def reply_to_case(request: Request, user: ConsoleReviewer, feedback_id: Pa
 async def note_on_case(request: Request, user: ConsoleReviewer, feedback_id: PathId, session: SessionDep) -> Response:
     async def work(values: dict[str, str]) -> None:
         message = _required(values, "note")
-        body = checked(ReplyRequest, {"message": message, "public": False}, {"message": "note"})
+        body = validated(ReplyRequest, {"message": message, "public": False}, {"message": "note"})
         await triage.reply(session, user.principal, feedback_id, body.message, None, public=False)
 
     return await _submitted(request, session, user, feedback_id, work, "feedback_noted")
@@ -253,7 +253,7 @@ async def reveal_phone(
     values = form_values(await request.form())
 
     async def work() -> str | None:
-        body = checked(RevealRequest, {"reason": values.get("reason", "").strip()})
+        body = validated(RevealRequest, {"reason": values.get("reason", "").strip()})
         return await triage.reveal_phone(session, user.principal, feedback_id, body.reason)
 
     phone, error = await attempt(session, work())

@@ -11,7 +11,7 @@ from api.console.feedback import case, dashboard
 from api.console.feedback.labels import KIND_LABELS, STATUS_LABELS
 from api.console.feedback.shared import deadline_of, names_for
 from api.console.i18n import N_, text
-from api.console.rendering import render
+from api.console.rendering import next_page_url, render
 from api.db import ReadSessionDep
 from api.feedback import states, triage
 from api.pagination import CursorParam
@@ -77,7 +77,7 @@ async def queue_page(
             "open_count": sum(counts.get(code, 0) for code in states.OPEN_STATUSES),
             "all_count": sum(counts.values()),
             "count_url": lambda code: _queue_url({**chosen, "status": code}),
-            "next_url": _queue_url({**chosen, "cursor": next_cursor}) if next_cursor else None,
+            "next_url": next_page_url(request, next_cursor),
             "status_options": [
                 ("open", text(request, N_("Open"))),
                 *((code, text(request, label)) for code, label in STATUS_LABELS.items()),

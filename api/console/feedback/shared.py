@@ -5,14 +5,13 @@ from datetime import datetime
 from typing import Annotated, TypeVar
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from api.accounts import users
 from api.console.auth import ConsoleUser, role_required
 from api.console.i18n import language_of
 from api.db import SessionDep
 from api.directory import service as directory
-from api.errors import ValidationFailed
 from api.feedback import deadlines, states, views
 from models import Feedback
 
@@ -77,22 +76,3 @@ async def names_for(session: SessionDep, request: Request) -> Names:
         for account in await users.feedback_team(session)
     }
     return Names(await directory.reference_names(session), language_of(request), team)
-
-
-def checked(model: type[ModelT], data: dict, fields: dict[str, str] | None = None) -> ModelT:
-    """`data` read as the API's body `model` would read it, so that the console accepts what the API accepts;
-    its refusal as a ValidationFailed naming the form's fields (`fields` maps the body's names to the form's)."""
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        fields = fields or {}
-        errors = [
-            {
-                # A rule of the whole body (no field) goes above the form.
-                "loc": ["body", fields.get(str(error["loc"][-1]), str(error["loc"][-1]))] if error["loc"] else ["body"],
-                "msg": error["msg"],
-                "type": error["type"],
-            }
-            for error in exc.errors()
-        ]
-        raise ValidationFailed("the form is not valid", errors=errors) from exc

@@ -5,6 +5,7 @@ why) until the operator applies it from the report. Files past the service's thr
 their page polls a fragment until the job ends.
 """
 
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
@@ -14,7 +15,7 @@ from api.console.auth import ConsoleOperator, ConsoleUser
 from api.console.i18n import N_, language_of, problem_text, text
 from api.console.imports import held_files
 from api.console.notices import register
-from api.console.rendering import is_htmx, redirect, render
+from api.console.rendering import is_htmx, next_page_url, redirect, render
 from api.curation.formats.spreadsheets import MAX_BYTES
 from api.curation.imports import uploads
 from api.curation.imports.jobs import ImportRunner
@@ -72,13 +73,17 @@ async def _index(
         "imports/index.html",
         {
             "jobs": jobs,
-            "next_url": f"/console/imports?cursor={next_cursor}" if next_cursor else None,
+            "next_url": next_page_url(request, next_cursor),
             "errors": errors or {},
             "publish": publish,
             "max_mib": MAX_BYTES // 2**20,
         },
         status=status,
     )
+
+
+def _holding_folder(request: Request) -> Path:
+    return request.app.state.settings.held_imports_dir
 
 
 @router.get("")
@@ -122,7 +127,12 @@ async def check_file(
         )
     job_id = taken.job.id
     assert job_id is not None
-    await held_files.hold(user.principal.user_id, job_id, held_files.HeldFile(data, file.filename, file.content_type))
+    await held_files.hold(
+        _holding_folder(request),
+        user.principal.user_id,
+        job_id,
+        held_files.HeldFile(data, file.filename, file.content_type),
+    )
     return redirect(request, f"/console/imports/{job_id}", notice="import_checked")
 
 
@@ -139,7 +149,7 @@ def _job_context(request: Request, user: ConsoleUser, job: ImportJob) -> dict:
         "may_apply": report.dry_run
         and report.status == "succeeded"
         and job.actor_id == user.principal.user_id
-        and held_files.is_held(user.principal.user_id, job.id),
+        and held_files.is_held(_holding_folder(request), user.principal.user_id, job.id),
         "percent": round(100 * report.rows_done / report.rows_total) if report.rows_total else 0,
     }
 
@@ -164,7 +174,7 @@ async def apply_file(request: Request, user: ConsoleOperator, job_id: PathId, se
     """Import for real the file this dry run checked, with the dry run's choice to publish. Applying twice (two
     clicks, two tabs) is harmless: the import service finds the listings of the first and changes nothing."""
     dry_run = await uploads.reachable_job(session, user.principal, job_id)
-    held = await held_files.held(user.principal.user_id, job_id)
+    held = await held_files.held(_holding_folder(request), user.principal.user_id, job_id)
     if not dry_run.dry_run or dry_run.status != "succeeded" or held is None:
         context = _job_context(request, user, dry_run)
         context["apply_problem"] = N_("This file is no longer kept for applying: upload it again.")
@@ -188,6 +198,6 @@ async def apply_file(request: Request, user: ConsoleOperator, job_id: PathId, se
         context = _job_context(request, user, dry_run)
         context["apply_errors"] = _upload_errors(request, error)[FILE_FIELD]
         return render(request, "imports/job.html", context, status=error.status)
-    await held_files.release(user.principal.user_id, job_id)
+    await held_files.release(_holding_folder(request), user.principal.user_id, job_id)
     notice = "import_running" if taken.in_background else "import_applied"
     return redirect(request, f"/console/imports/{taken.job.id}", notice=notice)

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 
 from api.console import notices
 from api.console.auth import ConsoleOperator, ConsoleUser
+from api.console.forms import validated
 from api.console.i18n import N_
 from api.console.listings.form import (
     ACCESSIBILITY_LABELS,
@@ -38,6 +39,7 @@ from api.curation.feeds import live_figures
 from api.curation.merge_patch import merge_patch
 from api.curation.places import service, views
 from api.curation.places.fields import snapshot
+from api.curation.places.schemas import AvailabilityUpdate
 from api.curation.places.writes import StatusAction
 from api.curation.preconditions import etag
 from api.db import SessionDep, attempt
@@ -258,13 +260,14 @@ async def set_live_figure(request: Request, user: ConsoleOperator, session: Sess
     """The free places now, in one click: through htmx only the live figures' box comes back."""
     texts = submitted_texts(await request.form())
     given = str(texts.get("available", "")).strip()
-    if given.isascii() and given.isdigit() and len(given) <= 7:
-        update = live_figures.set_availability(session, user.principal, place_id, int(given), None)
-        _, error = await attempt(session, update)
+    try:
+        figure = validated(AvailabilityUpdate, {"available": given})
+    except ValidationFailed as refused:
+        error: AppError | None = refused
     else:
-        message = "the number of free places now, a whole number"
-        problem = {"loc": ["body", "available"], "msg": message, "type": "int_parsing"}
-        error = ValidationFailed(message, errors=[problem])
+        _, error = await attempt(
+            session, live_figures.set_availability(session, user.principal, place_id, figure.available, None)
+        )
     if error is None and not is_htmx(request):
         return redirect(request, _editor_path(place_id), notice="listing_figures")
     if not is_htmx(request):

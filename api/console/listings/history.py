@@ -12,7 +12,7 @@ from api.console.forms import GENERAL
 from api.console.i18n import N_
 from api.console.listings.form import SOURCE_LABELS, STATUS_LABELS, listing_errors, submitted_texts
 from api.console.listings.shown import code_names, field_label, shown_value, visible_changes
-from api.console.rendering import redirect, render
+from api.console.rendering import next_page_url, redirect, render
 from api.curation.places import service, views
 from api.curation.preconditions import etag
 from api.db import SessionDep, attempt
@@ -48,7 +48,7 @@ async def _history_page(
     context: dict[str, Any] = {
         "listing": await views.managed(session, place),
         "versions": shown_versions,
-        "next_url": f"/console/listings/{place_id}/history?cursor={next_cursor}" if next_cursor else None,
+        "next_url": next_page_url(request, next_cursor),
         "errors": {GENERAL: _problems(request, error)} if error else {},
         "source_labels": SOURCE_LABELS,
         "status_labels": STATUS_LABELS,

@@ -24,7 +24,7 @@ from api.console.listings.form import (
     unreadable,
 )
 from api.console.listings.shown import category_names, category_options, district_options, street_options
-from api.console.rendering import redirect, render
+from api.console.rendering import next_page_url, redirect, render
 from api.curation.imports.export import MEDIA_TYPES, export_places
 from api.curation.places import service, views
 from api.curation.places.filters import PlaceFilters
@@ -126,7 +126,7 @@ async def listing_list(
                 ("true", text(request, N_("With warnings"))),
                 ("false", text(request, N_("Without warnings"))),
             ],
-            "next_url": f"/console/listings?{urlencode(in_force | {'cursor': next_cursor})}" if next_cursor else None,
+            "next_url": next_page_url(request, next_cursor),
             "export_query": query,
         },
     )
