@@ -5,6 +5,7 @@ chromium, on SQLite and PostgreSQL."""
 import httpx
 from playwright.async_api import expect
 
+from api.geo import to_wgs84
 from tests.console.browser import check_page, screenshot, tab_to
 from tests.console.listings_arrange import arrange_listing, meal_site, unique
 
@@ -173,3 +174,26 @@ async def test_the_editor_in_english(signed_in, console_database, staff_logins) 
     await page.get_by_role("button", name="Save").click()
     await expect(page.locator("#name-errors")).to_contain_text("String should have at least 1 character")
     await check_page(page)
+
+
+async def test_coordinates_read_from_amap_are_kept_in_wgs84(
+    signed_in, console_database, staff_logins, api: httpx.AsyncClient
+) -> None:
+    """A clerk copies the point from Amap (GCJ-02): the listing keeps it in WGS-84, as the API's `coord` would."""
+    name = unique("漕河泾街道测试助餐点")
+    place_id = await arrange_listing(console_database, staff_logins["operator"].user_id, meal_site(name), publish=True)
+    amap_lat, amap_lng = 31.17066, 121.40102
+    page = await signed_in("operator")
+    await page.goto(f"/console/listings/{place_id}")
+    await page.get_by_label("纬度").fill(str(amap_lat))
+    await page.get_by_label("经度").fill(str(amap_lng))
+    await page.get_by_label("坐标来源").select_option("gcj02")
+    await page.get_by_role("button", name="保存").click()
+    await expect(page.get_by_role("status")).to_have_text("服务点已保存。")
+
+    expected_lat, expected_lng = to_wgs84(amap_lat, amap_lng, "gcj02")
+    location = (await api.get(f"/v1/places/{place_id}")).json()["location"]
+    assert abs(location["lat"] - expected_lat) < 1e-6 and abs(location["lng"] - expected_lng) < 1e-6
+    # Not the numbers typed: the two systems are a few hundred metres apart in Shanghai.
+    assert abs(location["lng"] - amap_lng) > 1e-3
+    await expect(page.get_by_label("坐标来源")).to_have_value("wgs84")

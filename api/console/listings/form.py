@@ -15,11 +15,12 @@ from fastapi import Request
 from starlette.datastructures import FormData
 
 from api.console.forms import GENERAL
-from api.console.i18n import N_, language_of, problem_text
+from api.console.i18n import N_, language_of, problem_text, text
 from api.curation.formats.osm_hours import OsmHoursError, format_osm_hours, parse_osm_hours
 from api.curation.places.fields import PlaceFields
 from api.curation.places.writes import fields_of
 from api.errors import AppError, ValidationFailed
+from api.geo import to_wgs84
 from api.listings.derived import ACCESSIBILITY_FEATURES
 
 # The district is not edited in the form: a listing stays in the district it was made in.
@@ -41,6 +42,7 @@ FIELD_LABELS = {
     "location": N_("Coordinates"),
     "lat": N_("Latitude"),
     "lng": N_("Longitude"),
+    "coord": N_("Read from"),
     "phones": N_("Phone numbers"),
     "website": N_("Website"),
     "opening_hours": N_("Opening hours"),
@@ -55,6 +57,19 @@ FIELD_LABELS = {
     "reason": N_("Why (for the history)"),
     "available": N_("Free now"),
 }
+# Coordinates are typed as the operator's map shows them and kept in WGS-84: Amap and Tencent Maps show GCJ-02,
+# Baidu Maps BD-09 (api.geo converts them, as the API's `coord` does).
+COORD_SYSTEMS = {
+    "wgs84": N_("WGS-84 (GPS, Tianditu)"),
+    "gcj02": N_("GCJ-02 (Amap, Tencent Maps)"),
+    "bd09": N_("BD-09 (Baidu Maps)"),
+}
+
+
+def coord_options(request: Request) -> list[tuple[str, str]]:
+    return [(code, text(request, label)) for code, label in COORD_SYSTEMS.items()]
+
+
 ACCESSIBILITY_LABELS = {
     "wheelchair": N_("Wheelchair access"),
     "accessible_toilet": N_("Accessible toilet"),
@@ -147,7 +162,13 @@ def read_form(texts: dict[str, Any], base: dict[str, Any]) -> tuple[dict[str, An
     values["capacity"] = _number(texts, "capacity", problems, int)
     lat, lng = _number(texts, "lat", problems, float), _number(texts, "lng", problems, float)
     values["location"] = None
+    coord = str(texts.get("coord") or "wgs84")
+    if coord not in COORD_SYSTEMS:
+        problems.append(_problem("coord", "literal_error", "one of " + ", ".join(COORD_SYSTEMS)))
+        coord = "wgs84"
     if lat is not None and lng is not None:
+        if coord != "wgs84" and -90 <= lat <= 90 and -180 <= lng <= 180:
+            lat, lng = to_wgs84(lat, lng, coord)  # type: ignore[arg-type]
         values["location"] = {"lat": lat, "lng": lng}
     elif (lat is None) != (lng is None) and not problems:
         missing = "lng" if lng is None else "lat"
