@@ -65,14 +65,64 @@ async def assert_fits(page: Page, width: int) -> None:
     assert overflow <= 0, f"{page.url} is {overflow}px wider than a {width}px window"
 
 
+# Every control a keyboard user should reach with Tab, visible on the page; a group of radio buttons is one stop.
+_TAB_STOPS = """() => {
+  const selector = 'a[href], button:not([disabled]), input:not([type=hidden]):not([disabled]),'
+    + ' select:not([disabled]), textarea:not([disabled]), summary, [tabindex]:not([tabindex="-1"])';
+  const radios = new Set();
+  return [...document.querySelectorAll(selector)].filter(element => {
+    if (!element.getClientRects().length || getComputedStyle(element).visibility === 'hidden') return false;
+    const closed = element.closest('details:not([open])');
+    if (closed && element !== closed.querySelector(':scope > summary')) return false;
+    if (element.type === 'radio') {
+      if (radios.has(element.name)) return false;
+      radios.add(element.name);
+    }
+    return true;
+  }).length;
+}"""
+_FOCUSED = """() => {
+  const element = document.activeElement;
+  if (!element || element === document.body) return null;
+  const style = getComputedStyle(element);
+  const path = [];
+  for (let node = element; node && node.parentElement; node = node.parentElement) {
+    path.unshift([...node.parentElement.children].indexOf(node));
+  }
+  return {path: path.join('.'), outlined: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0};
+}"""
+
+
+async def assert_keyboard_reachable(page: Page) -> None:
+    """Tab alone reaches every control on the page, each showing where the focus is, and leads out of none. It
+    starts from the skip link, the first stop of every console page, wherever the focus was left."""
+    stops = await page.evaluate(_TAB_STOPS)
+    await page.locator(".skip-link").focus()
+    reached = [(await page.evaluate(_FOCUSED))["path"]]
+    presses = 0
+    # A date-and-time field keeps the focus for each of its parts: Tab goes on until the focus moves.
+    while len(reached) < stops and presses < stops * 8:
+        await page.keyboard.press("Tab")
+        presses += 1
+        focused = await page.evaluate(_FOCUSED)
+        assert focused is not None, f"{page.url}: the focus left the page after {len(reached)} of {stops} controls"
+        if focused["path"] == reached[-1]:
+            continue
+        assert focused["outlined"], f"{page.url}: control {len(reached) + 1} shows no focus outline"
+        reached.append(focused["path"])
+    assert len(set(reached)) == stops, f"{page.url}: Tab reached {len(set(reached))} of {stops} controls"
+
+
 async def check_page(page: Page) -> None:
-    """The page at 1280 and at 768 pixels wide: accessible, and nothing wider than the window."""
+    """The page at 1280 and at 768 pixels wide: accessible, nothing wider than the window; and every control
+    reachable with the keyboard alone."""
     desktop = page.viewport_size or DESKTOP["viewport"]
     for width in (desktop["width"], TABLET_WIDTH):
         await page.set_viewport_size({"width": width, "height": desktop["height"]})
         await assert_fits(page, width)
         await assert_accessible(page)
     await page.set_viewport_size(desktop)
+    await assert_keyboard_reachable(page)
 
 
 async def screenshot(page: Page, name: str) -> None:
