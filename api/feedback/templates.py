@@ -24,6 +24,11 @@ async def list_all(session: AsyncSession, kind: str | None) -> list[ResponseTemp
     return list((await session.execute(statement)).scalars())
 
 
+async def get(session: AsyncSession, template_id: int) -> ResponseTemplate:
+    """One template, to edit (404 when it does not exist)."""
+    return await get_or_404(session, ResponseTemplate, template_id, "template")
+
+
 async def create(session: AsyncSession, author: Principal, name: str, kind: str | None, body: str) -> ResponseTemplate:
     now = datetime.now(UTC)
     template = ResponseTemplate(

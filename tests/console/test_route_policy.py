@@ -35,6 +35,11 @@ CONSOLE_POLICY: dict[str, dict[str, object]] = {
     "POST /console/feedback/{feedback_id}/transition": FEEDBACK_TEAM,
     "POST /console/feedback/{feedback_id}/reply": FEEDBACK_TEAM,
     "POST /console/feedback/{feedback_id}/note": FEEDBACK_TEAM,
+    "GET /console/feedback/templates": FEEDBACK_TEAM,
+    "POST /console/feedback/templates": FEEDBACK_TEAM,
+    "GET /console/feedback/templates/{template_id}": FEEDBACK_TEAM,
+    "POST /console/feedback/templates/{template_id}": FEEDBACK_TEAM,
+    "POST /console/feedback/templates/{template_id}/delete": FEEDBACK_TEAM,
     # Reviewers only, as the API's PhoneRevealer: not even admins.
     "POST /console/feedback/{feedback_id}/reveal-phone": {
         "anonymous": SIGN_IN,

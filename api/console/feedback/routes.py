@@ -1,4 +1,5 @@
-"""The feedback team's pages: the queue (here), a case (`case.py`) and the dashboard (`dashboard.py`)."""
+"""The feedback team's pages: the queue (here), a case (`case.py`), the dashboard (`dashboard.py`) and the reply
+templates (`reply_templates.py`)."""
 
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -7,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from api.console.auth import ConsoleReviewer
-from api.console.feedback import case, dashboard
+from api.console.feedback import case, dashboard, reply_templates
 from api.console.feedback.labels import KIND_LABELS, STATUS_LABELS
 from api.console.feedback.shared import deadline_of, names_for
 from api.console.i18n import N_, text
@@ -100,6 +101,8 @@ def _queue_url(values: dict[str, str | None]) -> str:
     return "/console/feedback" + (f"?{urlencode(query)}" if query else "")
 
 
-# After the queue's own path: "/dashboard" is a page of its own, not a feedback id.
+# Before the case's "/{feedback_id}" (a path parameter matches any text, its int type is checked only after):
+# "/dashboard" and "/templates" are pages of their own, not feedback ids.
 router.include_router(dashboard.router)
+router.include_router(reply_templates.router)
 router.include_router(case.router)
