@@ -148,17 +148,23 @@ async def test_grants_changed_with_a_reason_are_in_the_audit_log_and_disabling_e
     await expect(page.locator("dl.facts")).to_contain_text("浦东新区")
     await expect(page.locator("dl.facts")).not_to_contain_text("徐汇区")
 
-    # The audit log, filtered by the object, shows the change with its reason and its actor.
+    # The audit log, filtered by the object, shows the change in words (its code beside them, the districts by
+    # name) with its reason and its actor.
     await page.goto("/console/admin/audit")
-    await page.get_by_label("对象类型").fill("user")
+    await page.get_by_label("对象类型").select_option(label="账号 (user)")
     await page.get_by_label("对象编号").fill(str(operator.user_id))
     await page.get_by_role("button", name="筛选").click()
     assert "object_type=user" in page.url and f"object_id={operator.user_id}" in page.url
     entry = page.get_by_role("row").filter(has_text="user.districts")
     await expect(entry).to_have_count(1)
+    await expect(entry.get_by_role("cell").nth(2)).to_have_text("区授权变更 user.districts")
     await expect(entry).to_contain_text("调往浦东新区支援")
-    await expect(entry).to_contain_text(f"{HOME_DISTRICT} → {OTHER_DISTRICT}")
-    await expect(page.get_by_role("row").filter(has_text="user.create")).to_have_count(1)
+    await expect(entry).to_contain_text("徐汇区 → 浦东新区")
+    for code in (HOME_DISTRICT, OTHER_DISTRICT):
+        await expect(entry).not_to_contain_text(code)
+    created = page.get_by_role("row").filter(has_text="user.create")
+    await expect(created).to_contain_text("账号创建")
+    await expect(created).to_contain_text("districts: 徐汇区")
     await expect(page.get_by_role("row").filter(has_text="feed_key")).to_have_count(0)
     await check_page(page)
     await entry.get_by_role("link", name=staff_logins["admin"].username).click()
@@ -179,8 +185,17 @@ async def test_grants_changed_with_a_reason_are_in_the_audit_log_and_disabling_e
     await page.goto(f"/console/admin/audit?actor={staff_logins['admin'].username}&object_id={operator.user_id}")
     await expect(page.get_by_role("heading", name="Audit log")).to_be_visible()
     disabled = page.get_by_role("row").filter(has_text="user.disable")
+    await expect(disabled).to_contain_text("Account disabled")
     await expect(disabled).to_contain_text("已离职")
+    grants = page.get_by_role("row").filter(has_text="user.districts")
+    await expect(grants).to_contain_text("District grants changed")
+    await expect(grants).to_contain_text("Xuhui → Pudong New Area")
+    await expect(page.get_by_label("Object type")).to_have_value("")
     await check_page(page)
+    # A type the filter does not offer is still asked for, and kept in the filter.
+    await page.goto("/console/admin/audit?object_type=legacy_kind")
+    await expect(page.get_by_label("Object type")).to_have_value("legacy_kind")
+    await expect(page.get_by_text("No entry matches these filters.")).to_be_visible()
     await page.goto("/console/admin/audit?actor=nobody-by-this-name")
     await expect(page.locator("#actor-errors")).to_contain_text("No staff account")
 

@@ -1,5 +1,6 @@
 """The audit log for admins: newest first, with the filters of /v1/admin/audit (object type, object id, actor),
-each entry's actor named by username and linked to their account."""
+each entry's actor named by username and linked to their account, its action and object type in words (the code
+beside them), and the districts in its details by name."""
 
 from typing import Annotated, Any
 
@@ -8,8 +9,11 @@ from fastapi.responses import Response
 
 from api import audit
 from api.accounts import users
+from api.console.admin.audit_labels import ACTION_LABELS, DISTRICT_DETAILS, OBJECT_TYPE_LABELS
+from api.console.admin.common import district_names
 from api.console.auth import ConsoleAdmin
 from api.console.forms import field_errors
+from api.console.i18n import text
 from api.console.rendering import next_page_url, render
 from api.db import SessionDep
 from api.errors import ValidationFailed
@@ -18,8 +22,6 @@ from api.http import id_from_text
 router = APIRouter()
 
 PAGE_SIZE = 50
-# What the trail's entries are about, offered as suggestions for the filter (any other type can be typed).
-OBJECT_TYPES = ("user", "feed_key", "feedback", "template", "place", "event", "article", "bundle", "import_job")
 DETAIL_TEXT_LIMIT = 300
 
 
@@ -29,6 +31,19 @@ def compact(details: dict[str, Any]) -> str:
         return f"{_plain(details['before'])} → {_plain(details['after'])}"
     line = "; ".join(f"{key}: {_plain(value)}" for key, value in details.items())
     return line if len(line) <= DETAIL_TEXT_LIMIT else line[: DETAIL_TEXT_LIMIT - 1] + "…"
+
+
+def with_district_names(action: str, details: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The details with each district code of the action's district details replaced by the district's name (a
+    code no longer in the directory stays as it is)."""
+    keys = DISTRICT_DETAILS.get(action, frozenset())
+
+    def named(value: Any) -> Any:
+        if isinstance(value, list):
+            return [named(item) for item in value]
+        return names.get(value, value) if isinstance(value, str) else value
+
+    return {key: named(value) if key in keys else value for key, value in details.items()}
 
 
 def _plain(value: Any) -> str:
@@ -74,15 +89,24 @@ async def audit_log(
     named = {entry.actor_id for entry in entries if entry.actor_id}
     named |= {id_from_text(entry.object_id) or 0 for entry in entries if entry.object_type == "user"} - {0}
     usernames = await users.usernames_of(session, sorted(named))
+    districts = await district_names(request, session) if entries else {}
+    # The known types, and the one asked for if the trail holds another (the service filters by any text).
+    type_options = [(code, f"{text(request, label)} ({code})") for code, label in OBJECT_TYPE_LABELS.items()]
+    if filters["object_type"] and filters["object_type"] not in OBJECT_TYPE_LABELS:
+        type_options.append((filters["object_type"], filters["object_type"]))
     return render(
         request,
         "admin/audit.html",
         {
-            "entries": [(entry, compact(entry.details or {})) for entry in entries],
+            "entries": [
+                (entry, compact(with_district_names(entry.action, entry.details or {}, districts))) for entry in entries
+            ],
             "usernames": usernames,
             "filters": filters,
             "errors": errors,
-            "object_types": OBJECT_TYPES,
+            "type_options": type_options,
+            "action_labels": ACTION_LABELS,
+            "object_type_labels": OBJECT_TYPE_LABELS,
             "next_url": next_page_url(request, next_cursor),
         },
         status=422 if errors else 200,
