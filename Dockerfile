@@ -21,9 +21,13 @@ FROM python:3.11-slim-bookworm AS runtime
 RUN groupadd --system --gid 10001 svcdir \
     && useradd --system --uid 10001 --gid svcdir --home-dir /app --no-create-home svcdir
 WORKDIR /app
-COPY --from=build --chown=svcdir:svcdir /app /app
+# The code and its environment belong to root: the user that runs the app can read them and change nothing. It
+# writes only under /app/var (photos, the console's held imports, an embedded database if one is used).
+COPY --from=build /app /app
+RUN mkdir -p /app/var && chown svcdir:svcdir /app/var && chmod 0750 /app/var
 ENV PATH="/app/.venv/bin:${PATH}" \
     PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1 \
     APP_ENV=production \
     HOST=0.0.0.0 \
     PORT=8000 \

@@ -47,7 +47,7 @@ def serve(
 def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = "head") -> None:
     """Apply migrations up to REVISION (default head) on DATABASE_URL."""
     settings = get_settings()
-    lifecycle.migrate(settings.database_url, revision)
+    asyncio.run(lifecycle.migrate_in_turn(settings.database_url, revision))
     typer.echo(f"migrated to {revision}")
 
 
@@ -55,7 +55,7 @@ def migrate(revision: Annotated[str, typer.Argument(help="Target revision.")] = 
 def seed(force: Annotated[bool, typer.Option(help="Reload even when this seed is already loaded.")] = False) -> None:
     """Load reference data and sample listings (idempotent: a second run changes nothing)."""
     settings = get_settings()
-    report = asyncio.run(lifecycle.seed(settings, force=force))
+    report = asyncio.run(lifecycle.seed_in_turn(settings, force=force))
     if report.skipped:
         typer.echo("seed already loaded; nothing to do (use --force to compare row by row)")
         return
@@ -121,6 +121,9 @@ def housekeeping() -> None:
     """Close feedback resolved over 7 days ago without a rating; delete stale sign-in codes, idempotency keys and
     expired refresh tokens (each worker also does this every FEEDBACK_HOUSEKEEPING_SECONDS)."""
     counts = asyncio.run(lifecycle.housekeeping(get_settings()))
+    if counts is None:
+        typer.echo("skipped: another instance is doing a round now")
+        return
     typer.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
 
 

@@ -1,6 +1,7 @@
 """Async engines and the per-request session: one transaction per request, committed or rolled back here only."""
 
 import asyncio
+import fcntl
 import functools
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -13,6 +14,7 @@ from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from api.config import Settings
 from api.errors import AppError, NotFound
@@ -180,6 +182,62 @@ async def attempt(session: AsyncSession, work: Awaitable[T]) -> tuple[T | None, 
         return None, error
     await savepoint.commit()
     return result, None
+
+
+# Keys of PostgreSQL advisory locks that several instances of the app take: one number per kind of work.
+MIGRATION_LOCK = 7_301_001
+UPKEEP_LOCK = 7_301_002
+
+
+def is_postgresql(url: str) -> bool:
+    return make_url(url).get_backend_name() == "postgresql"
+
+
+@asynccontextmanager
+async def cluster_lock(database_url: str, key: int) -> AsyncIterator[None]:
+    """Hold the cluster-wide lock `key` while the block runs: instances starting together on one PostgreSQL wait
+    for one another here. On its own connection (outside any transaction of the work), released when the block
+    ends, or by the server should this process die. On an embedded SQLite file: a lock file beside it."""
+    if not is_postgresql(database_url):
+        async with _file_lock(database_url, key):
+            yield
+        return
+    engine = create_async_engine(database_url, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    try:
+        async with engine.connect() as connection:
+            await connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def _file_lock(database_url: str, key: int) -> AsyncIterator[None]:
+    """Processes on one machine sharing an embedded SQLite file take turns by a lock file beside it."""
+    database = make_url(database_url).database
+    if not database or database == ":memory:":
+        yield
+        return
+    path = Path(database).with_name(f"{Path(database).name}.{key}.lock")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a")
+    try:
+        await asyncio.to_thread(fcntl.flock, handle, fcntl.LOCK_EX)
+        yield
+    finally:
+        handle.close()  # closing the file releases the lock
+
+
+async def take_turn(session: AsyncSession, key: int) -> bool:
+    """Whether this transaction may do the work of `key` now, no other instance doing it (PostgreSQL: a lock held
+    to the transaction's end). On SQLite the write lock each transaction takes at its start already makes workers
+    take turns: always."""
+    if session.get_bind().dialect.name != "postgresql":
+        return True
+    return bool((await session.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key})).scalar())
 
 
 async def get_or_404(session: AsyncSession, model: type[ModelT], key: object, what: str) -> ModelT:

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from api.accounts.console_sessions import IDLE_LIMIT as CONSOLE_IDLE_LIMIT
 from api.calendar import health as calendar_health
 from api.curation.imports.jobs import fail_interrupted
-from api.db import Database, unit_of_work
+from api.db import UPKEEP_LOCK, Database, take_turn, unit_of_work
 from api.feedback import provisional, workflow
 from models import ConsoleSession, IdempotencyRecord, OtpChallenge, RefreshToken
 
@@ -54,14 +54,24 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
     return counts
 
 
+async def run_turn(session: AsyncSession, now: datetime | None = None) -> dict[str, int] | None:
+    """A round, unless another worker or instance is doing one now (None): one at a time in the whole cluster.
+    Every step stays safe to repeat, so rounds one after another are harmless."""
+    if not await take_turn(session, UPKEEP_LOCK):
+        return None
+    return await run_round(session, now)
+
+
 async def housekeeping_loop(database: Database, interval_seconds: int) -> None:
-    """Run inside each worker: every step is idempotent, so several workers doing it at once is harmless."""
+    """Run inside each worker; a round another worker or instance is doing already is not done twice."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
             async with database.sessionmaker() as session, unit_of_work(session):
-                counts = await run_round(session)
-            if any(counts.values()):
+                counts = await run_turn(session)
+            if counts is None:
+                logger.info("housekeeping_skipped", reason="another instance is running it")
+            elif any(counts.values()):
                 logger.info("housekeeping", **counts)
         except Exception:  # noqa: BLE001  (a failed round is retried at the next interval)
             logger.exception("housekeeping_failed")

@@ -16,9 +16,9 @@ from api.calendar import service as calendar_service
 from api.calendar.files import read_schedules
 from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
-from api.db import Database, unit_of_work
+from api.db import MIGRATION_LOCK, Database, cluster_lock, unit_of_work
 from api.feedback import provisional
-from api.housekeeping import run_round
+from api.housekeeping import run_turn
 from api.listings import search_documents, write_hooks
 from api.samples import refuse_visible_samples, withdraw_samples
 from seed.loader import SeedReport, load_seed
@@ -56,17 +56,37 @@ async def seed(settings: Settings, *, force: bool = False) -> SeedReport:
 
 
 def prepare_database(settings: Settings) -> None:
-    """What `svcdir serve` does before it listens: migrate and seed, as the settings allow; then, in production,
-    refuse to go on while residents would see sample data (SampleDataInProduction)."""
+    """What `svcdir serve` does before it listens: migrate and seed, as the settings allow, one instance at a time
+    (instances started together on one PostgreSQL wait for the first, then find the work done); then, in
+    production, refuse to go on while residents would see sample data (SampleDataInProduction)."""
     started = time.perf_counter()
-    if settings.auto_migrate:
-        migrate(settings.database_url)
-    if settings.auto_seed:
-        report = asyncio.run(seed(settings))
-        logger.info("seed", skipped=report.skipped, inserted=report.inserted, updated=report.updated)
+    if settings.auto_migrate or settings.auto_seed:
+        asyncio.run(_migrate_and_seed(settings))
     if settings.app_env == "production":
         asyncio.run(refuse_sample_data(settings))
     logger.info("database_ready", seconds=round(time.perf_counter() - started, 2))
+
+
+async def _migrate_and_seed(settings: Settings) -> None:
+    async with cluster_lock(settings.database_url, MIGRATION_LOCK):
+        if settings.auto_migrate:
+            # Alembic's environment runs its own event loop: in a thread of its own.
+            await asyncio.to_thread(migrate, settings.database_url)
+        if settings.auto_seed:
+            report = await seed(settings)
+            logger.info("seed", skipped=report.skipped, inserted=report.inserted, updated=report.updated)
+
+
+async def migrate_in_turn(database_url: str, revision: str = "head") -> None:
+    """`svcdir migrate`: as an instance's start does it, waiting for any instance migrating or seeding now."""
+    async with cluster_lock(database_url, MIGRATION_LOCK):
+        await asyncio.to_thread(migrate, database_url, revision)
+
+
+async def seed_in_turn(settings: Settings, *, force: bool = False) -> SeedReport:
+    """`svcdir seed`: likewise in turn with the instances' starts."""
+    async with cluster_lock(settings.database_url, MIGRATION_LOCK):
+        return await seed(settings, force=force)
 
 
 async def refuse_sample_data(settings: Settings) -> None:
@@ -118,13 +138,14 @@ async def create_staff_user(
         await database.dispose()
 
 
-async def housekeeping(settings: Settings) -> dict[str, int]:
-    """One round of upkeep (see api/housekeeping.py), for a scheduler when the server's own loop is off."""
+async def housekeeping(settings: Settings) -> dict[str, int] | None:
+    """One round of upkeep (see api/housekeeping.py), for a scheduler when the server's own loop is off; None when
+    another instance is doing one now."""
     database = _database(settings)
     try:
         await calendar_days.reload(database)
         async with database.sessionmaker() as session, unit_of_work(session):
-            return await run_round(session)
+            return await run_turn(session)
     finally:
         await database.dispose()
 
