@@ -40,6 +40,8 @@ def serve(
         # 127.0.0.1 (or FORWARDED_ALLOW_IPS) besides.
         proxy_headers=False,
         log_level=settings.log_level.lower(),
+        # The app's logging (api.observability) renders uvicorn's lines too, as JSON when LOG_JSON is set.
+        log_config=None,
     )
 
 

@@ -21,13 +21,32 @@ LATENCY = Histogram(
 
 
 def configure_logging(level: str, json_logs: bool) -> None:
-    logging.basicConfig(format="%(message)s", stream=sys.stderr, level=level.upper())
+    """Our lines and those of the libraries (uvicorn's access and error lines included) through one renderer: JSON
+    lines with `LOG_JSON=true`, each with the request id of the request it belongs to."""
+    shared = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+    ]
     renderer = structlog.processors.JSONRenderer() if json_logs else structlog.dev.ConsoleRenderer(colors=False)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            foreign_pre_chain=shared,
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer],
+        )
+    )
+    handler.svcdir = True  # type: ignore[attr-defined]  (ours, replaced when the app is configured again)
+    root = logging.getLogger()
+    root.handlers[:] = [*(h for h in root.handlers if not getattr(h, "svcdir", False)), handler]
+    root.setLevel(level.upper())
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        # uvicorn's own handlers (its default configuration) would print its lines a second time, as plain text.
+        logging.getLogger(name).handlers.clear()
+        logging.getLogger(name).propagate = True
     structlog.configure(
         processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            *shared,
             structlog.processors.format_exc_info,
             renderer,
         ],
@@ -58,7 +77,9 @@ class ObservabilityMiddleware:
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            # Every line logged while the request is answered carries its id (uvicorn's access line too).
+            with structlog.contextvars.bound_contextvars(request_id=request_id):
+                await self.app(scope, receive, send_with_id)
         finally:
             route = scope.get("route")
             template = getattr(route, "path", "unmatched")
