@@ -29,6 +29,7 @@ from api.curation.imports.routes import router as import_router
 from api.curation.places.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import ROUTERS as directory_routers
+from api.directory.service import REFERENCE_CHANNEL, forget_reference_names
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
 from api.feedback import photos, provisional
 from api.feedback.photos import LocalFolderStorage
@@ -37,6 +38,7 @@ from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
 from api.listings import write_hooks
+from api.notifications_bus import NotificationListener
 from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
 from api.openapi import document_problems
 from api.outages import install_outage_handlers, rate_limits_answer
@@ -102,12 +104,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             housekeeping = asyncio.create_task(
                 housekeeping_loop(app.state.database, settings.feedback_housekeeping_seconds)
             )
+        # Caches kept per process forget their data when another instance changes it (PostgreSQL; none on SQLite).
+        notifications = NotificationListener(settings.database_url, {REFERENCE_CHANNEL: forget_reference_names})
+        notifications.start()
+        app.state.notifications = notifications
         try:
             yield
         finally:
             if housekeeping is not None:
                 housekeeping.cancel()
             calendar_refresh.cancel()
+            await notifications.aclose()
             await app.state.imports.aclose()
             await app.state.database.dispose()
             await app.state.accounts.aclose()

@@ -12,6 +12,7 @@ from sqlmodel import SQLModel
 
 from api.calendar import service as calendar_service
 from api.calendar.files import read_schedules
+from api.directory.service import announce_reference_change
 from api.feedback import provisional
 from api.listings import write_hooks
 from api.listings.attributes import validate_attributes
@@ -117,6 +118,10 @@ async def load_seed(session: AsyncSession, *, include_samples: bool = True, forc
     await upsert(session, District, ["code"], district_rows(), report)
     await upsert(session, Street, ["code"], street_rows(), report)
     await upsert(session, Category, ["code"], category_rows(), report)
+    reference_tables = (District.__tablename__, Street.__tablename__, Category.__tablename__)
+    if any(report.inserted.get(table) or report.updated.get(table) for table in reference_tables):
+        # Every instance on this PostgreSQL forgets the names it keeps once this transaction commits.
+        await announce_reference_change(session)
     await _load_calendar(session, report)
 
     place_rows = [checked_place(row) for row in content.landmark_place_rows()]

@@ -33,6 +33,7 @@ _LOWER_FILES = (
     "prepared",
     "readers",
     "db",
+    "notifications_bus",
 )
 LOWER_MODULES = tuple(f"api.{name}" for name in _LOWER_FILES)
 LOWER_LAYERS = (*LOWER_MODULES, "api.textsearch")

@@ -49,6 +49,12 @@ async def reference_names(session: AsyncSession) -> names.ReferenceNames:
     return await names.reference_names(session)
 
 
+# Whatever writes categories, districts or streets announces it (the seed); the app forgets the names on it.
+REFERENCE_CHANNEL = names.REFERENCE_CHANNEL
+announce_reference_change = names.announce_reference_change
+forget_reference_names = names.forget
+
+
 async def districts(session: AsyncSession, language: Language) -> list[DistrictPublic]:
     """Every district, in the directory's order, named in `language`."""
     return await catalogue.all_districts(session, language)

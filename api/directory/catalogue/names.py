@@ -4,6 +4,10 @@ Reference data changes only with the seed, yet every summary needs three of its 
 tables on each row was a large share of the database's work for a place detail read (bench/README.md). Each
 process keeps them instead, for a minute at most, and reads them again at once when a listing names a code it has
 not seen.
+
+Another instance, or `svcdir seed`, changing them notifies `REFERENCE_CHANNEL` in its transaction
+(`announce_reference_change`): every process listening (api.notifications_bus, started by the app) forgets its names
+on that commit instead of serving the old ones for up to a minute.
 """
 
 import time
@@ -15,10 +19,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.notifications_bus import notify
 from api.prepared import PreparedRead, Reader, as_reader
 from models import Category, District, Street
 
 REFERENCE_SECONDS = 60.0
+REFERENCE_CHANNEL = "svcdir_reference_changed"
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,21 @@ _DISTRICTS = PreparedRead(select(District.code, District.name, District.name_en)
 _STREETS = PreparedRead(select(Street.code, Street.name))
 
 _by_database: "weakref.WeakKeyDictionary[object, ReferenceNames]" = weakref.WeakKeyDictionary()
+# Counts `forget` calls: names read while one came in may predate the change, so they are used but not kept.
+_generation = 0
+
+
+def forget() -> None:
+    """Drop the names of every database: the next read takes them again (on a notification of REFERENCE_CHANNEL)."""
+    global _generation  # noqa: PLW0603 - one cache per process
+    _generation += 1
+    _by_database.clear()
+
+
+async def announce_reference_change(session: AsyncSession) -> None:
+    """For whatever writes categories, districts or streets: inside its transaction, so that every instance on the
+    same PostgreSQL forgets its names when (and only if) it commits. Nothing on SQLite (one process)."""
+    await notify(session, REFERENCE_CHANNEL)
 
 
 async def reference_names(source: AsyncSession | Reader, rows: Iterable[Any] = ()) -> ReferenceNames:
@@ -64,6 +85,7 @@ async def reference_names(source: AsyncSession | Reader, rows: Iterable[Any] = (
     reader = as_reader(source)
     names = _by_database.get(reader.database_key)
     if names is None or time.monotonic() - names.loaded_at > REFERENCE_SECONDS or not names.covers(rows):
+        generation = _generation
         names = ReferenceNames(
             categories={
                 row.code: CategoryNames(row.name, row.name_en, row.live_capacity_unit)
@@ -73,5 +95,6 @@ async def reference_names(source: AsyncSession | Reader, rows: Iterable[Any] = (
             streets={row.code: row.name for row in await _STREETS.all(reader)},
             loaded_at=time.monotonic(),
         )
-        _by_database[reader.database_key] = names
+        if generation == _generation:
+            _by_database[reader.database_key] = names
     return names
