@@ -1,13 +1,15 @@
 """The `svcdir` command: serve, migrate, seed, withdraw-samples, reindex, create-user, housekeeping, calendar."""
 
 import asyncio
+import os
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 import uvicorn
 
-from api import lifecycle
+from api import lifecycle, metrics
 from api.config import get_settings
 from api.errors import AppError
 from api.observability import configure_logging
@@ -30,16 +32,32 @@ def serve(
     except SampleDataInProduction as refusal:
         typer.echo(f"error: {refusal}", err=True)
         raise typer.Exit(code=2) from refusal
+    port = port or settings.port
+    workers = workers or settings.workers
+    if not settings.instance_name:
+        # The workers (and this process's app, with one worker) read their settings anew: they label /metrics so.
+        os.environ["INSTANCE_NAME"] = f"{socket.gethostname()}:{port}"
+        get_settings.cache_clear()
+    # Several workers write their metrics to files that /metrics adds up: set before they start and import them.
+    metrics_dir = metrics.prepare_multiprocess_dir(settings) if workers > 1 else None
+    try:
+        _run(host or settings.host, port, workers, settings.log_level)
+    finally:
+        if metrics_dir is not None:
+            metrics.remove_multiprocess_dir(metrics_dir, settings)
+
+
+def _run(host: str, port: int, workers: int, log_level: str) -> None:
     uvicorn.run(
         "api.main:create_app",
         factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers or settings.workers,
+        host=host,
+        port=port,
+        workers=workers,
         # The app applies X-Forwarded-For itself, from TRUSTED_PROXIES only (api.main); uvicorn's own would trust
         # 127.0.0.1 (or FORWARDED_ALLOW_IPS) besides.
         proxy_headers=False,
-        log_level=settings.log_level.lower(),
+        log_level=log_level.lower(),
         # The app's logging (api.observability) renders uvicorn's lines too, as JSON when LOG_JSON is set.
         log_config=None,
     )

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
     log_json: bool = False
+    # What /metrics calls this instance (`svcdir_instance_info{instance=...}`); default: hostname:PORT.
+    instance_name: str | None = None
+    # With `svcdir serve --workers N` (N > 1) the workers' metrics meet in files here, emptied at start, so that
+    # /metrics adds up all of them; default: a new temporary directory per start.
+    metrics_dir: Path | None = None
 
     @property
     def is_sqlite(self) -> bool:

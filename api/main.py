@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from api import metrics
 from api.accounts.admin_routes import router as admin_router
 from api.accounts.routes import router as accounts_router
 from api.accounts.runtime import AccountsRuntime
@@ -39,7 +40,7 @@ from api.feedback.triage_routes import router as triage_router
 from api.housekeeping import housekeeping_loop
 from api.listings import write_hooks
 from api.notifications_bus import NotificationListener
-from api.observability import ObservabilityMiddleware, configure_logging, metrics_endpoint
+from api.observability import ObservabilityMiddleware, configure_logging
 from api.openapi import document_problems
 from api.outages import install_outage_handlers, rate_limits_answer
 from api.request_guards import BodyLimitMiddleware, QueryTextMiddleware
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         database = Database(settings)
+        metrics.track_database(database)
         if settings.app_env == "production":
             # Here and not only in `svcdir serve`: uvicorn, gunicorn or any ASGI server started on the factory
             # must not serve sample data to residents as if it were real either.
@@ -118,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.imports.aclose()
             await app.state.database.dispose()
             await app.state.accounts.aclose()
+            metrics.worker_ends()
 
     app = FastAPI(
         title="Shanghai Service Directory",
@@ -127,6 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    metrics.mark_instance(settings)
     app.state.accounts = AccountsRuntime.from_settings(settings)
     app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
     app.state.imports = ImportRunner()
@@ -165,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem_response(503, RateLimitsUnavailable.code, RateLimitsUnavailable.title)
         return JSONResponse({"status": "ready", "calendar": calendar_health.readiness()})
 
-    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     for router in directory_routers:
         app.include_router(router)
     app.include_router(search_router)

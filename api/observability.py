@@ -6,9 +6,7 @@ import time
 import uuid
 
 import structlog
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
-from starlette.requests import Request
-from starlette.responses import Response
+from prometheus_client import Counter, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("svcdir_http_requests_total", "HTTP requests answered", ["method", "route", "status"])
@@ -95,7 +93,3 @@ def _incoming_request_id(scope: Scope) -> str | None:
             if 0 < len(text) <= 64 and text.replace("-", "").isalnum():
                 return text
     return None
-
-
-async def metrics_endpoint(_request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

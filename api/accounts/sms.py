@@ -4,11 +4,16 @@ from typing import Protocol
 
 import httpx
 import structlog
+from prometheus_client import Counter
 
 from api.config import Settings
 from api.errors import ServiceUnavailable
 
 logger = structlog.get_logger(__name__)
+
+# By sender: "http" (the gateway) or "console" (development: the code only goes to the log).
+SMS_SENT = Counter("svcdir_sms_sent_total", "Sign-in codes handed to the SMS sender", ["sender"])
+SMS_FAILED = Counter("svcdir_sms_failed_total", "Sign-in codes the SMS sender could not send", ["sender"])
 
 
 class SmsUnavailable(ServiceUnavailable):
@@ -29,6 +34,7 @@ class ConsoleSender:
     """Development: the code goes to the server log instead of a phone."""
 
     async def send_code(self, phone: str, code: str, valid_minutes: int) -> None:
+        SMS_SENT.labels("console").inc()
         logger.warning("sms_code_not_sent_console_sender", phone=phone, code=code, valid_minutes=valid_minutes)
 
     async def aclose(self) -> None:
@@ -51,8 +57,10 @@ class HttpGatewaySender:
             )
             response.raise_for_status()
         except httpx.HTTPError as exc:
+            SMS_FAILED.labels("http").inc()
             logger.error("sms_gateway_failed", error=type(exc).__name__, detail=str(exc)[:200])
             raise SmsUnavailable("the code could not be sent just now; please try again in a minute") from exc
+        SMS_SENT.labels("http").inc()
 
     async def aclose(self) -> None:
         await self._client.aclose()

@@ -4,20 +4,18 @@ from datetime import date, datetime
 from typing import Any
 
 import structlog
-from prometheus_client import Gauge
 
 from api.calendar import days
 
 # The State Council publishes the next year's schedule in the autumn; with under two months left someone must load it.
 WARN_BELOW_DAYS = 60
 
-DAYS_AHEAD = Gauge(
-    "svcdir_holiday_calendar_days_ahead",
-    "Days from today (Shanghai) to the last day of the holiday calendar's unbroken run of known years",
-)
-DAYS_AHEAD.set_function(lambda: days.current().days_ahead(days.shanghai_today()))
-
 _warned_on: date | None = None
+
+
+def days_ahead(now: datetime | None = None) -> int:
+    """Days from today (Shanghai) to the last day the calendar covers without a gap: /metrics reports it."""
+    return days.current().days_ahead(days.shanghai_today(now))
 
 
 def readiness(now: datetime | None = None) -> dict[str, Any]:

@@ -1,0 +1,125 @@
+"""/metrics as an operations team scrapes it: every worker of an instance added up, the instance named, and the
+gauges of the pools, the SMS sends, the overdue feedback and the holiday calendar."""
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import httpx
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from api.calendar import health as calendar_health
+from api.config import Settings
+from api.db import Database
+from api.feedback.stats import overdue_count
+from api.main import create_app
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _files(directory: Path, kind: str) -> set[str]:
+    """The workers' metric files of one kind (one a process): `counter_<pid>.db`."""
+    return {path.name for path in directory.glob(f"{kind}_*.db")}
+
+
+def _samples(text: str) -> dict[str, list]:
+    return {family.name: family.samples for family in text_string_to_metric_families(text)}
+
+
+async def test_metrics_add_up_every_worker_and_name_the_instance(tmp_path) -> None:  # noqa: ANN001
+    port = _free_port()
+    metrics_dir = tmp_path / "metrics"
+    environment = {
+        **os.environ,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'served.sqlite3'}",
+        "SEED_SAMPLES": "false",
+        "FEEDBACK_HOUSEKEEPING_SECONDS": "0",
+        "PHOTO_STORAGE_DIR": str(tmp_path / "photos"),
+        "METRICS_DIR": str(metrics_dir),
+        "INSTANCE_NAME": "test-box:4711",
+    }
+    environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        *("-m", "api.cli", "serve", "--workers", "2", "--port", str(port)),
+        env=environment,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    sent = 0
+    try:
+        async with httpx.AsyncClient(base_url=base_url, timeout=5) as waiting:
+            for _ in range(600):
+                try:
+                    if (await waiting.get("/readyz")).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    await asyncio.sleep(0.1)
+        # A new connection each time: both workers accept on the one socket, so both answer some. At least 40,
+        # and until both have answered (the one that started later may still be warming up).
+        while sent < 40 or len(_files(metrics_dir, "counter")) < 2:
+            async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+                assert (await client.get("/healthz")).status_code == 200
+            sent += 1
+            assert sent < 2000, "one worker answered every request"
+        async with httpx.AsyncClient(base_url=base_url, timeout=5) as client:
+            text = (await client.get("/metrics")).text
+    finally:
+        server.terminate()
+        await server.wait()
+    samples = _samples(text)
+    healthz = [
+        sample.value
+        for sample in samples["svcdir_http_requests"]
+        if sample.name == "svcdir_http_requests_total" and sample.labels["route"] == "/healthz"
+    ]
+    assert sum(healthz) == sent
+    assert [(sample.labels, sample.value) for sample in samples["svcdir_instance_info"]] == [
+        ({"instance": "test-box:4711"}, 1.0)
+    ]
+    assert "svcdir_feedback_overdue" in samples and "svcdir_holiday_calendar_days_ahead" in samples
+
+
+async def test_gauges_report_pools_sms_overdue_feedback_and_the_calendar(
+    client: httpx.AsyncClient, session: AsyncSession
+) -> None:
+    before = _samples((await client.get("/metrics")).text)
+    sent_before = sum(s.value for s in before.get("svcdir_sms_sent", []) if s.name == "svcdir_sms_sent_total")
+    assert (await client.post("/v1/auth/otp", json={"phone": "13912345678"})).status_code in (200, 201, 202)
+
+    samples = _samples((await client.get("/metrics")).text)
+    pools = {sample.labels["pool"]: sample.value for sample in samples["svcdir_db_pool_connections_in_use"]}
+    assert set(pools) == {"primary", "read"}
+    # The test's own transaction holds one primary connection; nothing holds dozens.
+    assert 0 <= pools["read"] <= 20 and 1 <= pools["primary"] <= 20
+    sent = [s for s in samples["svcdir_sms_sent"] if s.name == "svcdir_sms_sent_total"]
+    assert {s.labels["sender"] for s in sent} >= {"console"}
+    assert sum(s.value for s in sent) == sent_before + 1
+    [overdue] = samples["svcdir_feedback_overdue"]
+    # Read on a connection of its own: what is committed, which is what the test's transaction sees too.
+    assert overdue.value == await overdue_count(session) >= 0
+    [days] = samples["svcdir_holiday_calendar_days_ahead"]
+    assert days.value == calendar_health.days_ahead()
+    assert [s.labels["instance"] for s in samples["svcdir_instance_info"]]
+
+
+async def test_a_scrape_with_the_database_down_answers_without_the_overdue_gauge() -> None:
+    settings = Settings(database_url="postgresql+asyncpg://nobody@127.0.0.1:1/none", app_env="test")
+    app = create_app(settings)
+    app.state.database = Database(settings)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client:
+            response = await client.get("/metrics")
+    finally:
+        await app.state.database.dispose()
+    assert response.status_code == 200
+    samples = _samples(response.text)
+    assert "svcdir_feedback_overdue" not in samples
+    assert "svcdir_holiday_calendar_days_ahead" in samples and "svcdir_http_requests" in samples
