@@ -107,7 +107,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 housekeeping_loop(app.state.database, settings.feedback_housekeeping_seconds)
             )
         # Caches kept per process forget their data when another instance changes it (PostgreSQL; none on SQLite).
-        notifications = NotificationListener(settings.database_url, {REFERENCE_CHANNEL: forget_reference_names})
+        notifications = NotificationListener(
+            settings.database_url,
+            {
+                REFERENCE_CHANNEL: forget_reference_names,
+                calendar_days.CALENDAR_CHANNEL: functools.partial(calendar_days.refresh, app.state.database, recount),
+            },
+        )
         notifications.start()
         app.state.notifications = notifications
         try:

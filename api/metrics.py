@@ -115,6 +115,29 @@ def worker_ends() -> None:
         multiprocess.mark_process_dead(os.getpid())
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process holds that id now
+    return True
+
+
+def forget_dead_workers(directory: str) -> list[int]:
+    """The workers that ended without `worker_ends` (killed, crashed): their live gauges stop counting, as if they
+    had ended cleanly. The processes whose files were dropped."""
+    dead = set()
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid_text = path.stem.rpartition("_")[2]
+        if pid_text.isdigit() and not _process_alive(int(pid_text)):
+            dead.add(int(pid_text))
+    for pid in dead:
+        multiprocess.mark_process_dead(pid, directory)
+    return sorted(dead)
+
+
 class _Fixed(Collector):
     def __init__(self, families: list[Metric]) -> None:
         self._families = families
@@ -151,7 +174,8 @@ async def _scrape_time_families(request: Request) -> list[Metric]:
 async def metrics_endpoint(request: Request) -> Response:
     scraped = CollectorRegistry(auto_describe=False)
     scraped.register(_Fixed(await _scrape_time_families(request)))
-    if multiprocess_dir():
+    if directory := multiprocess_dir():
+        forget_dead_workers(directory)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
         counted = generate_latest(registry)

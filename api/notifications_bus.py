@@ -2,7 +2,8 @@
 
 A writer calls `notify(session, channel)` inside its transaction; PostgreSQL delivers the notification only when
 that transaction commits (a rolled-back one sends nothing). Each app process runs one `NotificationListener` on a
-connection of its own, outside every pool, which calls the callback given for the channel. Nothing is paid per
+connection of its own, outside every pool, which calls the callback given for the channel (a coroutine function's
+call runs as a task of its own, so a slow one never holds up the next notification). Nothing is paid per
 request. While the listener's connection is down notifications are lost, so every callback also runs each time it
 (re)connects. On SQLite (one process) nothing is sent and nothing listens.
 
@@ -11,7 +12,8 @@ A neutral layer: it knows channels by name and callbacks only, no domain.
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Mapping
+import inspect
+from collections.abc import Awaitable, Callable, Mapping
 
 import asyncpg
 import structlog
@@ -60,6 +62,7 @@ class NotificationListener:
         self._first_pause = first_pause_seconds
         self._longest_pause = longest_pause_seconds
         self._task: asyncio.Task[None] | None = None
+        self._callback_tasks: set[asyncio.Task[object]] = set()
         # Set while the channels are listened to (tests wait for it).
         self.listening = asyncio.Event()
 
@@ -75,9 +78,11 @@ class NotificationListener:
         task, self._task = self._task, None
         if task is None:
             return
-        task.cancel()
+        for running in (task, *self._callback_tasks):
+            running.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await asyncio.gather(*self._callback_tasks, return_exceptions=True)
 
     def _call_all(self) -> None:
         for channel in self._callbacks:
@@ -88,7 +93,19 @@ class NotificationListener:
         if callback is None:
             return
         try:
-            callback()
+            outcome = callback()
+        except Exception:
+            logger.exception("notification_callback_failed", channel=channel)
+            return
+        if inspect.isawaitable(outcome):
+            task = asyncio.ensure_future(self._awaited(channel, outcome))
+            self._callback_tasks.add(task)
+            task.add_done_callback(self._callback_tasks.discard)
+
+    @staticmethod
+    async def _awaited(channel: str, outcome: Awaitable[object]) -> None:
+        try:
+            await outcome
         except Exception:
             logger.exception("notification_callback_failed", channel=channel)
 

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +17,7 @@ from api.config import Settings
 from api.db import Database
 from api.feedback.stats import overdue_count
 from api.main import create_app
+from api.metrics import forget_dead_workers
 
 
 def _free_port() -> int:
@@ -123,3 +125,53 @@ async def test_a_scrape_with_the_database_down_answers_without_the_overdue_gauge
     samples = _samples(response.text)
     assert "svcdir_feedback_overdue" not in samples
     assert "svcdir_holiday_calendar_days_ahead" in samples and "svcdir_http_requests" in samples
+
+
+_WORKER = """
+import os, sys
+from api.metrics import POOL_IN_USE
+POOL_IN_USE.labels("primary").set(int(sys.argv[1]))
+print("set", flush=True)
+if sys.argv[2] == "crash":
+    os._exit(1)  # as a killed worker ends: no worker_ends()
+sys.stdin.read()
+"""
+
+
+def _pool_in_use(directory: Path) -> float:
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry, path=str(directory))
+    (sample,) = [
+        sample
+        for family in registry.collect()
+        if family.name == "svcdir_db_pool_connections_in_use"
+        for sample in family.samples
+        if sample.labels.get("pool") == "primary"
+    ]
+    return sample.value
+
+
+async def test_a_crashed_workers_connections_stop_counting_at_the_next_scrape(tmp_path) -> None:  # noqa: ANN001
+    directory = tmp_path / "metrics"
+    directory.mkdir()
+    environment = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(directory)}
+
+    async def worker(in_use: int, ending: str) -> asyncio.subprocess.Process:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _WORKER, str(in_use), ending,
+            env=environment, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert await process.stdout.readline() == b"set\n"
+        return process
+
+    crashed = await worker(3, "crash")
+    await crashed.wait()
+    running = await worker(2, "run")
+    try:
+        assert _pool_in_use(directory) == 5  # the crashed worker's connections, held by no one, still counted
+        assert forget_dead_workers(str(directory)) == [crashed.pid]
+        assert _pool_in_use(directory) == 2
+        assert forget_dead_workers(str(directory)) == []  # the running worker counts on
+    finally:
+        running.stdin.close()
+        await running.wait()

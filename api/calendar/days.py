@@ -1,7 +1,9 @@
 """The process-wide read model of the holiday calendar, used synchronously by opening hours and deadlines.
 
-It is read from the database when the app starts, after every load in this process, and every
-`REFRESH_SECONDS` by each worker (so a year loaded through another worker or the CLI is seen within that time).
+It is read from the database when the app starts, after every load in this process, at once in every other process
+when a load commits (PostgreSQL: a notification of `CALENDAR_CHANNEL`, api.notifications_bus), and every
+`REFRESH_SECONDS` by each worker (on SQLite, where nothing is notified, a year loaded by the CLI is seen within that
+time; on PostgreSQL it is the safety net).
 Until it is read, and for every year with no published schedule, days are unknown: callers count them as
 Monday to Friday but say that the answer is not certain.
 """
@@ -23,6 +25,7 @@ from models import CalendarDay, CalendarYear
 logger = structlog.get_logger(__name__)
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REFRESH_SECONDS = 60
+CALENDAR_CHANNEL = "svcdir_calendar_changed"
 SATURDAY = 5
 # What a refresh runs when the years known changed (api.feedback.provisional.recompute_in, passed in by the app: the
 # read model imports no feedback code).
@@ -118,8 +121,8 @@ async def refresh(database: Database, on_years_changed: YearsChanged | None = No
 async def refresh_loop(
     database: Database, interval_seconds: float = REFRESH_SECONDS, on_years_changed: YearsChanged | None = None
 ) -> None:
-    """Each worker reads the calendar again every interval (after reading it at start): a year loaded through
-    another worker or the CLI is seen within it."""
+    """Each worker reads the calendar again every interval (after reading it at start): whatever a notification
+    did not bring (SQLite; a listener between connections) is seen within it."""
     while True:
         await asyncio.sleep(interval_seconds)
         await refresh(database, on_years_changed)

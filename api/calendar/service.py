@@ -17,6 +17,7 @@ from api.calendar import days
 from api.calendar.schemas import FIRST_YEAR, LAST_YEAR, CalendarDayIn, YearLoaded, YearSchedule
 from api.db import PublicRead
 from api.errors import ValidationFailed
+from api.notifications_bus import notify
 from models import CalendarDay, CalendarYear
 from models.base import utcnow
 
@@ -84,6 +85,8 @@ async def store_year(
         await session.flush()
     session.add_all(_day_rows(year, "holiday", schedule.holidays) + _day_rows(year, "workday", schedule.workdays))
     await session.flush()
+    # Every other process (other workers, other instances) reads the calendar again once this commits.
+    await notify(session, days.CALENDAR_CHANNEL)
     return replaced, previous
 
 
