@@ -140,11 +140,11 @@ def create_user(
 def housekeeping() -> None:
     """Close feedback resolved over 7 days ago without a rating; delete stale sign-in codes, idempotency keys and
     expired refresh tokens (each worker also does this every FEEDBACK_HOUSEKEEPING_SECONDS)."""
-    counts = asyncio.run(lifecycle.housekeeping(get_settings()))
-    if counts is None:
-        typer.echo("skipped: another instance is doing a round now")
+    outcome = asyncio.run(lifecycle.housekeeping(get_settings()))
+    if isinstance(outcome, lifecycle.Skipped):
+        typer.echo(f"skipped: {outcome.reason}")
         return
-    typer.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in counts.items()))
+    typer.echo(", ".join(f"{name.replace('_', ' ')}: {count}" for name, count in outcome.items()))
 
 
 calendar_app = typer.Typer(help="The statutory holiday calendar: load a year's schedule, show what is known.")

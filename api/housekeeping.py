@@ -1,10 +1,14 @@
 """Periodic upkeep: close feedback past its reopening window, count provisional deadlines again with the
 database's calendar, forget what has stopped mattering.
 
-Every step is an idempotent bulk statement, so several workers running a round at once is harmless.
+Every step is an idempotent bulk statement, safe to repeat. Still, a round runs once in the whole cluster at a time
+(a transaction-scoped advisory lock), and the loop of every worker of every instance skips a round when another
+started one less than half an interval ago (the `upkeep_round` row): a fleet does a round about once an interval,
+not once per worker.
 """
 
 import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import structlog
@@ -16,7 +20,7 @@ from api.calendar import health as calendar_health
 from api.curation.imports.jobs import fail_interrupted
 from api.db import UPKEEP_LOCK, Database, take_turn, unit_of_work
 from api.feedback import provisional, workflow
-from models import ConsoleSession, IdempotencyRecord, OtpChallenge, RefreshToken
+from models import ConsoleSession, IdempotencyRecord, OtpChallenge, RefreshToken, UpkeepRound
 
 logger = structlog.get_logger(__name__)
 
@@ -26,6 +30,15 @@ OTP_KEPT = timedelta(days=1)
 IDEMPOTENCY_KEPT = timedelta(days=30)
 # Rotated tokens stay until they expire (a replay must still be recognised), then a day more.
 EXPIRED_TOKENS_KEPT = timedelta(days=1)
+ROUND_NAME = "housekeeping"
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A round not done here: another worker or instance is doing one now, or did one recently."""
+
+    reason: str
+    by: str | None = None
 
 
 async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
@@ -54,24 +67,36 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
     return counts
 
 
-async def run_turn(session: AsyncSession, now: datetime | None = None) -> dict[str, int] | None:
-    """A round, unless another worker or instance is doing one now (None): one at a time in the whole cluster.
-    Every step stays safe to repeat, so rounds one after another are harmless."""
+async def run_turn(
+    session: AsyncSession, instance: str, *, spacing: timedelta | None = None, now: datetime | None = None
+) -> dict[str, int] | Skipped:
+    """A round, recorded as started by `instance`; Skipped while another worker or instance is doing one (one at
+    a time in the whole cluster) or, with `spacing`, when the last round started less than `spacing` ago."""
+    now = now or datetime.now(UTC)
     if not await take_turn(session, UPKEEP_LOCK):
-        return None
+        return Skipped("another worker or instance is doing a round now")
+    last = await session.get(UpkeepRound, ROUND_NAME)
+    if spacing is not None and last is not None and last.started_at > now - spacing:
+        return Skipped("a round started recently", by=last.instance)
+    if last is None:
+        session.add(UpkeepRound(name=ROUND_NAME, started_at=now, instance=instance))
+    else:
+        last.started_at, last.instance = now, instance
     return await run_round(session, now)
 
 
-async def housekeeping_loop(database: Database, interval_seconds: int) -> None:
-    """Run inside each worker; a round another worker or instance is doing already is not done twice."""
+async def housekeeping_loop(database: Database, interval_seconds: int, instance: str) -> None:
+    """Run inside each worker, at start and then every interval; a round another worker or instance is doing, or
+    started less than half an interval ago, is not done again."""
+    spacing = timedelta(seconds=interval_seconds / 2)
     while True:
-        await asyncio.sleep(interval_seconds)
         try:
             async with database.sessionmaker() as session, unit_of_work(session):
-                counts = await run_turn(session)
-            if counts is None:
-                logger.info("housekeeping_skipped", reason="another instance is running it")
-            elif any(counts.values()):
-                logger.info("housekeeping", **counts)
+                outcome = await run_turn(session, instance, spacing=spacing)
+            if isinstance(outcome, Skipped):
+                logger.info("housekeeping_skipped", reason=outcome.reason, by=outcome.by)
+            else:
+                logger.info("housekeeping", instance=instance, **outcome)
         except Exception:  # noqa: BLE001  (a failed round is retried at the next interval)
             logger.exception("housekeeping_failed")
+        await asyncio.sleep(interval_seconds)

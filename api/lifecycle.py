@@ -1,6 +1,7 @@
 """Bringing a database up to date: migrations to head, then the idempotent seed."""
 
 import asyncio
+import socket
 import time
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
 from api.db import MIGRATION_LOCK, Database, cluster_lock, unit_of_work
 from api.feedback import provisional
-from api.housekeeping import run_turn
+from api.housekeeping import Skipped, run_turn
 from api.listings import search_documents, write_hooks
 from api.samples import refuse_visible_samples, withdraw_samples
 from seed.loader import SeedReport, load_seed
@@ -138,14 +139,14 @@ async def create_staff_user(
         await database.dispose()
 
 
-async def housekeeping(settings: Settings) -> dict[str, int] | None:
-    """One round of upkeep (see api/housekeeping.py), for a scheduler when the server's own loop is off; None when
-    another instance is doing one now."""
+async def housekeeping(settings: Settings) -> dict[str, int] | Skipped:
+    """One round of upkeep (see api/housekeeping.py), for a scheduler or by hand: done however recently the last
+    one was, skipped only while another instance is doing one now."""
     database = _database(settings)
     try:
         await calendar_days.reload(database)
         async with database.sessionmaker() as session, unit_of_work(session):
-            return await run_turn(session)
+            return await run_turn(session, f"svcdir housekeeping on {socket.gethostname()}")
     finally:
         await database.dispose()
 

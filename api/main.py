@@ -104,7 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         housekeeping = None
         if settings.feedback_housekeeping_seconds:
             housekeeping = asyncio.create_task(
-                housekeeping_loop(app.state.database, settings.feedback_housekeeping_seconds)
+                housekeeping_loop(
+                    app.state.database, settings.feedback_housekeeping_seconds, metrics.instance_name(settings)
+                )
             )
         # Caches kept per process forget their data when another instance changes it (PostgreSQL; none on SQLite).
         notifications = NotificationListener(

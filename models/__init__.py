@@ -32,8 +32,10 @@ from models.geo import District, Street
 from models.place import Place
 from models.schedule import OpeningSchedule
 from models.seed_state import SeedState
+from models.upkeep import UpkeepRound
 
 __all__ = [
+    "UpkeepRound",
     "NAMING_CONVENTION",
     "PUBLICATION_STATUSES",
     "ROLES",

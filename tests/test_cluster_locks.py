@@ -3,12 +3,14 @@
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import delete, text
 
 from api.config import Settings
 from api.db import UPKEEP_LOCK, Database, take_turn
-from api.housekeeping import run_turn
+from api.housekeeping import ROUND_NAME, Skipped, run_turn
+from models import UpkeepRound
 from tests.databases import blank_database
 
 START = (
@@ -49,8 +51,30 @@ async def test_the_upkeep_runs_in_one_instance_at_a_time(backend, database) -> N
         if backend == "postgresql":
             # Another instance, on its own connection, finds the round taken and does not run it.
             async with database.sessionmaker() as second, second.begin():
-                assert await run_turn(second) is None
+                assert await run_turn(second, "second") == Skipped("another worker or instance is doing a round now")
     # The first round committed: the next one may run.
     async with database.sessionmaker() as third, third.begin():
         assert await take_turn(third, UPKEEP_LOCK)
         await third.rollback()
+
+
+async def test_a_round_started_recently_elsewhere_is_not_repeated(database) -> None:
+    """The loop of every worker of every instance asks for a round; within half an interval of one, others skip."""
+    spacing = timedelta(minutes=30)
+    start = datetime.now(UTC)
+    try:
+        async with database.sessionmaker() as session, session.begin():
+            assert isinstance(await run_turn(session, "box-a:8000", spacing=spacing, now=start), dict)
+        async with database.sessionmaker() as session, session.begin():
+            skipped = await run_turn(session, "box-b:8000", spacing=spacing, now=start + timedelta(minutes=29))
+        assert skipped == Skipped("a round started recently", by="box-a:8000")
+        async with database.sessionmaker() as session, session.begin():
+            assert isinstance(await run_turn(session, "box-b:8000", spacing=spacing, now=start + spacing), dict)
+            # `svcdir housekeeping` (no spacing) runs however recent the last round is.
+            assert isinstance(await run_turn(session, "cli", now=start + spacing), dict)
+        async with database.sessionmaker() as session:
+            last = await session.get(UpkeepRound, ROUND_NAME)
+            assert (last.instance, last.started_at) == ("cli", start + spacing)
+    finally:
+        async with database.sessionmaker() as session, session.begin():
+            await session.execute(delete(UpkeepRound))
