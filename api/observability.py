@@ -49,6 +49,8 @@ def configure_logging(level: str, json_logs: bool) -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
+        # One stream for every line, ours and the libraries': a collector reading stderr misses none.
+        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=True,
     )
 

@@ -1,20 +1,26 @@
 """Two real instances of the app (separate processes, different ports) on one database and one Redis, as behind a
-load balancer: started at the same moment on an empty database they migrate and seed it once, and the rate limits
-count across both."""
+load balancer: started at the same moment on an empty database they migrate and seed it once; the rate limits count
+across both; the upkeep round at start runs in one of them; what an operator or admin changes through one, the
+other shows at once."""
 
 import asyncio
+import json
 import os
 import socket
 import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from api.config import Settings
 from api.db import Database
+from tests.calendar.conftest import schedule_2027_body
+from tests.curation.places_http import MERGE_PATCH, complete
 from tests.databases import blank_database, configured_redis
 
 
@@ -24,11 +30,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@asynccontextmanager
-async def instances(url: str, count: int, folder) -> AsyncIterator[list[str]]:  # noqa: ANN001
-    """`count` instances started together on `url`, each serving on its own port; their base URLs."""
-    prefix = f"svcdir-two-{uuid.uuid4().hex}"
-    environment = {
+def instance_environment(url: str, folder: Path, **settings: str) -> dict[str, str]:
+    """What every instance (and a `svcdir` command beside them) runs with; `settings` added or replaced."""
+    return {
         **os.environ,
         "DATABASE_URL": url,
         "APP_ENV": "test",
@@ -36,12 +40,19 @@ async def instances(url: str, count: int, folder) -> AsyncIterator[list[str]]:  
         "FEEDBACK_HOUSEKEEPING_SECONDS": "0",
         "PHOTO_STORAGE_DIR": str(folder / "photos"),
         "HELD_IMPORTS_DIR": str(folder / "held"),
-        "RATE_LIMIT_KEY_PREFIX": prefix,
+        "RATE_LIMIT_KEY_PREFIX": f"svcdir-two-{uuid.uuid4().hex}",
         "REDIS_URL": configured_redis() or "",
         "PASSWORD_HASH_MEMORY_KIB": "8192",
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_PARALLELISM": "1",
+        **settings,
     }
+
+
+@asynccontextmanager
+async def instances(url: str, count: int, folder: Path, **settings: str) -> AsyncIterator[list[str]]:
+    """`count` instances started together on `url`, each serving on its own port; their base URLs."""
+    environment = instance_environment(url, folder, **settings)
     ports = [_free_port() for _ in range(count)]
     # Their logs go to files: a pipe nobody reads would stop a talkative server once full.
     logs = [(folder / f"instance-{port}.log").open("wb") for port in ports]
@@ -97,3 +108,92 @@ async def test_two_instances_migrate_once_and_share_the_rate_limits(backend, tmp
         else:
             # Without Redis each instance counts alone in its memory (the README says to set REDIS_URL for a fleet).
             assert statuses == [202] * 6
+
+
+STAFF_PASSWORD = "fleet-test-password-7Qx"
+CALENDAR_DAYS_AHEAD = "svcdir_holiday_calendar_days_ahead"
+
+
+async def _create_staff(environment: dict[str, str], username: str, role: str, *districts: str) -> None:
+    """As an admin makes accounts beside a running fleet: `svcdir create-user`."""
+    arguments = ["--username", username, "--role", role, *(part for code in districts for part in ("--district", code))]
+    command = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "api.cli", "create-user", *arguments,
+        env={**environment, "SVCDIR_PASSWORD": STAFF_PASSWORD}, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, errors = await command.communicate()
+    assert command.returncode == 0, errors.decode()
+
+
+async def _bearer(client: httpx.AsyncClient, base: str, username: str) -> dict[str, str]:
+    login = await client.post(f"{base}/v1/auth/login", json={"username": username, "password": STAFF_PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def _log_events(folder: Path, base: str) -> list[str]:
+    """The events an instance logged (JSON lines), by name."""
+    lines = (folder / f"instance-{base.rsplit(':', 1)[1]}.log").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["event"] for line in lines if line.startswith("{")]
+
+
+async def _days_ahead(client: httpx.AsyncClient, base: str) -> float:
+    scraped = (await client.get(f"{base}/metrics")).text
+    (family,) = [family for family in text_string_to_metric_families(scraped) if family.name == CALENDAR_DAYS_AHEAD]
+    return family.samples[0].value
+
+
+async def test_what_one_instance_changes_the_other_shows_at_once_and_upkeep_runs_once(backend, tmp_path) -> None:
+    async with blank_database(backend, tmp_path) as url:
+        upkeep = {"FEEDBACK_HOUSEKEEPING_SECONDS": "3600", "LOG_JSON": "true"}
+        async with instances(url, 2, tmp_path, **upkeep) as (first, second):
+            environment = instance_environment(url, tmp_path)
+            await _create_staff(environment, "xuhui-fleet-ops", "operator", "310104")
+            await _create_staff(environment, "fleet-admin", "admin")
+            async with httpx.AsyncClient(timeout=10) as client:
+                # Both started with upkeep on: one did the round, the other found it done (or being done).
+                for _ in range(100):
+                    rounds = {base: _log_events(tmp_path, base) for base in (first, second)}
+                    if all({"housekeeping", "housekeeping_skipped"} & set(events) for events in rounds.values()):
+                        break
+                    await asyncio.sleep(0.1)
+                assert sorted(events.count("housekeeping") for events in rounds.values()) == [0, 1]
+                assert sorted(events.count("housekeeping_skipped") for events in rounds.values()) == [0, 1]
+
+                # An operator works through the first instance; residents asking the second see each change at once.
+                operator = await _bearer(client, first, "xuhui-fleet-ops")
+                created = await client.post(f"{first}/v1/manage/places", json=complete("舰队测试助餐点（测试数据）"),
+                                            headers=operator)  # fmt: skip
+                assert created.status_code == 201, created.text
+                place_id = created.json()["id"]
+                published = await client.post(f"{first}/v1/manage/places/{place_id}/publish", headers=operator)
+                assert published.status_code == 200, published.text
+                assert (await client.get(f"{second}/v1/places/{place_id}")).json()[
+                    "name"
+                ] == "舰队测试助餐点（测试数据）"
+                renamed = await client.patch(
+                    f"{first}/v1/manage/places/{place_id}",
+                    json={"name": "舰队改名助餐点（测试数据）"},
+                    headers={**operator, **MERGE_PATCH, "If-Match": f'"{published.json()["version"]}"'},
+                )
+                assert renamed.status_code == 200, renamed.text
+                assert (await client.get(f"{second}/v1/places/{place_id}")).json()[
+                    "name"
+                ] == "舰队改名助餐点（测试数据）"
+                found = (await client.get(f"{second}/v1/places", params={"q": "舰队改名"})).json()["items"]
+                assert [item["id"] for item in found] == [place_id]
+
+                # A year of the holiday calendar loaded through the first counts in the second at once (PostgreSQL:
+                # the load's commit notifies every instance; on SQLite, one process in production, each worker
+                # reads the calendar again within a minute).
+                before = await _days_ahead(client, second)
+                admin = await _bearer(client, first, "fleet-admin")
+                loaded = await client.put(f"{first}/v1/admin/calendar/2027", json=schedule_2027_body(), headers=admin)
+                assert loaded.status_code == 200, loaded.text
+                assert await _days_ahead(client, first) == before + 365
+                if backend == "postgresql":
+                    for _ in range(20):
+                        if await _days_ahead(client, second) == before + 365:
+                            break
+                        await asyncio.sleep(0.1)
+                    assert await _days_ahead(client, second) == before + 365
