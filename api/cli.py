@@ -15,6 +15,8 @@ from api.errors import AppError
 from api.observability import configure_logging
 from api.samples import SampleDataInProduction
 
+WORKER_HEALTHCHECK_SECONDS = 30
+
 app = typer.Typer(help="Shanghai Service Directory", no_args_is_help=True, add_completion=False)
 
 
@@ -60,6 +62,9 @@ def _run(host: str, port: int, workers: int, log_level: str) -> None:
         log_level=log_level.lower(),
         # The app's logging (api.observability) renders uvicorn's lines too, as JSON when LOG_JSON is set.
         log_config=None,
+        # A worker loading the search dictionaries at start on a busy machine answers the supervisor's ping late;
+        # killed after uvicorn's default wait it would be started again and again, never serving.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_SECONDS,
     )
 
 
