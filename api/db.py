@@ -123,7 +123,11 @@ class Database:
             if settings.database_read_url
             else None
         )
-        self.public_engine = self.read_engine if self.replica is None else self._replica_engine(settings, self.replica)
+        self.public_engine = (
+            self.read_engine
+            if self.replica is None or not settings.database_read_url
+            else self._replica_engine(settings.database_read_url, settings, self.replica)
+        )
         self.public_sessionmaker = async_sessionmaker(self.public_engine, expire_on_commit=False, autoflush=False)
         # The hottest public reads skip the session altogether (api.readers).
         self.reader = reader_for(
@@ -135,12 +139,14 @@ class Database:
         )
 
     @staticmethod
-    def _replica_engine(settings: Settings, replica: ReplicaOrPrimary) -> AsyncEngine:
+    def _replica_engine(url: str, settings: Settings, replica: ReplicaOrPrimary) -> AsyncEngine:
+        """Autocommit sessions for the public reads that are not prepared, connected through `replica`."""
+
         async def connect() -> Any:
             return await replica.connect(server_settings=POSTGRES_SESSION_SETTINGS)
 
         engine = create_engine_for(
-            settings.database_read_url or settings.database_url,
+            url,
             pool_size=settings.database_pool_size,
             echo=settings.database_echo,
             pool_reset_on_return=None,
