@@ -146,6 +146,11 @@ class Service:
         assert answer.status_code == 200, answer.text
         return [item["name"] for item in answer.json()["items"]]
 
+    async def found_by_search(self, words: str) -> list[int]:
+        answer = await self.client.get("/v1/search", params={"q": words, "kinds": "place"})
+        assert answer.status_code == 200, answer.text
+        return [item["id"] for item in answer.json()["items"]]
+
     async def rename(self, place_id: int, name: str) -> None:
         """The operator renames the listing, and sees the new name in their own listing at once."""
         managed = await self.client.get(f"/v1/manage/places/{place_id}", headers=self.operator)
@@ -217,10 +222,12 @@ async def test_public_reads_come_from_the_replica_and_writes_go_to_the_primary(
         assert await service.public_name(place["id"]) == old_name
         assert old_name in await service.nearby_names(place)
         assert renamed not in await service.nearby_names(place)
+        assert place["id"] not in await service.found_by_search(renamed)
 
     await replica.caught_up()
     assert await service.public_name(place["id"]) == renamed
     assert renamed in await service.nearby_names(place)
+    assert place["id"] in await service.found_by_search(renamed)
 
 
 async def test_a_resident_sees_their_own_account_and_feedback_at_once_while_the_replica_lags(
