@@ -8,11 +8,13 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
 # CI runs every database test on PostgreSQL as well as SQLite, and the rate limits on Redis as in production;
-# elsewhere set TEST_POSTGRES_URL and TEST_REDIS_URL to do the same.
+# elsewhere set TEST_POSTGRES_URL and TEST_REDIS_URL (and TEST_POSTGRES_REPLICA_URL) to do the same.
 ifeq ($(CI),true)
 TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
-export TEST_POSTGRES_URL TEST_REDIS_URL
+# A streaming replica of that PostgreSQL (.ci/replica start makes it), for the read-replica tests.
+TEST_POSTGRES_REPLICA_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5433/postgres
+export TEST_POSTGRES_URL TEST_REDIS_URL TEST_POSTGRES_REPLICA_URL
 endif
 
 .PHONY: install browser run test test-postgres screenshots lint migrate seed bench clean

@@ -22,7 +22,12 @@ class Settings(BaseSettings):
     # safeguard of "production"; "production" serves no sample at all (api.lifecycle refuses to start with any).
     app_env: Literal["development", "test", "demo", "production"] = "development"
     database_url: str = DEFAULT_SQLITE_URL
+    # A streaming replica of DATABASE_URL for the public reads (PostgreSQL only). When connecting to it fails, they
+    # go to the primary for DATABASE_READ_RETRY_SECONDS before it is tried again; a short connect timeout keeps a
+    # replica that does not answer from holding requests up.
     database_read_url: str | None = None
+    database_read_retry_seconds: float = Field(default=30.0, ge=0, le=3600)
+    database_read_connect_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_echo: bool = False
     redis_url: str | None = None
@@ -90,6 +95,10 @@ class Settings(BaseSettings):
         weak_secret = self.jwt_secret == DEVELOPMENT_JWT_SECRET or len(self.jwt_secret.encode()) < 32
         self.otp_test_codes  # noqa: B018  (a malformed OTP_TEST_NUMBERS refuses to start, in every environment)
         self.trusted_proxy_networks  # noqa: B018  (so does a malformed TRUSTED_PROXIES)
+        if self.database_read_url and not (
+            self.database_read_url.startswith("postgresql") and self.database_url.startswith("postgresql")
+        ):
+            raise ValueError("DATABASE_READ_URL is a PostgreSQL replica of a PostgreSQL DATABASE_URL")
         if self.seed_samples is None:
             self.seed_samples = self.app_env != "production"
         if self.app_env not in PUBLIC_ENVIRONMENTS:

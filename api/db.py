@@ -13,6 +13,7 @@ import orjson
 from fastapi import Depends, Request
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -20,7 +21,7 @@ from api.config import Settings
 from api.errors import AppError, NotFound
 from api.http import Language, request_language
 from api.prepared import Reader
-from api.readers import json_text, reader_for
+from api.readers import ReplicaOrPrimary, json_text, reader_for
 
 ModelT = TypeVar("ModelT")
 T = TypeVar("T")
@@ -48,6 +49,10 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# Short OLTP queries: starting parallel workers or JIT-compiling costs more than the query (bench/README.md).
+POSTGRES_SESSION_SETTINGS = {"max_parallel_workers_per_gather": "0", "jit": "off"}
+
+
 def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **options: Any) -> AsyncEngine:
     """An engine whose errors and echo never show bound values (hide_parameters): they hold residents' phone numbers
     and codes, and a failed statement's error is logged."""
@@ -71,8 +76,6 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
         _configure_sqlite(engine)
         return engine
     # No pre-ping: it costs a round trip per request; recycling and the pool's own error handling suffice.
-    # Short OLTP queries: starting parallel workers or JIT-compiling costs more than the query (bench/README.md).
-    server_settings = {"max_parallel_workers_per_gather": "0", "jit": "off"}
     return create_async_engine(
         url,
         echo=echo,
@@ -82,7 +85,7 @@ def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **op
         pool_recycle=1800,
         json_serializer=json_text,
         json_deserializer=orjson.loads,
-        connect_args={"server_settings": server_settings},
+        connect_args={"server_settings": POSTGRES_SESSION_SETTINGS},
         **options,
     )
 
@@ -95,33 +98,68 @@ class Database:
             settings.database_url, pool_size=settings.database_pool_size, echo=settings.database_echo
         )
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        # Public reads need no transaction of their own: each statement stands alone, which saves the BEGIN and
-        # COMMIT round trips on the hottest paths. A replica takes them when DATABASE_READ_URL is set.
-        # Their own pool: with no transaction there is nothing to roll back when a connection is returned, which
-        # saves one more round trip (a thread hop on SQLite) per request.
+        # Reads that need no transaction of their own: each statement stands alone, which saves the BEGIN and
+        # COMMIT round trips. Their own pool: with no transaction there is nothing to roll back when a connection
+        # is returned, which saves one more round trip (a thread hop on SQLite) per request.
         self.read_engine = create_engine_for(
-            settings.database_read_url or settings.database_url,
+            settings.database_url,
             pool_size=settings.database_pool_size,
             echo=settings.database_echo,
             pool_reset_on_return=None,
         ).execution_options(isolation_level="AUTOCOMMIT")
+        # On the primary: who is signing in, with which role, and whatever callers read of their own (their
+        # account, their feedback, what they manage) is there the moment after they wrote it, whatever a replica's
+        # lag, and disabling an account or changing a role takes effect on the very next request.
         self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        # Public reads (`PublicRead`) may lag a little: a replica takes them when DATABASE_READ_URL is set, the
+        # primary while the replica does not answer (api.readers.ReplicaOrPrimary).
+        self.replica = (
+            ReplicaOrPrimary(
+                settings.database_read_url,
+                settings.database_url,
+                retry_seconds=settings.database_read_retry_seconds,
+                connect_timeout_seconds=settings.database_read_connect_timeout_seconds,
+            )
+            if settings.database_read_url
+            else None
+        )
+        self.public_engine = (
+            self.read_engine
+            if self.replica is None or not settings.database_read_url
+            else self._replica_engine(settings.database_read_url, settings, self.replica)
+        )
+        self.public_sessionmaker = async_sessionmaker(self.public_engine, expire_on_commit=False, autoflush=False)
         # The hottest public reads skip the session altogether (api.readers).
         self.reader = reader_for(
             settings.database_read_url or settings.database_url,
-            self.read_engine.dialect,
+            self.public_engine.dialect,
             pool_size=settings.database_pool_size,
-            database_key=self.read_engine.sync_engine,
+            database_key=self.public_engine.sync_engine,
+            replica=self.replica,
         )
-        # Who is signing in, and with which role and grants, is always read from the primary: disabling an
-        # account or changing a role takes effect on the very next request, whatever a replica's lag.
-        self.auth_sessionmaker = (
-            async_sessionmaker(
-                self.engine.execution_options(isolation_level="AUTOCOMMIT"), expire_on_commit=False, autoflush=False
-            )
-            if settings.database_read_url
-            else self.read_sessionmaker
+
+    @staticmethod
+    def _replica_engine(url: str, settings: Settings, replica: ReplicaOrPrimary) -> AsyncEngine:
+        """Autocommit sessions for the public reads that are not prepared, connected through `replica`."""
+
+        async def connect() -> Any:
+            return await replica.connect(server_settings=POSTGRES_SESSION_SETTINGS)
+
+        engine = create_engine_for(
+            url,
+            pool_size=settings.database_pool_size,
+            echo=settings.database_echo,
+            pool_reset_on_return=None,
+            async_creator=connect,
         )
+
+        @event.listens_for(engine.sync_engine.pool, "checkout")
+        def _replace_if_due(dbapi_connection, _record, _proxy):  # noqa: ANN001
+            # The pool then opens a new connection in its place (through `replica.connect`).
+            if replica.should_replace(dbapi_connection.driver_connection):
+                raise DisconnectionError("a public read connection to be replaced (replica stopped, or back)")
+
+        return engine.execution_options(isolation_level="AUTOCOMMIT")
 
     async def ping(self, timeout_seconds: float = 2.0) -> None:
         async def _select_one() -> None:
@@ -135,6 +173,8 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
         await self.read_engine.dispose()
+        if self.public_engine is not self.read_engine:
+            await self.public_engine.dispose()
         await self.reader.close()
 
 
@@ -255,8 +295,8 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 @asynccontextmanager
-async def _read_session(database: Database) -> AsyncIterator[AsyncSession]:
-    session = database.read_sessionmaker()
+async def _read_session(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    session = sessionmaker()
     try:
         yield session
     finally:
@@ -268,15 +308,16 @@ async def _read_session(database: Database) -> AsyncIterator[AsyncSession]:
 
 
 async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For routes that only read: autocommit, nothing to commit or roll back."""
-    async with _read_session(request.app.state.database) as session:
+    """For routes that only read: autocommit on the primary, nothing to commit or roll back, and what the caller
+    has just written is there. Public reads that may lag behind take `PublicReadDep` instead."""
+    async with _read_session(request.app.state.database.read_sessionmaker) as session:
         yield session
 
 
 async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
     """For resolving the caller's account: autocommit reads on the primary."""
     database: Database = request.app.state.database
-    async with database.auth_sessionmaker() as session:
+    async with database.read_sessionmaker() as session:
         yield session
 
 
@@ -296,7 +337,9 @@ class PublicRead:
 
 async def get_public_read(request: Request) -> PublicRead:
     database: Database = request.app.state.database
-    return PublicRead(database.reader, request_language(request), functools.partial(_read_session, database))
+    return PublicRead(
+        database.reader, request_language(request), functools.partial(_read_session, database.public_sessionmaker)
+    )
 
 
 # "function" scope commits before the response is sent, so a failed commit is never answered with 2xx.

@@ -175,7 +175,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return problem_response(503, "database_unavailable", "The database does not answer")
         if not await rate_limits_answer(request.app.state.accounts.limiter):
             return problem_response(503, RateLimitsUnavailable.code, RateLimitsUnavailable.title)
-        return JSONResponse({"status": "ready", "calendar": calendar_health.readiness()})
+        ready = {"status": "ready", "calendar": calendar_health.readiness()}
+        replica = request.app.state.database.replica
+        if replica is not None:
+            # Public reads fall back on the primary while it does not answer: reported, never unready.
+            ready["read_replica"] = "in use" if await replica.probe() else "not answering: public reads on the primary"
+        return JSONResponse(ready)
 
     app.add_route("/metrics", metrics.metrics_endpoint, include_in_schema=False)
     for router in directory_routers:

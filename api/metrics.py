@@ -52,7 +52,8 @@ INSTANCE = Gauge(
 )
 POOL_IN_USE = Gauge(
     "svcdir_db_pool_connections_in_use",
-    "Connections checked out of a SQLAlchemy pool (primary: writes and sessions; read: public reads), all workers",
+    "Connections checked out of a SQLAlchemy pool (primary: transactions; read: reads outside one, and public reads "
+    "unless a replica takes them: replica), all workers",
     ["pool"],
     multiprocess_mode="livesum",
 )
@@ -91,7 +92,10 @@ _POOLS: dict[str, "weakref.WeakSet[Pool]"] = {}
 
 def track_database(database: Database) -> None:
     """Report the connections its pools have handed out (and not yet taken back), by pool; once per database."""
-    for name, engine in (("primary", database.engine), ("read", database.read_engine)):
+    engines = [("primary", database.engine), ("read", database.read_engine)]
+    if database.public_engine is not database.read_engine:
+        engines.append(("replica", database.public_engine))
+    for name, engine in engines:
         pool = engine.sync_engine.pool
         pools = _POOLS.setdefault(name, weakref.WeakSet())
         if pool in pools or not hasattr(pool, "checkedout"):

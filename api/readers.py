@@ -9,6 +9,7 @@ hop to aiosqlite's thread would. Both only ever read (`default_transaction_read_
 
 import asyncio
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -16,10 +17,13 @@ from typing import Any
 
 import asyncpg
 import orjson
+import structlog
 from sqlalchemy import Dialect
 from sqlalchemy.engine import make_url
 
 from api.prepared import Reader
+
+logger = structlog.get_logger(__name__)
 
 # As for the engines (api.db): short OLTP queries, no parallel gathers or JIT.
 POSTGRES_READ_SETTINGS = {
@@ -35,6 +39,12 @@ POSTGRES_READ_SETTINGS = {
 
 # Options of SQLAlchemy's asyncpg dialect, not of asyncpg: left in the DSN, asyncpg would send them to the server.
 _DIALECT_ONLY_OPTIONS = ("prepared_statement_cache_size", "prepared_statement_name_func")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A SQLAlchemy URL (`postgresql+asyncpg://…`) as asyncpg itself takes it."""
+    parsed = make_url(url).set(drivername="postgresql").difference_update_query(_DIALECT_ONLY_OPTIONS)
+    return parsed.render_as_string(hide_password=False)
 
 
 def json_text(value: object) -> str:
@@ -60,6 +70,88 @@ _CONNECTION_LOST = (
 )
 
 
+class PrimaryFallbackConnection(asyncpg.Connection):
+    """A connection to the primary, opened for public reads while the replica did not answer."""
+
+    __slots__ = ("opened_at",)  # time.monotonic()
+
+
+# A replica that is stopped, starting, unreachable, or does not have the database yet.
+_REPLICA_UNREACHABLE = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+class ReplicaOrPrimary:
+    """Where public reads connect: the replica (DATABASE_READ_URL) while it answers. When connecting to it fails they
+    connect to the primary instead, for `retry_seconds`, so that not every request waits for a replica that is down;
+    then the replica is tried again. One per app, shared by the read engine and the driver-level reader.
+
+    Connections are opened here; pools ask `should_replace` before handing one out, so that those left on a stopped
+    replica, or on the primary once the replica is to be tried again, are replaced rather than used."""
+
+    def __init__(
+        self, replica_url: str, primary_url: str, *, retry_seconds: float, connect_timeout_seconds: float
+    ) -> None:
+        self._replica_dsn = asyncpg_dsn(replica_url)
+        self._primary_dsn = asyncpg_dsn(primary_url)
+        self._retry_seconds = retry_seconds
+        self._connect_timeout_seconds = connect_timeout_seconds
+        self._avoid_until: float | None = None  # monotonic time; None: the replica answered last time
+
+    @property
+    def replica_preferred(self) -> bool:
+        return self._avoid_until is None or time.monotonic() >= self._avoid_until
+
+    def should_replace(self, connection: asyncpg.Connection) -> bool:
+        """Closed (the replica stopped, say), or opened on the primary before the replica was due to be tried again
+        and it is now: its replacement tries the replica (and, should that fail, is itself kept until next time)."""
+        if connection.is_closed():
+            return True
+        # Not isinstance: asyncpg's connection class counts every asyncpg connection as an instance of its subclasses.
+        if type(connection) is not PrimaryFallbackConnection:
+            return False
+        return self._avoid_until is None or connection.opened_at < self._avoid_until <= time.monotonic()
+
+    async def connect(self, **options: Any) -> asyncpg.Connection:
+        if self.replica_preferred:
+            try:
+                connection = await asyncpg.connect(self._replica_dsn, timeout=self._connect_timeout_seconds, **options)
+            except _REPLICA_UNREACHABLE as error:
+                self._fall_back(error)
+            else:
+                self._replica_answered()
+                return connection
+        connection = await asyncpg.connect(self._primary_dsn, connection_class=PrimaryFallbackConnection, **options)
+        connection.opened_at = time.monotonic()
+        return connection
+
+    async def probe(self) -> bool:
+        """Whether public reads go to the replica now (for /readyz): connects to it unless it is being avoided."""
+        if not self.replica_preferred:
+            return False
+        try:
+            connection = await asyncpg.connect(self._replica_dsn, timeout=self._connect_timeout_seconds)
+        except _REPLICA_UNREACHABLE as error:
+            self._fall_back(error)
+            return False
+        connection.terminate()
+        self._replica_answered()
+        return True
+
+    def _fall_back(self, error: BaseException) -> None:
+        self._avoid_until = time.monotonic() + self._retry_seconds
+        logger.warning(
+            "read_replica_unreachable",
+            error=f"{type(error).__name__}: {error}",
+            public_reads_on="primary",
+            retry_in_seconds=self._retry_seconds,
+        )
+
+    def _replica_answered(self) -> None:
+        if self._avoid_until is not None:
+            self._avoid_until = None
+            logger.info("read_replica_back", public_reads_on="replica")
+
+
 class _ConnectionSlots:
     """At most `max_size` asyncpg connections, the idle ones kept most-recently-used first.
 
@@ -68,8 +160,14 @@ class _ConnectionSlots:
     (bench/README.md). These connections only ever run single read statements, so taking one is popping a list.
     """
 
-    def __init__(self, connect: Callable[[], Awaitable[asyncpg.Connection]], max_size: int) -> None:
+    def __init__(
+        self,
+        connect: Callable[[], Awaitable[asyncpg.Connection]],
+        max_size: int,
+        should_replace: Callable[[asyncpg.Connection], bool] = asyncpg.Connection.is_closed,
+    ) -> None:
         self._connect = connect
+        self._should_replace = should_replace
         self._max_size = max_size
         self._idle: list[asyncpg.Connection] = []
         self._opened = 0
@@ -79,8 +177,9 @@ class _ConnectionSlots:
         while True:
             while self._idle:
                 connection = self._idle.pop()
-                if not connection.is_closed():
+                if not self._should_replace(connection):
                     return connection
+                connection.terminate()
                 self._opened -= 1
             if self._opened < self._max_size:
                 self._opened += 1
@@ -129,15 +228,30 @@ class _ConnectionSlots:
 class PostgresDriverReader:
     """Read-only asyncpg connections, opened as needed (in the event loop that serves the requests)."""
 
-    def __init__(self, url: str, dialect: Dialect, *, max_size: int, database_key: object) -> None:
+    def __init__(
+        self,
+        url: str,
+        dialect: Dialect,
+        *,
+        max_size: int,
+        database_key: object,
+        replica: ReplicaOrPrimary | None = None,
+    ) -> None:
+        """`replica`: connect through it (`url` is then unused) rather than to `url`."""
         self.dialect = dialect
         self.database_key = database_key
-        parsed = make_url(url).set(drivername="postgresql").difference_update_query(_DIALECT_ONLY_OPTIONS)
-        self._dsn = parsed.render_as_string(hide_password=False)
-        self._slots = _ConnectionSlots(self._connect, max_size)
+        self._dsn = asyncpg_dsn(url)
+        self._replica = replica
+        if replica is None:
+            self._slots = _ConnectionSlots(self._connect, max_size)
+        else:
+            self._slots = _ConnectionSlots(self._connect, max_size, replica.should_replace)
 
     async def _connect(self) -> asyncpg.Connection:
-        connection = await asyncpg.connect(self._dsn, server_settings=POSTGRES_READ_SETTINGS)
+        if self._replica is None:
+            connection = await asyncpg.connect(self._dsn, server_settings=POSTGRES_READ_SETTINGS)
+        else:
+            connection = await self._replica.connect(server_settings=POSTGRES_READ_SETTINGS)
         await _decode_json_columns(connection)
         return connection
 
@@ -207,12 +321,13 @@ class SqliteReader:
 
 
 def reader_for(
-    url: str, dialect: Dialect, *, pool_size: int, database_key: object
+    url: str, dialect: Dialect, *, pool_size: int, database_key: object, replica: ReplicaOrPrimary | None = None
 ) -> "PostgresDriverReader | SqliteReader":
-    """`database_key`: the engine of the same database, so that per-database caches are shared with its sessions."""
+    """`database_key`: the engine of the same database, so that per-database caches are shared with its sessions.
+    `replica`: on PostgreSQL, read from the replica while it answers."""
     if dialect.name == "postgresql":
-        return PostgresDriverReader(url, dialect, max_size=pool_size, database_key=database_key)
+        return PostgresDriverReader(url, dialect, max_size=pool_size, database_key=database_key, replica=replica)
     return SqliteReader(url, dialect, database_key=database_key)
 
 
-__all__ = ["PostgresDriverReader", "Reader", "SqliteReader", "reader_for"]
+__all__ = ["PostgresDriverReader", "Reader", "ReplicaOrPrimary", "SqliteReader", "reader_for"]

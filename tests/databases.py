@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL")
+POSTGRES_REPLICA_URL = os.environ.get("TEST_POSTGRES_REPLICA_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
@@ -28,6 +29,16 @@ def configured_backends() -> list[str]:
     elif os.environ.get("CI") == "true":
         raise RuntimeError("CI runs every test on PostgreSQL too: set TEST_POSTGRES_URL")
     return backends
+
+
+def configured_replica() -> str | None:
+    """A streaming replica of TEST_POSTGRES_URL's server (`.ci/replica start` makes one on port 5433), for the
+    read-replica tests; without PostgreSQL there is nothing to replicate."""
+    if not POSTGRES_ADMIN_URL:
+        return None
+    if not POSTGRES_REPLICA_URL and os.environ.get("CI") == "true":
+        raise RuntimeError("CI tests the read replica too: run .ci/replica start and set TEST_POSTGRES_REPLICA_URL")
+    return POSTGRES_REPLICA_URL
 
 
 @asynccontextmanager

@@ -35,6 +35,20 @@ def test_malformed_test_numbers_refuse_to_start() -> None:
         Settings(_env_file=None, otp_test_numbers="13800000000:12345")
 
 
+def test_a_read_replica_is_refused_unless_both_databases_are_postgresql() -> None:
+    replica = "postgresql+asyncpg://reader@127.0.0.1:5433/svcdir"
+    with pytest.raises(ValidationError, match="DATABASE_READ_URL"):
+        Settings(_env_file=None, database_read_url=replica)  # the default DATABASE_URL is SQLite
+    with pytest.raises(ValidationError, match="DATABASE_READ_URL"):
+        Settings(
+            _env_file=None,
+            database_url="postgresql+asyncpg://writer@127.0.0.1:5432/svcdir",
+            database_read_url="sqlite+aiosqlite:///elsewhere.sqlite3",
+        )
+    primary = "postgresql+asyncpg://writer@127.0.0.1:5432/svcdir"
+    assert Settings(_env_file=None, database_url=primary, database_read_url=replica).database_read_url == replica
+
+
 def test_access_tokens_cannot_be_configured_to_live_beyond_15_minutes() -> None:
     with pytest.raises(ValidationError, match="access_token_minutes"):
         Settings(_env_file=None, access_token_minutes=60)

@@ -7,7 +7,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 
 from api import race_hooks
-from api.db import AuthSessionDep, ReadSessionDep, SessionDep
+from api.db import AuthSessionDep, PublicReadDep, ReadSessionDep, SessionDep
 from api.deps import CurrentUser, Resident
 from api.errors import Forbidden
 from api.feedback import idempotency, notifications, photos, service, stats, views
@@ -203,7 +203,8 @@ async def mark_all_notifications_read(resident: Resident, session: SessionDep) -
 
 @stats_router.get("/stats/feedback", response_model=FeedbackStats, tags=["feedback"])
 async def feedback_statistics(
-    session: ReadSessionDep, district: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None
+    public: PublicReadDep, district: Annotated[str | None, Query(pattern=r"^[0-9]{6}$")] = None
 ) -> dict:
     """How feedback is handled: counts by status and district, time to resolution, deadlines kept, ratings."""
-    return await stats.feedback_stats(session, district)
+    async with public.session() as session:
+        return await stats.feedback_stats(session, district)
