@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         recount = functools.partial(provisional.recompute_in, app.state.database)
         await calendar_days.refresh(app.state.database, recount)
         calendar_refresh = asyncio.create_task(calendar_days.refresh_loop(app.state.database, on_years_changed=recount))
+        driver_reads_sampler = asyncio.create_task(metrics.sample_driver_reads(app.state.database))
         housekeeping = None
         if settings.feedback_housekeeping_seconds:
             housekeeping = asyncio.create_task(
@@ -124,6 +125,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             if housekeeping is not None:
                 housekeeping.cancel()
             calendar_refresh.cancel()
+            driver_reads_sampler.cancel()
             await notifications.aclose()
             await app.state.imports.aclose()
             await app.state.database.dispose()

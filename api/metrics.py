@@ -43,6 +43,8 @@ logger = structlog.get_logger(__name__)
 
 MULTIPROCESS_DIR_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 SCRAPE_QUERY_SECONDS = 2.0
+DRIVER_POOL = "driver"
+DRIVER_SAMPLE_SECONDS = 5.0
 
 INSTANCE = Gauge(
     "svcdir_instance_info",
@@ -53,7 +55,8 @@ INSTANCE = Gauge(
 POOL_IN_USE = Gauge(
     "svcdir_db_pool_connections_in_use",
     "Connections checked out of a SQLAlchemy pool (primary: transactions; read: reads outside one, and public reads "
-    "unless a replica takes them: replica), all workers",
+    "unless a replica takes them: replica) or held by the driver-level public reads (driver; sampled every few "
+    "seconds), all workers",
     ["pool"],
     multiprocess_mode="livesum",
 )
@@ -106,6 +109,20 @@ def track_database(database: Database) -> None:
         event.listen(pool, "checkin", functools.partial(_pool_changed, name, 1))
         event.listen(pool, "detach", functools.partial(_pool_changed, name, 0))
         _pool_changed(name, 0)
+
+
+async def sample_driver_reads(database: Database, every_seconds: float = DRIVER_SAMPLE_SECONDS) -> None:
+    """Report the driver-level read connections (api.readers) in use, every few seconds: counting them at each
+    read would cost the hottest reads more than the read itself spends in the pool."""
+    while True:
+        _driver_reads_changed(database)
+        await asyncio.sleep(every_seconds)
+
+
+def _driver_reads_changed(database: Database) -> None:
+    in_use = getattr(database.reader, "connections_in_use", None)  # PostgreSQL only: SQLite reads in the loop's thread
+    if in_use is not None:
+        POOL_IN_USE.labels(DRIVER_POOL).set(in_use)
 
 
 def _pool_changed(name: str, returning: int, *_: object) -> None:
@@ -164,6 +181,7 @@ async def _scrape_time_families(request: Request) -> list[Metric]:
     track_database(database)
     for name in _POOLS:
         _pool_changed(name, 0)  # this worker's figure exact at least
+    _driver_reads_changed(database)
     try:
         async with asyncio.timeout(SCRAPE_QUERY_SECONDS), database.read_sessionmaker() as session:
             overdue = await overdue_count(session)

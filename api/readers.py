@@ -219,6 +219,11 @@ class _ConnectionSlots:
                 return True
         return False
 
+    @property
+    def in_use(self) -> int:
+        """Connections handed out and not yet given back (or being opened)."""
+        return self._opened - len(self._idle)
+
     async def close(self) -> None:
         idle, self._idle = self._idle, []
         self._opened -= len(idle)
@@ -283,6 +288,10 @@ class PostgresDriverReader:
             raise
         self._slots.give_back(connection)
         return records
+
+    @property
+    def connections_in_use(self) -> int:
+        return self._slots.in_use
 
     async def close(self) -> None:
         await self._slots.close()

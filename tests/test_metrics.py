@@ -98,7 +98,7 @@ async def test_gauges_report_pools_sms_overdue_feedback_and_the_calendar(
 
     samples = _samples((await client.get("/metrics")).text)
     pools = {sample.labels["pool"]: sample.value for sample in samples["svcdir_db_pool_connections_in_use"]}
-    assert set(pools) == {"primary", "read"}
+    assert {"primary", "read"} <= set(pools) <= {"primary", "read", "driver"}  # driver: PostgreSQL's public reads
     # The test's own transaction holds one primary connection; nothing holds dozens.
     assert 0 <= pools["read"] <= 20 and 1 <= pools["primary"] <= 20
     sent = [s for s in samples["svcdir_sms_sent"] if s.name == "svcdir_sms_sent_total"]
@@ -110,6 +110,28 @@ async def test_gauges_report_pools_sms_overdue_feedback_and_the_calendar(
     [days] = samples["svcdir_holiday_calendar_days_ahead"]
     assert days.value == calendar_health.days_ahead()
     assert [s.labels["instance"] for s in samples["svcdir_instance_info"]]
+
+
+async def test_the_driver_level_reads_held_now_are_in_the_pool_gauge(
+    client: httpx.AsyncClient, database: Database, backend: str
+) -> None:
+    async def driver_in_use() -> float | None:
+        samples = _samples((await client.get("/metrics")).text)["svcdir_db_pool_connections_in_use"]
+        return next((sample.value for sample in samples if sample.labels["pool"] == "driver"), None)
+
+    if backend == "sqlite":
+        assert await driver_in_use() is None  # its one connection reads in the event loop's thread: nothing to hold
+        return
+    slow_read = asyncio.create_task(database.reader.records("SELECT pg_sleep(1)", [], limit_one=True))
+    try:
+        for _ in range(500):
+            if database.reader.connections_in_use:
+                break
+            await asyncio.sleep(0.01)
+        assert await driver_in_use() == 1
+    finally:
+        await slow_read
+    assert await driver_in_use() == 0
 
 
 async def test_a_scrape_with_the_database_down_answers_without_the_overdue_gauge() -> None:
