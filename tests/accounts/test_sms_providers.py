@@ -175,7 +175,7 @@ async def test_tencent_fills_the_template_parameters_in_the_configured_order(mak
 REFUSALS: list[tuple[str, Any, str | None]] = [
     ("aliyun", aliyun_error("isv.BUSINESS_LIMIT_CONTROL", "触发分钟级流控Permits:1"), "isv.BUSINESS_LIMIT_CONTROL"),
     ("aliyun", aliyun_error("isv.SMS_TEMPLATE_ILLEGAL", "模板不合法"), "isv.SMS_TEMPLATE_ILLEGAL"),
-    ("aliyun", aliyun_error("SignatureDoesNotMatch", "Specified signature is not matched", 400), "SignatureDoesNotMatch"),
+    ("aliyun", aliyun_error("SignatureDoesNotMatch", "signature is not matched", 400), "SignatureDoesNotMatch"),
     ("aliyun", aliyun_error("InternalError", "The request processing has failed", 500), "InternalError"),
     ("tencent", tencent_error("AuthFailure.SignatureFailure", "The provided credentials could not be validated"),
      "AuthFailure.SignatureFailure"),
