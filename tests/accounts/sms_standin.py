@@ -4,18 +4,26 @@ request as it arrives and answers as the provider documents (or as the test tell
 import asyncio
 import hashlib
 import hmac
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, quote
 
+import httpx
+import pytest
 import uvicorn
+from fastapi import FastAPI
+from prometheus_client import REGISTRY
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from models import OtpChallenge
 from tests.accounts.gateway import free_port
 
 # Made up for the tests: no provider knows them.
@@ -155,3 +163,60 @@ def aliyun_signature_holds(request: Received, secret: str = ALIYUN_KEY_SECRET) -
     string_to_sign = f"{algorithm}\n{hashlib.sha256(canonical_request.encode()).hexdigest()}"
     expected = hmac.new(secret.encode(), string_to_sign.encode(), hashlib.sha256).hexdigest()
     return algorithm == "ACS3-HMAC-SHA256" and hmac.compare_digest(expected, parts["Signature"])
+
+
+PHONE = "13700001234"
+SIGN_NAME = "上海服务"
+
+
+def aliyun_settings(endpoint: str, **more: object) -> dict[str, object]:
+    return {
+        "sms_sender": "aliyun",
+        "sms_aliyun_access_key_id": ALIYUN_KEY_ID,
+        "sms_aliyun_access_key_secret": ALIYUN_KEY_SECRET,
+        "sms_aliyun_sign_name": SIGN_NAME,
+        "sms_aliyun_template_code": "SMS_TEST_TEMPLATE",
+        "sms_aliyun_endpoint": endpoint,
+        **more,
+    }
+
+
+def tencent_settings(endpoint: str, **more: object) -> dict[str, object]:
+    return {
+        "sms_sender": "tencent",
+        "sms_tencent_secret_id": TENCENT_SECRET_ID,
+        "sms_tencent_secret_key": TENCENT_SECRET_KEY,
+        "sms_tencent_sdk_app_id": "test-sdk-app",
+        "sms_tencent_sign_name": SIGN_NAME,
+        "sms_tencent_template_id": "test-template",
+        "sms_tencent_endpoint": endpoint,
+        **more,
+    }
+
+
+PROVIDER_SETTINGS = {"aliyun": aliyun_settings, "tencent": tencent_settings}
+PROVIDER_OK = {"aliyun": aliyun_ok(), "tencent": tencent_ok()}
+
+
+def sent_code(provider: str, request: Received) -> str:
+    if provider == "aliyun":
+        return json.loads(request.param("TemplateParam"))["code"]
+    return json.loads(request.body)["TemplateParamSet"][0]
+
+
+def counted(name: str, sender: str) -> float:
+    return REGISTRY.get_sample_value(f"svcdir_sms_{name}_total", {"sender": sender}) or 0.0
+
+
+def client_for(app: FastAPI) -> httpx.AsyncClient:
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
+
+
+def sms_log_lines(capfd: pytest.CaptureFixture[str]) -> list[str]:
+    """The app's log lines about sending (what an operator reads), without their timestamps."""
+    out, err = capfd.readouterr()
+    return [line.split(" ", 1)[-1] for line in (out + err).splitlines() if "sms_send" in line]
+
+
+async def challenges_for(session: AsyncSession, phone: str = PHONE) -> int:
+    return await session.scalar(select(func.count()).select_from(OtpChallenge).where(OtpChallenge.phone == phone))

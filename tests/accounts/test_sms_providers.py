@@ -4,86 +4,34 @@ the provider's endpoint: what the provider receives, and what the resident gets 
 import json
 from typing import Any
 
-import httpx
 import pytest
-from prometheus_client import REGISTRY
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import OtpChallenge
 from tests.accounts.sms_standin import (
     ALIYUN_KEY_ID,
-    ALIYUN_KEY_SECRET,
+    PHONE,
+    PROVIDER_OK,
+    PROVIDER_SETTINGS,
+    SIGN_NAME,
     TENCENT_SECRET_ID,
-    TENCENT_SECRET_KEY,
-    Received,
     StandIn,
     aliyun_error,
     aliyun_ok,
+    aliyun_settings,
     aliyun_signature_holds,
+    challenges_for,
+    client_for,
+    counted,
+    sent_code,
     serving,
+    sms_log_lines,
     tencent_error,
     tencent_ok,
     tencent_send_status,
+    tencent_settings,
     tencent_signature_holds,
 )
 from tests.conftest import AppFactory
-
-PHONE = "13700001234"
-SIGN_NAME = "上海服务"
-
-
-def aliyun_settings(endpoint: str, **more: object) -> dict[str, object]:
-    return {
-        "sms_sender": "aliyun",
-        "sms_aliyun_access_key_id": ALIYUN_KEY_ID,
-        "sms_aliyun_access_key_secret": ALIYUN_KEY_SECRET,
-        "sms_aliyun_sign_name": SIGN_NAME,
-        "sms_aliyun_template_code": "SMS_TEST_TEMPLATE",
-        "sms_aliyun_endpoint": endpoint,
-        **more,
-    }
-
-
-def tencent_settings(endpoint: str, **more: object) -> dict[str, object]:
-    return {
-        "sms_sender": "tencent",
-        "sms_tencent_secret_id": TENCENT_SECRET_ID,
-        "sms_tencent_secret_key": TENCENT_SECRET_KEY,
-        "sms_tencent_sdk_app_id": "test-sdk-app",
-        "sms_tencent_sign_name": SIGN_NAME,
-        "sms_tencent_template_id": "test-template",
-        "sms_tencent_endpoint": endpoint,
-        **more,
-    }
-
-
-PROVIDER_SETTINGS = {"aliyun": aliyun_settings, "tencent": tencent_settings}
-PROVIDER_OK = {"aliyun": aliyun_ok(), "tencent": tencent_ok()}
-
-
-def sent_code(provider: str, request: Received) -> str:
-    if provider == "aliyun":
-        return json.loads(request.param("TemplateParam"))["code"]
-    return json.loads(request.body)["TemplateParamSet"][0]
-
-
-def counted(name: str, sender: str) -> float:
-    return REGISTRY.get_sample_value(f"svcdir_sms_{name}_total", {"sender": sender}) or 0.0
-
-
-def _client(app) -> httpx.AsyncClient:  # noqa: ANN001
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t")
-
-
-def sms_log_lines(capfd: pytest.CaptureFixture[str]) -> list[str]:
-    """The app's log lines about sending (what an operator reads), without their timestamps."""
-    out, err = capfd.readouterr()
-    return [line.split(" ", 1)[-1] for line in (out + err).splitlines() if "sms_send" in line]
-
-
-async def _challenges(session: AsyncSession, phone: str = PHONE) -> int:
-    return await session.scalar(select(func.count()).select_from(OtpChallenge).where(OtpChallenge.phone == phone))
 
 
 async def test_aliyun_receives_the_signed_template_with_the_code_that_signs_the_resident_in(
@@ -93,7 +41,7 @@ async def test_aliyun_receives_the_signed_template_with_the_code_that_signs_the_
     with serving(standin) as endpoint:
         app = make_app(**aliyun_settings(endpoint))
         sent_before = counted("sent", "aliyun")
-        async with _client(app) as client:
+        async with client_for(app) as client:
             asked = await client.post("/v1/auth/otp", json={"phone": f"+86 {PHONE}"})
             [request] = standin.received
             code = sent_code("aliyun", request)
@@ -120,7 +68,7 @@ async def test_aliyun_names_the_code_as_the_template_does(make_app: AppFactory) 
     standin = StandIn(default=aliyun_ok())
     with serving(standin) as endpoint:
         app = make_app(**aliyun_settings(endpoint, sms_aliyun_template_param="verifyCode"))
-        async with _client(app) as client:
+        async with client_for(app) as client:
             asked = await client.post("/v1/auth/otp", json={"phone": PHONE})
     assert asked.status_code == 202
     assert list(json.loads(standin.received[0].param("TemplateParam"))) == ["verifyCode"]
@@ -133,7 +81,7 @@ async def test_tencent_receives_the_signed_template_with_the_code_and_minutes_th
     with serving(standin) as endpoint:
         app = make_app(**tencent_settings(endpoint))
         sent_before = counted("sent", "tencent")
-        async with _client(app) as client:
+        async with client_for(app) as client:
             asked = await client.post("/v1/auth/otp", json={"phone": PHONE})
             [request] = standin.received
             code = sent_code("tencent", request)
@@ -165,7 +113,7 @@ async def test_tencent_fills_the_template_parameters_in_the_configured_order(mak
     standin = StandIn(default=tencent_ok())
     with serving(standin) as endpoint:
         app = make_app(**tencent_settings(endpoint, sms_tencent_template_params="minutes, code"))
-        async with _client(app) as client:
+        async with client_for(app) as client:
             asked = await client.post("/v1/auth/otp", json={"phone": PHONE})
     parameters = json.loads(standin.received[0].body)["TemplateParamSet"]
     assert asked.status_code == 202
@@ -199,13 +147,13 @@ async def test_a_provider_refusal_is_a_503_asked_once_and_leaves_no_challenge(
     with serving(standin) as endpoint:
         app = make_app(**PROVIDER_SETTINGS[provider](endpoint))
         failed_before = counted("failed", provider)
-        async with _client(app) as client:
+        async with client_for(app) as client:
             answered = await client.post("/v1/auth/otp", json={"phone": PHONE})
     assert answered.status_code == 503
     assert answered.headers["content-type"] == "application/problem+json"
     assert answered.json()["code"] == "sms_unavailable"
     assert len(standin.received) == 1  # refused codes are never asked again
-    assert await _challenges(session) == 0
+    assert await challenges_for(session) == 0
     assert counted("failed", provider) == failed_before + 1
     [failure] = sms_log_lines(capfd)
     assert "[error" in failure and "sms_send_failed" in failure and f"sender={provider}" in failure
@@ -221,12 +169,12 @@ async def test_a_provider_that_stalls_after_receiving_is_a_503_and_is_never_aske
     standin = StandIn(default=PROVIDER_OK[provider], answers=["stall"])
     with serving(standin) as endpoint:
         app = make_app(**PROVIDER_SETTINGS[provider](endpoint, **{f"sms_{provider}_timeout_seconds": 0.5}))
-        async with _client(app) as client:
+        async with client_for(app) as client:
             answered = await client.post("/v1/auth/otp", json={"phone": PHONE})
         received = len(standin.received)
     assert answered.status_code == 503 and answered.json()["code"] == "sms_unavailable"
     assert received == 1  # the SMS may be on its way: a second request could send a second code
-    assert await _challenges(session) == 0
+    assert await challenges_for(session) == 0
     [failure] = sms_log_lines(capfd)
     assert "sms_send_failed" in failure and "maybe_sent=True" in failure
 
@@ -238,7 +186,7 @@ async def test_aliyun_signs_again_when_its_nonce_was_taken_and_the_code_goes_out
     )
     with serving(standin) as endpoint:
         app = make_app(**aliyun_settings(endpoint))
-        async with _client(app) as client:
+        async with client_for(app) as client:
             asked = await client.post("/v1/auth/otp", json={"phone": PHONE})
     first, second = standin.received
     assert asked.status_code == 202
