@@ -1,6 +1,7 @@
 """Tencent Cloud SMS (SendSms, API 2021-01-11) through the official SDK's asynchronous client: an approved sign name
 and template, its parameters in the order the template numbers them."""
 
+import logging
 from urllib.parse import urlsplit
 
 import httpx
@@ -21,6 +22,9 @@ NOT_HTTP_OK = "ServerNetworkError"
 # door (AuthFailure.*, InvalidParameter*, FailedOperation.*Unapproved) fail again, the flow controls
 # (RequestLimitExceeded, LimitExceeded.*) must not be pushed, and InternalError.Timeout may have sent.
 RETRY_SAFE_CODES: frozenset[str] = frozenset()
+
+# At LOG_LEVEL=DEBUG the SDK would log each request it sends, with the phone number and the code in it.
+logging.getLogger("tencentcloud_sdk_common").setLevel(logging.INFO)
 
 
 class TencentSms:
