@@ -162,6 +162,10 @@ class Settings(BaseSettings):
         address = urlsplit(endpoint.strip())
         if address.scheme not in ("https", "http") or not address.hostname or address.path not in ("", "/"):
             raise ValueError(f"{endpoint!r} is not https://host[:port]")
+        try:
+            address.port  # noqa: B018  (a port that is not a number in range raises here)
+        except ValueError as error:
+            raise ValueError(f"{endpoint!r} is not https://host[:port]") from error
         if address.query or address.fragment or address.username or address.password:
             raise ValueError(f"{endpoint!r} is not https://host[:port]")
         if address.scheme == "http" and address.hostname not in LOOPBACK_HOSTS:

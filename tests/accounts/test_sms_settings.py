@@ -37,7 +37,8 @@ def test_endpoints_are_scheme_host_and_port_with_plain_http_only_to_this_machine
     assert (local.sms_aliyun_endpoint, local.sms_tencent_endpoint) == ("http://127.0.0.1:8089", "http://[::1]:9")
     assert Settings(_env_file=None).sms_aliyun_endpoint == "https://dysmsapi.aliyuncs.com"
     assert Settings(_env_file=None).sms_tencent_endpoint == "https://sms.tencentcloudapi.com"
-    for refused in ("http://sms.example.cn", "https://sms.example.cn/send", "sms.example.cn", "ftp://127.0.0.1"):
+    refused_endpoints = ("http://sms.example.cn", "https://sms.example.cn/send", "sms.example.cn", "ftp://127.0.0.1")
+    for refused in (*refused_endpoints, "https://sms.example.cn:port", "https://sms.example.cn:70000"):
         with pytest.raises(ValidationError, match="sms_aliyun_endpoint"):
             Settings(_env_file=None, sms_aliyun_endpoint=refused)
 
