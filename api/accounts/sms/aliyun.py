@@ -75,8 +75,6 @@ class AliyunSms:
         )
         try:
             response = await self._client.send_sms_async(request)
-        except ThrottlingException as exc:
-            raise _refused(exc.code, exc.message, exc.request_id, retry_safe=False) from None
         except AlibabaCloudException as exc:
             if exc.status_code is not None and exc.status_code >= 500:
                 raise SendFailed(
@@ -85,7 +83,9 @@ class AliyunSms:
                     status=exc.status_code,
                     **provider_facts(exc.code, exc.message, exc.request_id),
                 ) from None
-            raise _refused(exc.code, exc.message, exc.request_id) from None
+            # An answer with Retry-After is flow control, whatever its code: never pushed.
+            throttled = isinstance(exc, ThrottlingException)
+            raise _refused(exc.code, exc.message, exc.request_id, retry_safe=False if throttled else None) from None
         except Exception as exc:  # noqa: BLE001  (the SDK wraps network errors in its own types, or in none)
             if any(isinstance(cause, NOT_CONNECTED) for cause in _causes(exc)):
                 raise SendFailed("not_connected", retry_safe=True, error=_error_names(exc)) from None
