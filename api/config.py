@@ -4,8 +4,9 @@ import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -13,6 +14,7 @@ DEFAULT_SQLITE_URL = f"sqlite+aiosqlite:///{PROJECT_ROOT / 'var' / 'svcdir.sqlit
 DEVELOPMENT_JWT_SECRET = "development-only-secret-change-me-in-production"
 # Deployments residents use: the production safeguards hold in both; only "demo" may show sample data.
 PUBLIC_ENVIRONMENTS = frozenset({"demo", "production"})
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 class Settings(BaseSettings):
@@ -57,11 +59,31 @@ class Settings(BaseSettings):
     refresh_token_days: int = Field(default=30, ge=1, le=90)
 
     # Residents' sign-in codes. "console" writes the code to the log (development); "http" posts it to an SMS
-    # gateway. OTP_TEST_NUMBERS="13800000000:123456,…" gives fixed codes and sends nothing (never in production).
-    sms_sender: Literal["console", "http"] = "console"
+    # gateway; "aliyun" and "tencent" send an approved template through the provider's SDK (api/accounts/sms/).
+    # OTP_TEST_NUMBERS="13800000000:123456,…" gives fixed codes and sends nothing (never in production).
+    sms_sender: Literal["console", "http", "aliyun", "tencent"] = "console"
     sms_gateway_url: str | None = None
     sms_gateway_token: str | None = None
     sms_gateway_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    # The endpoints are scheme://host[:port]; plain http only to this machine (a stand-in or a local relay).
+    sms_aliyun_access_key_id: str | None = None
+    sms_aliyun_access_key_secret: SecretStr | None = None
+    sms_aliyun_sign_name: str | None = None
+    sms_aliyun_template_code: str | None = None
+    # The template's variable that takes the code: ${code} in "您的验证码为${code}…".
+    sms_aliyun_template_param: str = Field(default="code", pattern=r"^[A-Za-z][A-Za-z0-9_]*$")
+    sms_aliyun_endpoint: str = "https://dysmsapi.aliyuncs.com"
+    sms_aliyun_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
+    sms_tencent_secret_id: str | None = None
+    sms_tencent_secret_key: SecretStr | None = None
+    sms_tencent_sdk_app_id: str | None = None
+    sms_tencent_sign_name: str | None = None
+    sms_tencent_template_id: str | None = None
+    # What fills the template's {1}, {2}, …, in order: "code" and, if the template says how long it holds, "minutes".
+    sms_tencent_template_params: str = "code,minutes"
+    sms_tencent_region: str = "ap-guangzhou"
+    sms_tencent_endpoint: str = "https://sms.tencentcloudapi.com"
+    sms_tencent_timeout_seconds: float = Field(default=5.0, gt=0, le=30)
     otp_test_numbers: str = ""
 
     # argon2id cost (RFC 9106's second recommended option by default). Stored hashes made with other
@@ -99,6 +121,8 @@ class Settings(BaseSettings):
             self.database_read_url.startswith("postgresql") and self.database_url.startswith("postgresql")
         ):
             raise ValueError("DATABASE_READ_URL is a PostgreSQL replica of a PostgreSQL DATABASE_URL")
+        self.sms_tencent_template_param_order  # noqa: B018  (and a malformed SMS_TENCENT_TEMPLATE_PARAMS)
+        self._refuse_an_sms_sender_without_what_it_needs()
         if self.seed_samples is None:
             self.seed_samples = self.app_env != "production"
         if self.app_env not in PUBLIC_ENVIRONMENTS:
@@ -112,9 +136,61 @@ class Settings(BaseSettings):
             raise ValueError("JWT_SECRET must be set to a secret of at least 32 bytes in production")
         if self.otp_test_numbers.strip():
             raise ValueError("OTP_TEST_NUMBERS is for development and tests; it is refused in production")
-        if self.sms_sender != "http" or not self.sms_gateway_url:
-            raise ValueError("production sends sign-in codes by SMS: set SMS_SENDER=http and SMS_GATEWAY_URL")
+        if self.sms_sender == "console":
+            raise ValueError(
+                "production sends sign-in codes by SMS: set SMS_SENDER=http (with SMS_GATEWAY_URL), aliyun or tencent"
+            )
         return self
+
+    def _refuse_an_sms_sender_without_what_it_needs(self) -> None:
+        required = {
+            "console": {},
+            "http": {"SMS_GATEWAY_URL": self.sms_gateway_url},
+            "aliyun": {
+                "SMS_ALIYUN_ACCESS_KEY_ID": self.sms_aliyun_access_key_id,
+                "SMS_ALIYUN_ACCESS_KEY_SECRET": self.sms_aliyun_access_key_secret,
+                "SMS_ALIYUN_SIGN_NAME": self.sms_aliyun_sign_name,
+                "SMS_ALIYUN_TEMPLATE_CODE": self.sms_aliyun_template_code,
+            },
+            "tencent": {
+                "SMS_TENCENT_SECRET_ID": self.sms_tencent_secret_id,
+                "SMS_TENCENT_SECRET_KEY": self.sms_tencent_secret_key,
+                "SMS_TENCENT_SDK_APP_ID": self.sms_tencent_sdk_app_id,
+                "SMS_TENCENT_SIGN_NAME": self.sms_tencent_sign_name,
+                "SMS_TENCENT_TEMPLATE_ID": self.sms_tencent_template_id,
+            },
+        }[self.sms_sender]
+        missing = [name for name, value in required.items() if not _is_set(value)]
+        if missing:
+            raise ValueError(f"SMS_SENDER={self.sms_sender} needs {', '.join(missing)}")
+
+    @field_validator("sms_aliyun_endpoint", "sms_tencent_endpoint")
+    @classmethod
+    def _sms_endpoint(cls, endpoint: str) -> str:
+        """scheme://host[:port] and nothing more; plain http carries the code readable, so only to this machine."""
+        address = urlsplit(endpoint.strip())
+        if address.scheme not in ("https", "http") or not address.hostname or address.path not in ("", "/"):
+            raise ValueError(f"{endpoint!r} is not https://host[:port]")
+        try:
+            address.port  # noqa: B018  (a port that is not a number in range raises here)
+        except ValueError as error:
+            raise ValueError(f"{endpoint!r} is not https://host[:port]") from error
+        if address.query or address.fragment or address.username or address.password:
+            raise ValueError(f"{endpoint!r} is not https://host[:port]")
+        if address.scheme == "http" and address.hostname not in LOOPBACK_HOSTS:
+            raise ValueError(f"{endpoint!r}: plain http is only for this machine (127.0.0.1, ::1, localhost)")
+        return f"{address.scheme}://{address.netloc}"
+
+    @property
+    def sms_tencent_template_param_order(self) -> list[str]:
+        """SMS_TENCENT_TEMPLATE_PARAMS as a list; anything but "code" and "minutes", each at most once, is refused."""
+        names = [name.strip() for name in self.sms_tencent_template_params.split(",") if name.strip()]
+        if "code" not in names or not set(names) <= {"code", "minutes"} or len(set(names)) != len(names):
+            raise ValueError(
+                f"SMS_TENCENT_TEMPLATE_PARAMS={self.sms_tencent_template_params!r}: list code and, if the template "
+                "has it, minutes, each once, in the template's order"
+            )
+        return names
 
     @property
     def trusted_proxy_networks(self) -> list[str]:
@@ -138,6 +214,11 @@ class Settings(BaseSettings):
                 raise ValueError(f"OTP_TEST_NUMBERS entry {pair!r} is not phone:6-digit-code")
             codes[phone] = code
         return codes
+
+
+def _is_set(value: str | SecretStr | None) -> bool:
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    return bool(text and text.strip())
 
 
 @lru_cache

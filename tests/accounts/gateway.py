@@ -16,6 +16,7 @@ from starlette.routing import Route
 class Gateway:
     def __init__(self) -> None:
         self.messages: list[dict] = []
+        self.received = 0  # every request, those it failed or held included
         self.mode = "ok"  # ok | fail | slow | hold
         self.authorization: str | None = None
         # In "hold" mode a send waits, after `holding` is set, until the test sets `release`.
@@ -23,6 +24,7 @@ class Gateway:
         self.release = threading.Event()
 
     async def send(self, request: Request) -> JSONResponse:
+        self.received += 1
         if self.mode == "slow":
             await asyncio.sleep(3)
         if self.mode == "hold":
@@ -35,16 +37,16 @@ class Gateway:
         return JSONResponse({"accepted": True})
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
 
 
 @contextmanager
-def running_gateway() -> Iterator[tuple[Gateway, str]]:
+def running_gateway(port: int | None = None) -> Iterator[tuple[Gateway, str]]:
     gateway = Gateway()
-    port = _free_port()
+    port = port or free_port()
     server = uvicorn.Server(
         uvicorn.Config(Starlette(routes=[Route("/send", gateway.send, methods=["POST"])]), port=port, log_level="error")
     )

@@ -35,14 +35,15 @@ async def _challenges_for(database: Database, phone: str) -> int:
 async def test_while_the_gateway_holds_one_code_another_resident_signs_in(
     database: Database, database_url: str, forget_the_phones: None
 ) -> None:
-    settings = app_settings(
-        database_url,
-        sms_sender="http",
-        sms_gateway_timeout_seconds=30,
-        otp_test_numbers=f"{OTHER_PHONE}:{OTHER_CODE}",
-    )
     with running_gateway() as (gateway, url):
-        app = create_app(settings.model_copy(update={"sms_gateway_url": url}))
+        settings = app_settings(
+            database_url,
+            sms_sender="http",
+            sms_gateway_url=url,
+            sms_gateway_timeout_seconds=30,
+            otp_test_numbers=f"{OTHER_PHONE}:{OTHER_CODE}",
+        )
+        app = create_app(settings)
         app.state.database = database
         gateway.mode = "hold"
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
