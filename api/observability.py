@@ -18,6 +18,16 @@ LATENCY = Histogram(
 )
 
 
+class _CurrentStandardError:
+    """Whatever `sys.stderr` is when a line is written (a test runner swaps it), not the one at configuration."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(level: str, json_logs: bool) -> None:
     """Our lines and those of the libraries (uvicorn's access and error lines included) through one renderer: JSON
     lines with `LOG_JSON=true`, each with the request id of the request it belongs to."""
@@ -50,7 +60,7 @@ def configure_logging(level: str, json_logs: bool) -> None:
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         # One stream for every line, ours and the libraries': a collector reading stderr misses none.
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStandardError()),
         cache_logger_on_first_use=True,
     )
 
