@@ -16,6 +16,7 @@ from api.calendar import health as calendar_health
 from api.curation.imports.jobs import fail_interrupted
 from api.db import UPKEEP_LOCK, Database, take_turn, unit_of_work
 from api.feedback import provisional, workflow
+from api.feedback import service as feedback_service
 from models import ConsoleSession, IdempotencyRecord, OtpChallenge, RefreshToken
 
 logger = structlog.get_logger(__name__)
@@ -28,7 +29,9 @@ IDEMPOTENCY_KEPT = timedelta(days=30)
 EXPIRED_TOKENS_KEPT = timedelta(days=1)
 
 
-async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+async def run_round(
+    session: AsyncSession, now: datetime | None = None, photo_storage: feedback_service.PhotoStorage | None = None
+) -> dict[str, int]:
     now = now or datetime.now(UTC)
     calendar_health.warn_if_running_out(now)
     counts = {
@@ -36,6 +39,7 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
         # A deadline counted with a stale copy of the calendar is counted again with the database's.
         "provisional_deadlines_recomputed": await provisional.recompute(session),
         "import_jobs_interrupted": await fail_interrupted(session, now),
+        "photo_objects_orphaned": await feedback_service.remove_orphaned_photos(session, photo_storage, now),
     }
     for name, statement in (
         ("otp_challenges_deleted", delete(OtpChallenge).where(OtpChallenge.expires_at < now - OTP_KEPT)),
@@ -54,21 +58,25 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
     return counts
 
 
-async def run_turn(session: AsyncSession, now: datetime | None = None) -> dict[str, int] | None:
+async def run_turn(
+    session: AsyncSession, now: datetime | None = None, photo_storage: feedback_service.PhotoStorage | None = None
+) -> dict[str, int] | None:
     """A round, unless another worker or instance is doing one now (None): one at a time in the whole cluster.
     Every step stays safe to repeat, so rounds one after another are harmless."""
     if not await take_turn(session, UPKEEP_LOCK):
         return None
-    return await run_round(session, now)
+    return await run_round(session, now, photo_storage)
 
 
-async def housekeeping_loop(database: Database, interval_seconds: int) -> None:
+async def housekeeping_loop(
+    database: Database, interval_seconds: int, photo_storage: feedback_service.PhotoStorage | None = None
+) -> None:
     """Run inside each worker; a round another worker or instance is doing already is not done twice."""
     while True:
         await asyncio.sleep(interval_seconds)
         try:
             async with database.sessionmaker() as session, unit_of_work(session):
-                counts = await run_turn(session)
+                counts = await run_turn(session, photo_storage=photo_storage)
             if counts is None:
                 logger.info("housekeeping_skipped", reason="another instance is running it")
             elif any(counts.values()):
