@@ -3,6 +3,7 @@ load balancer: started at the same moment on an empty database they migrate and 
 count across both."""
 
 import asyncio
+import io
 import os
 import socket
 import sys
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import httpx
+from PIL import Image
 from sqlalchemy import text
 
 from api.config import Settings
@@ -25,8 +27,9 @@ def _free_port() -> int:
 
 
 @asynccontextmanager
-async def instances(url: str, count: int, folder) -> AsyncIterator[list[str]]:  # noqa: ANN001
-    """`count` instances started together on `url`, each serving on its own port; their base URLs."""
+async def instances(url: str, count: int, folder, **extra_environment: str) -> AsyncIterator[list[str]]:  # noqa: ANN001
+    """`count` instances started together on `url`, each serving on its own port; their base URLs. Keyword
+    arguments add environment variables (OTP_TEST_NUMBERS=…)."""
     prefix = f"svcdir-two-{uuid.uuid4().hex}"
     environment = {
         **os.environ,
@@ -41,6 +44,7 @@ async def instances(url: str, count: int, folder) -> AsyncIterator[list[str]]:  
         "PASSWORD_HASH_MEMORY_KIB": "8192",
         "PASSWORD_HASH_TIME_COST": "1",
         "PASSWORD_HASH_PARALLELISM": "1",
+        **extra_environment,
     }
     ports = [_free_port() for _ in range(count)]
     # Their logs go to files: a pipe nobody reads would stop a talkative server once full.
@@ -97,3 +101,51 @@ async def test_two_instances_migrate_once_and_share_the_rate_limits(backend, tmp
         else:
             # Without Redis each instance counts alone in its memory (the README says to set REDIS_URL for a fleet).
             assert statuses == [202] * 6
+
+
+async def test_a_photo_uploaded_through_one_instance_is_served_by_the_other(backend, tmp_path) -> None:  # noqa: ANN001
+    """Each instance with its default photo store: on PostgreSQL the database, which every instance reads; on SQLite
+    (one machine, one database file) the folder beside it."""
+    phone, code = "13900000202", "135790"
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 90), (40, 160, 90)).save(picture, "JPEG")
+    async with (
+        blank_database(backend, tmp_path) as url,
+        instances(url, 2, tmp_path, OTP_TEST_NUMBERS=f"{phone}:{code}") as (first, second),
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        challenge = await client.post(f"{first}/v1/auth/otp", json={"phone": phone})
+        assert challenge.status_code == 202, challenge.text
+        tokens = await client.post(
+            f"{first}/v1/auth/otp/verify", json={"challenge_id": challenge.json()["challenge_id"], "code": code}
+        )
+        assert tokens.status_code == 200, tokens.text
+        headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        feedback = await client.post(
+            f"{first}/v1/feedback",
+            json={
+                "kind": "complaint",
+                "location": {"lat": 31.2304, "lng": 121.4737},
+                "district": "310101",
+                "title": "人行道路灯不亮",
+                "body": "这一段人行道的路灯晚上一直不亮，老人走路看不清。",
+            },
+            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert feedback.status_code == 201, feedback.text
+        photo = await client.post(
+            f"{first}/v1/feedback/{feedback.json()['id']}/photos",
+            files={"file": ("lamp.jpg", picture.getvalue(), "image/jpeg")},
+            headers=headers,
+        )
+        assert photo.status_code == 201, photo.text
+
+        served = await client.get(f"{second}{photo.json()['url']}", headers=headers)
+        assert served.status_code == 200, served.text
+        assert served.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(served.content)).size == (120, 90)
+    folder = tmp_path / "photos"
+    if backend == "postgresql":  # through the database, not a disk the two happen to share here
+        assert not folder.exists() or not any(folder.rglob("*.jpg"))
+    else:
+        assert len(list(folder.rglob("*.jpg"))) == 1
