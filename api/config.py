@@ -91,8 +91,22 @@ class Settings(BaseSettings):
     password_hash_memory_kib: int = Field(default=65536, ge=8192)
     password_hash_time_cost: int = Field(default=3, ge=1)
     password_hash_parallelism: int = Field(default=4, ge=1)
-    # Residents' photos (metadata stripped) go here; the storage is pluggable (api/feedback/photos.py).
+    # Where residents' photos (metadata stripped) are kept (api/feedback/photo_stores.py): "folder" (PHOTO_STORAGE_DIR,
+    # one machine's disk), "database" (a table of the application database) or "s3" (an S3-compatible bucket: Aliyun
+    # OSS, Tencent COS, MinIO …). Unset: "folder" on SQLite, "database" on PostgreSQL, where several instances may
+    # serve one database and must all see every photo.
+    photo_store: Literal["folder", "database", "s3"] | None = None
     photo_storage_dir: Path = PROJECT_ROOT / "var" / "photos"
+    photo_s3_endpoint_url: str | None = None
+    photo_s3_bucket: str | None = None
+    photo_s3_region: str | None = None
+    # Unset: boto3 finds credentials itself (AWS_* environment variables, an instance role).
+    photo_s3_access_key_id: str | None = None
+    photo_s3_secret_access_key: str | None = None
+    # Object keys start with this, so that the bucket may hold other things: the orphan sweep looks under it only.
+    photo_s3_prefix: str = "photos/"
+    # OSS and COS answer virtual-hosted style only (bucket.endpoint); MinIO is usually reached in path style.
+    photo_s3_addressing_style: Literal["virtual", "path"] = "virtual"
     # Files an operator checked in the console's dry run, kept here (readable by the app's user only) until applied.
     held_imports_dir: Path = PROJECT_ROOT / "var" / "held-imports"
     # How often each worker runs the upkeep round (closing feedback resolved over 7 days ago without a rating,
@@ -111,6 +125,24 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    @model_validator(mode="after")
+    def _choose_the_photo_store(self) -> "Settings":
+        if self.photo_store is None:
+            self.photo_store = "folder" if self.is_sqlite else "database"
+        if self.photo_store != "s3":
+            return self
+        if not self.photo_s3_bucket or not self.photo_s3_endpoint_url:
+            raise ValueError("PHOTO_STORE=s3 needs PHOTO_S3_BUCKET and PHOTO_S3_ENDPOINT_URL")
+        if not self.photo_s3_endpoint_url.startswith(("https://", "http://")):
+            raise ValueError("PHOTO_S3_ENDPOINT_URL must be an http:// or https:// URL")
+        if self.app_env in PUBLIC_ENVIRONMENTS and not self.photo_s3_endpoint_url.startswith("https://"):
+            raise ValueError("residents' photos travel to the bucket over TLS in production: use an https:// endpoint")
+        if bool(self.photo_s3_access_key_id) != bool(self.photo_s3_secret_access_key):
+            raise ValueError("set both PHOTO_S3_ACCESS_KEY_ID and PHOTO_S3_SECRET_ACCESS_KEY, or neither")
+        if self.photo_s3_prefix.startswith("/") or (self.photo_s3_prefix and not self.photo_s3_prefix.endswith("/")):
+            raise ValueError("PHOTO_S3_PREFIX is a folder of the bucket such as 'photos/' (no leading slash)")
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> "Settings":

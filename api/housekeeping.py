@@ -20,6 +20,7 @@ from api.calendar import health as calendar_health
 from api.curation.imports.jobs import fail_interrupted
 from api.db import UPKEEP_LOCK, Database, take_turn, unit_of_work
 from api.feedback import provisional, workflow
+from api.feedback import service as feedback_service
 from models import ConsoleSession, IdempotencyRecord, OtpChallenge, RefreshToken, UpkeepRound
 
 logger = structlog.get_logger(__name__)
@@ -41,7 +42,9 @@ class Skipped:
     by: str | None = None
 
 
-async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[str, int]:
+async def run_round(
+    session: AsyncSession, now: datetime | None = None, photo_storage: feedback_service.PhotoStorage | None = None
+) -> dict[str, int]:
     now = now or datetime.now(UTC)
     calendar_health.warn_if_running_out(now)
     counts = {
@@ -49,6 +52,7 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
         # A deadline counted with a stale copy of the calendar is counted again with the database's.
         "provisional_deadlines_recomputed": await provisional.recompute(session),
         "import_jobs_interrupted": await fail_interrupted(session, now),
+        "photo_objects_orphaned": await feedback_service.remove_orphaned_photos(session, photo_storage, now),
     }
     for name, statement in (
         ("otp_challenges_deleted", delete(OtpChallenge).where(OtpChallenge.expires_at < now - OTP_KEPT)),
@@ -68,7 +72,12 @@ async def run_round(session: AsyncSession, now: datetime | None = None) -> dict[
 
 
 async def run_turn(
-    session: AsyncSession, instance: str, *, spacing: timedelta | None = None, now: datetime | None = None
+    session: AsyncSession,
+    instance: str,
+    *,
+    spacing: timedelta | None = None,
+    now: datetime | None = None,
+    photo_storage: feedback_service.PhotoStorage | None = None,
 ) -> dict[str, int] | Skipped:
     """A round, recorded as started by `instance`; Skipped while another worker or instance is doing one (one at
     a time in the whole cluster) or, with `spacing`, when the last round started less than `spacing` ago."""
@@ -82,17 +91,22 @@ async def run_turn(
         session.add(UpkeepRound(name=ROUND_NAME, started_at=now, instance=instance))
     else:
         last.started_at, last.instance = now, instance
-    return await run_round(session, now)
+    return await run_round(session, now, photo_storage)
 
 
-async def housekeeping_loop(database: Database, interval_seconds: int, instance: str) -> None:
+async def housekeeping_loop(
+    database: Database,
+    interval_seconds: int,
+    instance: str,
+    photo_storage: feedback_service.PhotoStorage | None = None,
+) -> None:
     """Run inside each worker, at start and then every interval; a round another worker or instance is doing, or
     started less than half an interval ago, is not done again."""
     spacing = timedelta(seconds=interval_seconds / 2)
     while True:
         try:
             async with database.sessionmaker() as session, unit_of_work(session):
-                outcome = await run_turn(session, instance, spacing=spacing)
+                outcome = await run_turn(session, instance, spacing=spacing, photo_storage=photo_storage)
             if isinstance(outcome, Skipped):
                 logger.info("housekeeping_skipped", reason=outcome.reason, by=outcome.by)
             else:

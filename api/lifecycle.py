@@ -19,6 +19,7 @@ from api.calendar.schemas import YearLoaded
 from api.config import PROJECT_ROOT, Settings
 from api.db import MIGRATION_LOCK, Database, cluster_lock, unit_of_work
 from api.feedback import provisional
+from api.feedback.photo_stores import storage_for as photo_storage_for
 from api.housekeeping import Skipped, run_turn
 from api.listings import search_documents, write_hooks
 from api.samples import refuse_visible_samples, withdraw_samples
@@ -146,7 +147,9 @@ async def housekeeping(settings: Settings) -> dict[str, int] | Skipped:
     try:
         await calendar_days.reload(database)
         async with database.sessionmaker() as session, unit_of_work(session):
-            return await run_turn(session, f"svcdir housekeeping on {socket.gethostname()}")
+            return await run_turn(
+                session, f"svcdir housekeeping on {socket.gethostname()}", photo_storage=photo_storage_for(settings)
+            )
     finally:
         await database.dispose()
 

@@ -33,7 +33,7 @@ from api.directory.routes import ROUTERS as directory_routers
 from api.directory.service import REFERENCE_CHANNEL, forget_reference_names
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
 from api.feedback import photos, provisional
-from api.feedback.photos import LocalFolderStorage
+from api.feedback.photo_stores import storage_for as photo_storage_for
 from api.feedback.routes import router as feedback_router
 from api.feedback.routes import stats_router as feedback_stats_router
 from api.feedback.triage_routes import router as triage_router
@@ -106,7 +106,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if settings.feedback_housekeeping_seconds:
             housekeeping = asyncio.create_task(
                 housekeeping_loop(
-                    app.state.database, settings.feedback_housekeeping_seconds, metrics.instance_name(settings)
+                    app.state.database,
+                    settings.feedback_housekeeping_seconds,
+                    metrics.instance_name(settings),
+                    app.state.photo_storage,
                 )
             )
         # Caches kept per process forget their data when another instance changes it (PostgreSQL; none on SQLite).
@@ -142,7 +145,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     metrics.mark_instance(settings)
     app.state.accounts = AccountsRuntime.from_settings(settings)
-    app.state.photo_storage = LocalFolderStorage(settings.photo_storage_dir)
+    app.state.photo_storage = photo_storage_for(settings)
     app.state.imports = ImportRunner()
     console_pages = console.install(app)
     install_error_handlers(app, pages=[console_pages])

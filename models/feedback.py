@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Index, Text, UniqueConstraint, false
+from sqlalchemy import CheckConstraint, Index, LargeBinary, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from models.base import json_column, timestamp_column
@@ -87,6 +87,16 @@ class FeedbackPhoto(SQLModel, table=True):
     height: int
     size_bytes: int
     created_at: datetime = timestamp_column()
+
+
+class FeedbackPhotoContent(SQLModel, table=True):
+    """A photo's bytes when the database is the photo store (PHOTO_STORE=database): a table of their own, so that
+    reading feedback and its photos' rows never drags the images along; gone with their row (ON DELETE CASCADE)."""
+
+    __tablename__ = "feedback_photo_content"
+
+    photo_id: int = Field(primary_key=True, foreign_key="feedback_photo.id", ondelete="CASCADE")
+    content: bytes = Field(sa_type=LargeBinary)
 
 
 class Notification(SQLModel, table=True):

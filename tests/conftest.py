@@ -37,6 +37,7 @@ from models import Feedback, UserAccount
 from seed.loader import load_seed
 from tests.accounts.conftest import STAFF_PASSWORD
 from tests.databases import blank_database, configured_backends, configured_redis, configured_replica
+from tests.photo_stores import s3_endpoint, store_settings  # noqa: F401  (s3_endpoint: a fixture)
 
 # The read-replica tests need a replica of the PostgreSQL the tests use (CI makes one; see tests/databases.py).
 collect_ignore = [] if configured_replica() else ["test_read_replica.py"]
@@ -162,8 +163,15 @@ def make_app(database: Database, database_url: str, session: AsyncSession) -> Ap
 
 
 @pytest.fixture
-def app(make_app: AppFactory) -> FastAPI:
-    return make_app()
+def photo_store() -> str | None:
+    """The photo store of the `app` and `live_app` fixtures: None, the backend's default; a test parametrized over
+    `photo_store` (tests.photo_stores.STORES) runs on each store it names."""
+    return None
+
+
+@pytest.fixture
+def app(make_app: AppFactory, request: pytest.FixtureRequest, photo_store: str | None) -> FastAPI:
+    return make_app(**store_settings(request, photo_store))
 
 
 @pytest.fixture
@@ -190,9 +198,9 @@ async def committed_resident(database: Database) -> AsyncIterator[int]:
 
 
 @pytest.fixture
-def live_app(database: Database, database_url: str) -> FastAPI:
+def live_app(database: Database, database_url: str, request: pytest.FixtureRequest, photo_store: str | None) -> FastAPI:
     """An app on the shared test database with no test transaction: each request commits on its own connection."""
-    application = create_app(app_settings(database_url))
+    application = create_app(app_settings(database_url, **store_settings(request, photo_store)))
     application.state.database = database
     return application
 

@@ -98,6 +98,7 @@ async def test_a_round_closes_and_forgets_only_what_is_due(session: AsyncSession
         "refresh_tokens_deleted": 1,
         "console_sessions_deleted": 1,
         "import_jobs_interrupted": 1,
+        "photo_objects_orphaned": 0,
     }
     jobs = dict((await session.execute(select(ImportJob.filename, ImportJob.failure))).all())
     assert jobs["lost.csv"] == "interrupted" and jobs["live.csv"] is None

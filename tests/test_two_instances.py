@@ -4,6 +4,7 @@ across both; the upkeep round at start runs in one of them; what an operator or 
 other shows at once."""
 
 import asyncio
+import io
 import json
 import os
 import socket
@@ -14,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
@@ -108,6 +110,54 @@ async def test_two_instances_migrate_once_and_share_the_rate_limits(backend, tmp
         else:
             # Without Redis each instance counts alone in its memory (the README says to set REDIS_URL for a fleet).
             assert statuses == [202] * 6
+
+
+async def test_a_photo_uploaded_through_one_instance_is_served_by_the_other(backend, tmp_path) -> None:  # noqa: ANN001
+    """Each instance with its default photo store: on PostgreSQL the database, which every instance reads; on SQLite
+    (one machine, one database file) the folder beside it."""
+    phone, code = "13900000202", "135790"
+    picture = io.BytesIO()
+    Image.new("RGB", (120, 90), (40, 160, 90)).save(picture, "JPEG")
+    async with (
+        blank_database(backend, tmp_path) as url,
+        instances(url, 2, tmp_path, OTP_TEST_NUMBERS=f"{phone}:{code}") as (first, second),
+        httpx.AsyncClient(timeout=30) as client,
+    ):
+        challenge = await client.post(f"{first}/v1/auth/otp", json={"phone": phone})
+        assert challenge.status_code == 202, challenge.text
+        tokens = await client.post(
+            f"{first}/v1/auth/otp/verify", json={"challenge_id": challenge.json()["challenge_id"], "code": code}
+        )
+        assert tokens.status_code == 200, tokens.text
+        headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
+        feedback = await client.post(
+            f"{first}/v1/feedback",
+            json={
+                "kind": "complaint",
+                "location": {"lat": 31.2304, "lng": 121.4737},
+                "district": "310101",
+                "title": "人行道路灯不亮",
+                "body": "这一段人行道的路灯晚上一直不亮，老人走路看不清。",
+            },
+            headers={**headers, "Idempotency-Key": uuid.uuid4().hex},
+        )
+        assert feedback.status_code == 201, feedback.text
+        photo = await client.post(
+            f"{first}/v1/feedback/{feedback.json()['id']}/photos",
+            files={"file": ("lamp.jpg", picture.getvalue(), "image/jpeg")},
+            headers=headers,
+        )
+        assert photo.status_code == 201, photo.text
+
+        served = await client.get(f"{second}{photo.json()['url']}", headers=headers)
+        assert served.status_code == 200, served.text
+        assert served.headers["content-type"] == "image/jpeg"
+        assert Image.open(io.BytesIO(served.content)).size == (120, 90)
+    folder = tmp_path / "photos"
+    if backend == "postgresql":  # through the database, not a disk the two happen to share here
+        assert not folder.exists() or not any(folder.rglob("*.jpg"))
+    else:
+        assert len(list(folder.rglob("*.jpg"))) == 1
 
 
 STAFF_PASSWORD = "fleet-test-password-7Qx"

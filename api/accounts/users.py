@@ -14,7 +14,6 @@ from api.accounts.staff import checked_grants, normalize_username
 from api.db import get_or_404
 from api.errors import Conflict, ValidationFailed
 from api.feedback import service as feedback_service
-from api.feedback.photos import PhotoStorage
 from api.pagination import rows_by_id
 from models import DistrictGrant, OtpChallenge, UserAccount
 
@@ -189,7 +188,7 @@ async def _refuse_losing_last_admin(session: AsyncSession, user_id: int) -> None
 
 
 async def erase_resident(
-    session: AsyncSession, runtime: AccountsRuntime, secret: str, storage: PhotoStorage, user_id: int
+    session: AsyncSession, runtime: AccountsRuntime, secret: str, storage: feedback_service.PhotoStorage, user_id: int
 ) -> None:
     """A resident leaves: phone, name, sign-in codes, the photos they sent and the rate-limit counters of their
     phone are erased, and every session ends. The account row stays, empty, so that feedback they sent remains

@@ -1,30 +1,19 @@
 """Residents' photos: real images only, decoded off the event loop within a pixel cap, stored as a downscaled JPEG
-with no metadata at all (EXIF, GPS, text chunks, ICC), through a pluggable storage (a local folder by default).
-
-A stored file never outlives its row: a file written in a transaction that does not commit is removed, and the
-files of rows deleted in a transaction are removed once it commits."""
+with no metadata at all (EXIF, GPS, text chunks, ICC). Where they are kept: api/feedback/photo_stores.py."""
 
 import asyncio
 import io
 import math
 import struct
-import uuid
 import zlib
-from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Protocol
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
-from sqlalchemy import delete, event, select
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Session, SessionTransaction
 
 from api.errors import AppError, ServiceUnavailable
 from api.request_guards import PayloadTooLarge
-from models import Feedback, FeedbackPhoto
 
 register_heif_opener(thumbnails=False)
 
@@ -177,86 +166,3 @@ def _png_pixels_complete(data: bytes) -> bool:
                 pending = stream.unconsumed_tail
         offset += 12 + length
     return produced >= needed
-
-
-class PhotoStorage(Protocol):
-    async def save(self, key: str, content: bytes) -> None: ...
-
-    async def load(self, key: str) -> bytes: ...
-
-    def discard(self, key: str) -> None:
-        """Remove the file if it is there (called when a transaction ends, so it must not wait on anything)."""
-        ...
-
-
-class LocalFolderStorage:
-    def __init__(self, root: Path) -> None:
-        self.root = root
-
-    def _path(self, key: str) -> Path:
-        path = (self.root / key).resolve()
-        if not path.is_relative_to(self.root.resolve()):
-            raise ValueError("storage keys stay inside the storage folder")
-        return path
-
-    async def save(self, key: str, content: bytes) -> None:
-        await asyncio.to_thread(self._write, self._path(key), content)
-
-    async def load(self, key: str) -> bytes:
-        return await asyncio.to_thread(self._path(key).read_bytes)
-
-    def discard(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
-
-    @staticmethod
-    def _write(path: Path, content: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_suffix(path.suffix + ".part")
-        temporary.write_bytes(content)
-        temporary.replace(path)  # readers never see half a file
-
-
-def new_key(feedback_id: int, extension: str) -> str:
-    return f"{feedback_id}/{uuid.uuid4().hex}.{extension}"
-
-
-async def remove_all_of_author(session: AsyncSession, storage: PhotoStorage, author_id: int) -> None:
-    """Every photo on the author's feedback: rows now, files once the transaction commits."""
-    of_author = select(Feedback.id).where(Feedback.author_id == author_id)
-    keys = (
-        await session.execute(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.feedback_id.in_(of_author)))
-    ).scalars()
-    remove_once_committed(session, storage, list(keys))
-    await session.execute(
-        delete(FeedbackPhoto)
-        .where(FeedbackPhoto.feedback_id.in_(of_author))
-        .execution_options(synchronize_session=False)
-    )
-
-
-_WRITTEN = "photo_files_written"  # written in this transaction: removed unless it commits
-_DROPPED = "photo_files_dropped"  # rows deleted in this transaction: removed once it commits
-
-
-def remove_unless_committed(session: AsyncSession, storage: PhotoStorage, key: str) -> None:
-    session.info.setdefault(_WRITTEN, []).append((storage, key))
-
-
-def remove_once_committed(session: AsyncSession, storage: PhotoStorage, keys: Iterable[str]) -> None:
-    session.info.setdefault(_DROPPED, []).extend((storage, key) for key in keys)
-
-
-@event.listens_for(Session, "after_commit")
-def _files_follow_commit(session: Session) -> None:
-    session.info.pop(_WRITTEN, None)
-    for storage, key in session.info.pop(_DROPPED, ()):
-        storage.discard(key)
-
-
-@event.listens_for(Session, "after_transaction_end")
-def _files_follow_rollback(session: Session, transaction: SessionTransaction) -> None:
-    if transaction.parent is not None:  # a savepoint: the outer transaction decides
-        return
-    for storage, key in session.info.pop(_WRITTEN, ()):
-        storage.discard(key)
-    session.info.pop(_DROPPED, None)

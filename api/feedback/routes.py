@@ -52,7 +52,7 @@ _IDEMPOTENCY_KEY_PARAMETER = {
 }
 
 
-def _storage(request: Request) -> photos.PhotoStorage:
+def _storage(request: Request) -> service.PhotoStorage:
     return request.app.state.photo_storage
 
 

@@ -10,7 +10,8 @@ from api import race_hooks
 from api.accounts.tokens import InvalidToken
 from api.deps import Principal
 from api.errors import Conflict, NotFound, TooManyRequests
-from api.feedback import deadlines, photos, states, targets, workflow
+from api.feedback import deadlines, photo_stores, photos, states, targets, workflow
+from api.feedback.photo_stores import PhotoStorage
 from api.feedback.schemas import FeedbackCreate
 from api.pagination import rows_by_id
 from api.timestamps import SHANGHAI
@@ -160,7 +161,7 @@ async def reopen(session: AsyncSession, resident: Principal, feedback_id: int, r
 async def add_photo(
     session: AsyncSession,
     read_session: AsyncSession,
-    storage: photos.PhotoStorage,
+    storage: PhotoStorage,
     resident: Principal,
     feedback_id: int,
     data: bytes,
@@ -180,12 +181,9 @@ async def add_photo(
     count = await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id))
     if count >= photos.MAX_PHOTOS:
         raise TooManyPhotos()
-    key = photos.new_key(feedback_id, image.extension)
-    photos.remove_unless_committed(session, storage, key)
-    await storage.save(key, image.content)
     photo = FeedbackPhoto(
         feedback_id=feedback_id,
-        storage_key=key,
+        storage_key=photo_stores.new_key(feedback_id, image.extension),
         content_type=image.content_type,
         width=image.width,
         height=image.height,
@@ -194,6 +192,7 @@ async def add_photo(
     )
     session.add(photo)
     await session.flush()
+    await storage.save(session, photo, image.content)  # before the commit: a committed row has its photo
     workflow.record_event(session, feedback, actor_id=resident.user_id, actor_role="resident", action="photo")
     return photo
 
@@ -215,14 +214,20 @@ def _require_open_for_photos(feedback: Feedback) -> None:
 
 
 async def photo_content(
-    session: AsyncSession, storage: photos.PhotoStorage, feedback_id: int, photo_id: int
+    session: AsyncSession, storage: PhotoStorage, feedback_id: int, photo_id: int
 ) -> tuple[bytes, str]:
     photo = await session.get(FeedbackPhoto, photo_id)
     if photo is None or photo.feedback_id != feedback_id:
         raise NotFound(f"there is no photo {photo_id} on feedback {feedback_id}")
-    return await storage.load(photo.storage_key), photo.content_type
+    return await storage.load(session, photo), photo.content_type
 
 
-async def remove_photos_of_author(session: AsyncSession, storage: photos.PhotoStorage, author_id: int) -> None:
-    """Every photo on the author's feedback, rows now and files once the removal commits (an erased account)."""
-    await photos.remove_all_of_author(session, storage, author_id)
+async def remove_photos_of_author(session: AsyncSession, storage: PhotoStorage, author_id: int) -> None:
+    """Every photo on the author's feedback, rows now and their content once the removal commits (an erased
+    account), in whichever store they are kept."""
+    await photo_stores.remove_all_of_author(session, storage, author_id)
+
+
+async def remove_orphaned_photos(session: AsyncSession, storage: PhotoStorage | None, now: datetime) -> int:
+    """Photos in the store that no row names, stored long enough ago that no upload still holds them (upkeep)."""
+    return 0 if storage is None else await photo_stores.remove_orphans(session, storage, now)

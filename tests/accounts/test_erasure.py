@@ -4,6 +4,7 @@ rate-limit counter that names their phone; the counters never hold a phone numbe
 import io
 
 import httpx
+import pytest
 import redis.asyncio
 from fastapi import FastAPI
 from limits.aio.storage import MemoryStorage
@@ -11,10 +12,11 @@ from PIL import Image
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Feedback, FeedbackPhoto
+from models import Feedback, FeedbackPhoto, FeedbackPhotoContent
 from tests.conftest import AppFactory
 from tests.databases import REDIS_URL
 from tests.feedback.conftest import complaint_about, place_in, submit, upload
+from tests.photo_stores import STORES, bucket_keys, removals_done, store_settings, stored_photo
 
 PHONE, CODE = "13955501234", "246810"
 
@@ -42,10 +44,11 @@ async def _sign_in(client: httpx.AsyncClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {pair.json()['access_token']}"}
 
 
+@pytest.mark.parametrize("photo_store", STORES)
 async def test_erasing_an_account_removes_its_photos_and_the_counters_of_its_phone(
-    make_app: AppFactory, session: AsyncSession
+    make_app: AppFactory, session: AsyncSession, request: pytest.FixtureRequest, photo_store: str
 ) -> None:
-    app = make_app(otp_test_numbers=f"{PHONE}:{CODE}")
+    app = make_app(otp_test_numbers=f"{PHONE}:{CODE}", **store_settings(request, photo_store))
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
         headers = await _sign_in(client)
         keys = await _rate_limit_keys(app)
@@ -59,13 +62,19 @@ async def test_erasing_an_account_removes_its_photos_and_the_counters_of_its_pho
         Image.new("RGB", (120, 90), (200, 60, 60)).save(picture, "JPEG")
         photo = await upload(client, headers, feedback_id, picture.getvalue(), "door.jpg", "image/jpeg")
         assert photo.status_code == 201, photo.text
-        folder = app.state.settings.photo_storage_dir / str(feedback_id)
-        assert len(list(folder.iterdir())) == 1
+        key = (await session.execute(select(FeedbackPhoto.storage_key))).scalars().all()[-1]
+        assert await stored_photo(app, session, key) is not None
 
         assert (await client.delete("/v1/me", headers=headers)).status_code == 204
+        await removals_done(app)
 
     assert await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id)) == 0
-    assert list(folder.iterdir()) == []
+    assert await session.scalar(select(func.count()).where(FeedbackPhotoContent.photo_id == photo.json()["id"])) == 0
+    assert await stored_photo(app, session, key) is None
+    if photo_store == "folder":
+        assert list((app.state.settings.photo_storage_dir / str(feedback_id)).iterdir()) == []
+    if photo_store == "s3":
+        assert bucket_keys(app) == []
     assert not any("otp-phone" in key for key in await _rate_limit_keys(app))
     # The feedback itself stays, anonymous, for the statistics.
     assert (await session.get(Feedback, feedback_id)) is not None

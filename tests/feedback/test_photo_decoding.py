@@ -21,6 +21,7 @@ from api.feedback import photos
 from models import FeedbackPhoto, Place
 from tests.accounts.conftest import bearer
 from tests.feedback.conftest import complaint_about, submit, upload
+from tests.photo_stores import stored_photo
 from tests.races import all_answers
 
 GPS_IFD = 0x8825
@@ -28,7 +29,9 @@ GPS_IFD = 0x8825
 
 async def _stored(app: FastAPI, session: AsyncSession, photo_id: int) -> bytes:
     key = (await session.execute(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == photo_id))).scalar_one()
-    return (app.state.settings.photo_storage_dir / key).read_bytes()
+    stored = await stored_photo(app, session, key)
+    assert stored is not None
+    return stored
 
 
 def _png_declaring_more_rows_than_it_holds(width: int, height: int) -> bytes:

@@ -1,5 +1,5 @@
-"""Photos on committed rows and real connections: the limit of six holds when uploads race, and a file is never
-left behind by a transaction that does not commit."""
+"""Photos on committed rows and real connections: the limit of six holds when uploads race, and nothing is left in
+the photo store (file, content row or object) by a transaction that does not commit."""
 
 import asyncio
 import contextlib
@@ -11,14 +11,17 @@ import pytest
 from fastapi import FastAPI
 from PIL import Image
 from sqlalchemy import event, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from api import race_hooks
 from api.db import Database
 from api.feedback import photos
-from models import FeedbackPhoto, Place
+from api.feedback.photo_stores import PhotoStorage
+from models import FeedbackPhoto, FeedbackPhotoContent, Place
 from tests.accounts.conftest import bearer
 from tests.feedback.conftest import complaint_about, submit, upload
+from tests.photo_stores import STORES, bucket_keys, removals_done
 
 # How long the first upload waits at the barrier for the second when the second cannot get there (it waits for
 # the first one's lock): long enough that, without the lock, the second always arrives first.
@@ -31,17 +34,20 @@ def _png(shade: int) -> bytes:
     return buffer.getvalue()
 
 
-class StorageWithBarrier(photos.LocalFolderStorage):
-    """The real storage, whose writes, once armed, wait until two uploads have counted the photos already there
-    (the service writes the file after the count and before the row)."""
+class StorageWithBarrier:
+    """The app's real storage, whose writes, once armed, wait until two uploads have counted the photos already
+    there (the service stores the photo after the count)."""
 
-    def __init__(self, root) -> None:  # noqa: ANN001
-        super().__init__(root)
+    def __init__(self, storage: PhotoStorage) -> None:
+        self.storage = storage
         self.armed = False
         self.arrived = 0
         self.both_arrived = asyncio.Event()
 
-    async def save(self, key: str, content: bytes) -> None:
+    def __getattr__(self, name: str):  # noqa: ANN204 - everything but `save` is the real storage's
+        return getattr(self.storage, name)
+
+    async def save(self, session: AsyncSession, photo: FeedbackPhoto, content: bytes) -> None:
         if self.armed:
             self.arrived += 1
             if self.arrived == 2:
@@ -49,7 +55,7 @@ class StorageWithBarrier(photos.LocalFolderStorage):
             # On timeout the other upload is waiting for this one's lock: go on alone.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self.both_arrived.wait(), BARRIER_PATIENCE_SECONDS)
-        await super().save(key, content)
+        await self.storage.save(session, photo, content)
 
 
 async def _committed_feedback(app: FastAPI, client: httpx.AsyncClient, database: Database, resident: int) -> int:
@@ -65,8 +71,24 @@ async def _photo_rows(database: Database, feedback_id: int) -> int:
         return await session.scalar(select(func.count()).where(FeedbackPhoto.feedback_id == feedback_id))
 
 
-def _files(app: FastAPI, feedback_id: int) -> list[str]:
-    folder = app.state.settings.photo_storage_dir / str(feedback_id)
+async def _stored(app: FastAPI, database: Database, feedback_id: int) -> list[str]:
+    """What the app's photo store holds for the feedback: files, content rows or objects."""
+    settings = app.state.settings
+    if settings.photo_store == "database":
+        async with database.sessionmaker() as session:
+            photo_ids = select(FeedbackPhoto.id).where(FeedbackPhoto.feedback_id == feedback_id)
+            return [
+                str(photo_id)
+                for photo_id in (
+                    await session.execute(
+                        select(FeedbackPhotoContent.photo_id).where(FeedbackPhotoContent.photo_id.in_(photo_ids))
+                    )
+                ).scalars()
+            ]
+    if settings.photo_store == "s3":
+        await removals_done(app)
+        return [key for key in bucket_keys(app) if key.startswith(f"{settings.photo_s3_prefix}{feedback_id}/")]
+    folder = settings.photo_storage_dir / str(feedback_id)
     return sorted(path.name for path in folder.iterdir()) if folder.exists() else []
 
 
@@ -74,7 +96,7 @@ async def test_two_uploads_racing_for_the_last_place_store_one(
     live_app: FastAPI, database: Database, committed_resident: int
 ) -> None:
     app = live_app
-    storage = StorageWithBarrier(app.state.settings.photo_storage_dir)
+    storage = StorageWithBarrier(app.state.photo_storage)
     app.state.photo_storage = storage
     headers = bearer(app, committed_resident)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
@@ -89,7 +111,7 @@ async def test_two_uploads_racing_for_the_last_place_store_one(
     assert sorted(answer.status_code for answer in answers) == [201, 409], [answer.text for answer in answers]
     assert next(answer for answer in answers if answer.status_code == 409).json()["code"] == "too_many_photos"
     assert await _photo_rows(database, feedback_id) == photos.MAX_PHOTOS
-    assert len(_files(app, feedback_id)) == photos.MAX_PHOTOS  # the refused upload's file is gone too
+    assert len(await _stored(app, database, feedback_id)) == photos.MAX_PHOTOS  # the refused one's is gone too
 
 
 @pytest.fixture
@@ -111,7 +133,8 @@ def failing_commit_of_photo_uploads() -> Iterator[None]:
     event.remove(Session, "before_flush", note_photo)
 
 
-async def test_a_photo_whose_commit_fails_leaves_no_file(
+@pytest.mark.parametrize("photo_store", STORES)
+async def test_a_photo_whose_commit_fails_leaves_nothing_stored(
     live_app: FastAPI, database: Database, committed_resident: int, failing_commit_of_photo_uploads: None
 ) -> None:
     app = live_app
@@ -123,7 +146,7 @@ async def test_a_photo_whose_commit_fails_leaves_no_file(
         answer = await upload(client, headers, feedback_id, _png(1), "a.png", "image/png")
     assert answer.status_code == 503 and answer.json()["code"] == "database_unavailable"
     assert await _photo_rows(database, feedback_id) == 0
-    assert _files(app, feedback_id) == []
+    assert await _stored(app, database, feedback_id) == []
 
 
 async def test_a_photo_decoded_while_its_author_erases_the_account_is_not_stored(
@@ -146,4 +169,4 @@ async def test_a_photo_decoded_while_its_author_erases_the_account_is_not_stored
     assert answer.status_code == 401, answer.text
     assert answer.json()["code"] == "invalid_token"
     assert await _photo_rows(database, feedback_id) == 0
-    assert _files(app, feedback_id) == []
+    assert await _stored(app, database, feedback_id) == []

@@ -4,6 +4,7 @@ over the limit are refused without being read."""
 import io
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
@@ -12,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import FeedbackPhoto
 from tests.feedback.conftest import upload
+from tests.photo_stores import STORES, stored_photo
 
 GPS_IFD = 0x8825
 
@@ -36,6 +38,7 @@ def _png_with_text() -> bytes:
     return buffer.getvalue()
 
 
+@pytest.mark.parametrize("photo_store", STORES)
 async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
     app: FastAPI,
     client: httpx.AsyncClient,
@@ -51,7 +54,8 @@ async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
     assert (answer.json()["width"], answer.json()["height"]) == (32, 64)  # turned as the phone showed it
 
     key = (await session.execute(select(FeedbackPhoto.storage_key))).scalars().all()[-1]
-    stored = (app.state.settings.photo_storage_dir / key).read_bytes()
+    stored = await stored_photo(app, session, key)
+    assert stored is not None
     assert b"Exif" not in stored and b"iPhone" not in stored
     assert len(Image.open(io.BytesIO(stored)).getexif()) == 0
 
@@ -63,6 +67,7 @@ async def test_a_phone_photo_is_stored_upright_without_exif_or_gps(
     assert [photo["id"] for photo in detail["photos"]] == [answer.json()["id"]]
 
 
+@pytest.mark.parametrize("photo_store", STORES)
 async def test_png_text_chunks_are_dropped_and_webp_is_accepted(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
@@ -72,7 +77,8 @@ async def test_png_text_chunks_are_dropped_and_webp_is_accepted(
     key = (
         await session.execute(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == png.json()["id"]))
     ).scalar_one()
-    stored = (app.state.settings.photo_storage_dir / key).read_bytes()
+    stored = await stored_photo(app, session, key)
+    assert stored is not None
     assert b"13800000000" not in stored and b"Comment" not in stored
     buffer = io.BytesIO()
     Image.new("RGB", (10, 10), (1, 2, 3)).save(buffer, "WEBP")
