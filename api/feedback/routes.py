@@ -104,6 +104,10 @@ async def get_my_feedback(resident: Resident, feedback_id: PathId, session: Read
     responses={
         413: {"description": "Larger than 5 MiB (`payload_too_large`) or 25 megapixels (`image_too_large`)"},
         415: {"description": "Not a complete JPEG, PNG, WebP or HEIC image of the type it is sent as"},
+        503: {
+            "description": "Too many photos being decoded (`photo_queue_full`, with Retry-After) or the photo store "
+            "not answering (`photo_store_unavailable`); nothing was stored"
+        },
     },
 )
 async def add_feedback_photo(
@@ -132,7 +136,11 @@ async def add_feedback_photo(
 @router.get(
     "/feedback/{feedback_id}/photos/{photo_id}",
     response_class=Response,
-    responses={200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}}},
+    responses={
+        200: {"content": {"image/jpeg": {}, "image/png": {}, "image/webp": {}}},
+        404: {"description": "No such photo of yours (`not_found`), or its content is gone (`photo_content_missing`)"},
+        503: {"description": "The photo store is not answering (`photo_store_unavailable`)"},
+    },
 )
 async def get_feedback_photo(
     principal: CurrentUser, feedback_id: PathId, photo_id: PathId, request: Request, session: ReadSessionDep
