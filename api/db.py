@@ -3,6 +3,7 @@
 import asyncio
 import fcntl
 import functools
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
@@ -51,6 +52,9 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 # Short OLTP queries: starting parallel workers or JIT-compiling costs more than the query (bench/README.md).
 POSTGRES_SESSION_SETTINGS = {"max_parallel_workers_per_gather": "0", "jit": "off"}
+# How long a process waits for the replica to replay a change it was told of, and how often it looks.
+REPLICA_WAIT_SECONDS = 30.0
+REPLICA_POLL_SECONDS = 0.05
 
 
 def create_engine_for(url: str, *, pool_size: int = 10, echo: bool = False, **options: Any) -> AsyncEngine:
@@ -169,6 +173,23 @@ class Database:
                 await autocommit.execute(text("SELECT 1"))
 
         await asyncio.wait_for(_select_one(), timeout=timeout_seconds)
+
+    async def replica_caught_up(self, timeout_seconds: float = REPLICA_WAIT_SECONDS) -> bool:
+        """Wait until the server of the public reads has replayed what the primary has written so far: at once
+        without a replica, or while public reads fall back on the primary. False when it did not within the time."""
+        if self.replica is None:
+            return True
+        async with self.engine.connect() as connection:
+            written = (await connection.execute(text("SELECT pg_current_wal_lsn()::text"))).scalar()
+        replayed = text("SELECT coalesce(pg_last_wal_replay_lsn() >= CAST(CAST(:lsn AS text) AS pg_lsn), true)")
+        deadline = time.monotonic() + timeout_seconds
+        while True:
+            async with self.public_engine.connect() as connection:
+                if (await connection.execute(replayed, {"lsn": written})).scalar():
+                    return True
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(REPLICA_POLL_SECONDS)
 
     async def dispose(self) -> None:
         await self.engine.dispose()

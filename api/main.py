@@ -30,7 +30,7 @@ from api.curation.imports.routes import router as import_router
 from api.curation.places.routes import router as curation_router
 from api.db import Database
 from api.directory.routes import ROUTERS as directory_routers
-from api.directory.service import REFERENCE_CHANNEL, forget_reference_names
+from api.directory.service import REFERENCE_CHANNEL, forget_reference_names_once_replicated
 from api.errors import RateLimitsUnavailable, install_error_handlers, problem_response
 from api.feedback import photos, provisional
 from api.feedback.photo_stores import storage_for as photo_storage_for
@@ -116,7 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications = NotificationListener(
             settings.database_url,
             {
-                REFERENCE_CHANNEL: forget_reference_names,
+                REFERENCE_CHANNEL: functools.partial(forget_reference_names_once_replicated, app.state.database),
                 calendar_days.CALENDAR_CHANNEL: functools.partial(calendar_days.refresh, app.state.database, recount),
             },
         )

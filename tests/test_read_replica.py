@@ -7,6 +7,7 @@ replica for real shows public reads falling back on the primary, and going back 
 """
 
 import asyncio
+import functools
 import os
 import subprocess
 import uuid
@@ -24,8 +25,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from api.config import PROJECT_ROOT
 from api.db import Database
+from api.directory import service as directory_service
 from api.lifecycle import migrate, seed
 from api.main import create_app
+from api.notifications_bus import NotificationListener
 from tests.accounts.conftest import new_staff
 from tests.conftest import app_settings
 from tests.databases import POSTGRES_ADMIN_URL, blank_database, configured_replica
@@ -321,3 +324,50 @@ async def test_a_replica_that_failed_is_left_alone_for_the_retry_period(
         assert await service.public_name(place["id"]) == renamed
         assert renamed in await service.nearby_names(place)
         assert (await service.readiness())["read_replica"] == NOT_ANSWERING
+
+
+async def _district_name_shown(service: Service, place_id: int) -> str:
+    answer = await service.client.get(f"/v1/places/{place_id}")
+    assert answer.status_code == 200, answer.text
+    return answer.json()["district_name"]
+
+
+async def _rename_district(database: Database, code: str, name: str) -> None:
+    """As the seed changes reference data: the change and its announcement in one transaction, on the primary."""
+    async with database.sessionmaker() as session, session.begin():
+        await session.execute(text("UPDATE district SET name = :name WHERE code = :code"), {"name": name, "code": code})
+        await directory_service.announce_reference_change(session)
+
+
+async def test_renamed_reference_data_is_shown_once_the_replica_has_it_not_a_minute_later(
+    replica: Replica, service_with: Callable[..., Awaitable[Service]]
+) -> None:
+    """The names kept per process are forgotten on the notification, and again when the replica has replayed the
+    change: names read from the lagging replica in between are not kept for their minute."""
+    service = await service_with()
+    database: Database = service.app.state.database
+    place = await service.a_place()
+    old_name = await _district_name_shown(service, place["id"])
+    listener = NotificationListener(
+        service.primary_url,
+        {
+            directory_service.REFERENCE_CHANNEL: functools.partial(
+                directory_service.forget_reference_names_once_replicated, database
+            )
+        },
+    )
+    listener.start()
+    try:
+        await asyncio.wait_for(listener.listening.wait(), timeout=10)
+        async with replica.replay_paused():
+            await _rename_district(database, DISTRICT, "改名测试区")
+            await asyncio.sleep(0.5)  # the notification has come: the names are read again, from the replica
+            assert await _district_name_shown(service, place["id"]) == old_name
+        for _ in range(100):
+            if await _district_name_shown(service, place["id"]) == "改名测试区":
+                break
+            await asyncio.sleep(0.05)
+        assert await _district_name_shown(service, place["id"]) == "改名测试区"
+    finally:
+        await _rename_district(database, DISTRICT, old_name)
+        await listener.aclose()

@@ -52,7 +52,7 @@ async def reference_names(session: AsyncSession) -> names.ReferenceNames:
 # Whatever writes categories, districts or streets announces it (the seed); the app forgets the names on it.
 REFERENCE_CHANNEL = names.REFERENCE_CHANNEL
 announce_reference_change = names.announce_reference_change
-forget_reference_names = names.forget
+forget_reference_names_once_replicated = names.forget_once_replicated
 
 
 async def districts(session: AsyncSession, language: Language) -> list[DistrictPublic]:

@@ -7,7 +7,7 @@ not seen.
 
 Another instance, or `svcdir seed`, changing them notifies `REFERENCE_CHANNEL` in its transaction
 (`announce_reference_change`): every process listening (api.notifications_bus, started by the app) forgets its names
-on that commit instead of serving the old ones for up to a minute.
+on that commit instead of serving the old ones for up to a minute, and again once a read replica has the change.
 """
 
 import time
@@ -16,13 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+import structlog
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from api.db import Database
 from api.notifications_bus import notify
 from api.prepared import PreparedRead, Reader, as_reader
 from models import Category, District, Street
 
+logger = structlog.get_logger(__name__)
 REFERENCE_SECONDS = 60.0
 REFERENCE_CHANNEL = "svcdir_reference_changed"
 
@@ -72,6 +75,15 @@ def forget() -> None:
     global _generation  # noqa: PLW0603 - one cache per process
     _generation += 1
     _by_database.clear()
+
+
+async def forget_once_replicated(database: Database) -> None:
+    """On a notification: forget the names now, and again once the replica of the public reads has replayed the
+    change (names read from it meanwhile may predate it, and would be kept for a minute)."""
+    forget()
+    if not await database.replica_caught_up():
+        logger.warning("reference_names_replica_lagging", action="names forgotten again; a minute at most stale")
+    forget()
 
 
 async def announce_reference_change(session: AsyncSession) -> None:
