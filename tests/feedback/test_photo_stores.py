@@ -48,6 +48,18 @@ def test_the_folder_is_the_default_on_sqlite_and_the_database_on_postgresql() ->
     assert Settings(_env_file=None, database_url=POSTGRES_URL, **S3).photo_store == "s3"
 
 
+async def _uploaded(
+    client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
+) -> tuple[httpx.Response, str]:
+    """A resident's photo, sent: the answer, and the key it is stored under."""
+    headers, feedback_id = own_feedback
+    answer = await upload(client, headers, feedback_id, _jpeg(), "crack.jpg", "image/jpeg")
+    assert answer.status_code == 201, answer.text
+    return answer, await session.scalar(
+        select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == answer.json()["id"])
+    )
+
+
 @pytest.mark.parametrize(
     ("changes", "refusal"),
     [
@@ -105,10 +117,8 @@ async def test_the_database_store_keeps_the_bytes_in_their_own_table_and_they_go
 async def test_an_s3_photo_is_an_object_under_the_prefix_and_is_served_from_it(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
-    headers, feedback_id = own_feedback
-    answer = await upload(client, headers, feedback_id, _jpeg(), "crack.jpg", "image/jpeg")
-    assert answer.status_code == 201, answer.text
-    key = await session.scalar(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == answer.json()["id"]))
+    headers, _ = own_feedback
+    answer, key = await _uploaded(client, session, own_feedback)
     settings = app.state.settings
     assert bucket_keys(app) == [f"photos/{key}"]
     stored = s3_client(settings.photo_s3_endpoint_url).get_object(Bucket=settings.photo_s3_bucket, Key=f"photos/{key}")
@@ -130,10 +140,8 @@ async def test_an_s3_photo_is_an_object_under_the_prefix_and_is_served_from_it(
 async def test_the_upkeep_round_removes_old_objects_that_no_row_names(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
-    headers, feedback_id = own_feedback
-    answer = await upload(client, headers, feedback_id, _jpeg(), "crack.jpg", "image/jpeg")
-    assert answer.status_code == 201, answer.text
-    key = await session.scalar(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == answer.json()["id"]))
+    headers, _ = own_feedback
+    answer, key = await _uploaded(client, session, own_feedback)
     settings = app.state.settings
     bucket = s3_client(settings.photo_s3_endpoint_url)
     # What a process that died between the upload and its commit leaves; and what others keep in the bucket.
@@ -155,10 +163,7 @@ async def test_the_upkeep_round_removes_old_objects_that_no_row_names(
 async def test_the_upkeep_round_removes_old_files_of_the_folder_that_no_row_names(
     app: FastAPI, client: httpx.AsyncClient, session: AsyncSession, own_feedback: tuple[dict, int]
 ) -> None:
-    headers, feedback_id = own_feedback
-    answer = await upload(client, headers, feedback_id, _jpeg(), "crack.jpg", "image/jpeg")
-    assert answer.status_code == 201, answer.text
-    key = await session.scalar(select(FeedbackPhoto.storage_key).where(FeedbackPhoto.id == answer.json()["id"]))
+    _, key = await _uploaded(client, session, own_feedback)
     root = app.state.settings.photo_storage_dir
     orphan = root / "999999" / "orphan.jpg"
     orphan.parent.mkdir()
