@@ -126,7 +126,9 @@ def _driver_reads_changed(database: Database) -> None:
 
 
 def _pool_changed(name: str, returning: int, *_: object) -> None:
-    in_use = sum(pool.checkedout() for pool in _POOLS[name]) - returning
+    # A pool disposed while connections were out (an engine's dispose) counts below zero once they come back:
+    # it must not cancel the connections the pools in use hand out.
+    in_use = sum(max(pool.checkedout(), 0) for pool in _POOLS[name]) - returning
     POOL_IN_USE.labels(name).set(max(in_use, 0))
 
 

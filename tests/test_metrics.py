@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from prometheus_client import CollectorRegistry, multiprocess
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from api.calendar import health as calendar_health
@@ -17,7 +18,7 @@ from api.config import Settings
 from api.db import Database
 from api.feedback.stats import overdue_count
 from api.main import create_app
-from api.metrics import forget_dead_workers
+from api.metrics import forget_dead_workers, track_database
 
 
 def _free_port() -> int:
@@ -110,6 +111,28 @@ async def test_gauges_report_pools_sms_overdue_feedback_and_the_calendar(
     [days] = samples["svcdir_holiday_calendar_days_ahead"]
     assert days.value == calendar_health.days_ahead()
     assert [s.labels["instance"] for s in samples["svcdir_instance_info"]]
+
+
+async def test_a_pool_disposed_with_a_connection_out_does_not_hide_the_connections_in_use(
+    client: httpx.AsyncClient, session: AsyncSession, database_url: str
+) -> None:
+    """An engine disposed while a connection was out (a shutdown, a test's) leaves a pool that counts below zero
+    once the connection comes back; the figure of the pools in use must not drop for it."""
+    await session.execute(text("SELECT 1"))  # the test's own transaction holds a primary connection
+    other = Database(Settings(_env_file=None, database_url=database_url, app_env="test"))
+    track_database(other)
+    disposed_pool = other.engine.sync_engine.pool
+    connection = await other.engine.connect()
+    # Outside a transaction: on SQLite a transaction would wait for the test's own to release the write lock.
+    await (await connection.execution_options(isolation_level="AUTOCOMMIT")).execute(text("SELECT 1"))
+    await other.engine.dispose()
+    await connection.close()
+    try:
+        assert disposed_pool.checkedout() < 0
+        samples = _samples((await client.get("/metrics")).text)["svcdir_db_pool_connections_in_use"]
+        assert {sample.labels["pool"]: sample.value for sample in samples}["primary"] >= 1
+    finally:
+        await other.dispose()
 
 
 async def test_the_driver_level_reads_held_now_are_in_the_pool_gauge(
