@@ -12,15 +12,18 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import pytest
 from PIL import Image
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
 from api.config import Settings
 from api.db import Database
+from api.lifecycle import create_staff_user
 from tests.calendar.conftest import schedule_2027_body
 from tests.curation.places_http import MERGE_PATCH, complete
 from tests.databases import blank_database, configured_redis
@@ -88,45 +91,109 @@ async def instances(url: str, count: int, folder: Path, **settings: str) -> Asyn
             log.close()
 
 
-async def test_two_instances_migrate_once_and_share_the_rate_limits(backend, tmp_path) -> None:
-    async with blank_database(backend, tmp_path) as url, instances(url, 2, tmp_path) as (first, second):
-        database = Database(Settings(_env_file=None, database_url=url, app_env="test"))
-        try:
-            async with database.engine.connect() as connection:
-                assert len((await connection.execute(text("SELECT version_num FROM alembic_version"))).all()) == 1
-                assert (await connection.execute(text("SELECT count(*) FROM seed_state"))).scalar() == 1
-        finally:
-            await database.dispose()
-
-        # Five sign-in codes an hour to one phone, whichever instance is asked.
-        phone = "13900000201"
-        async with httpx.AsyncClient(timeout=10) as client:
-            statuses = [
-                (await client.post(f"{(first, second)[attempt % 2]}/v1/auth/otp", json={"phone": phone})).status_code
-                for attempt in range(6)
-            ]
-        if configured_redis():
-            assert statuses == [202] * 5 + [429]
-        else:
-            # Without Redis each instance counts alone in its memory (the README says to set REDIS_URL for a fleet).
-            assert statuses == [202] * 6
+STAFF_PASSWORD = "fleet-test-password-7Qx"
+CALENDAR_DAYS_AHEAD = "svcdir_holiday_calendar_days_ahead"
 
 
-async def test_a_photo_uploaded_through_one_instance_is_served_by_the_other(backend, tmp_path) -> None:  # noqa: ANN001
+async def _create_staff(fleet: "Fleet", username: str, role: str, *districts: str) -> None:
+    """As `svcdir create-user` makes accounts beside a running fleet (its own code, in this process)."""
+    settings = Settings(
+        _env_file=None,
+        database_url=fleet.url,
+        app_env="test",
+        password_hash_memory_kib=8192,
+        password_hash_time_cost=1,
+        password_hash_parallelism=1,
+    )
+    await create_staff_user(
+        settings, username=username, password=STAFF_PASSWORD, role=role, districts=list(districts), display_name=None
+    )
+
+
+async def _bearer(client: httpx.AsyncClient, base: str, username: str) -> dict[str, str]:
+    login = await client.post(f"{base}/v1/auth/login", json={"username": username, "password": STAFF_PASSWORD})
+    assert login.status_code == 200, login.text
+    return {"Authorization": f"Bearer {login.json()['access_token']}"}
+
+
+def _log_events(folder: Path, base: str) -> list[str]:
+    """The events an instance logged (JSON lines), by name."""
+    lines = (folder / f"instance-{base.rsplit(':', 1)[1]}.log").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["event"] for line in lines if line.startswith("{")]
+
+
+async def _days_ahead(client: httpx.AsyncClient, base: str) -> float:
+    scraped = (await client.get(f"{base}/metrics")).text
+    (family,) = [family for family in text_string_to_metric_families(scraped) if family.name == CALENDAR_DAYS_AHEAD]
+    return family.samples[0].value
+
+
+PHONE, CODE = "13900000202", "135790"  # OTP_TEST_NUMBERS: signs in with this code, no SMS
+
+
+@dataclass(frozen=True)
+class Fleet:
+    url: str
+    folder: Path
+    first: str
+    second: str
+
+
+@pytest.fixture(scope="module")
+async def fleet(backend: str, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Fleet]:
+    """Two instances started at the same moment on an empty database, with upkeep on, logging JSON lines."""
+    folder = tmp_path_factory.mktemp("fleet")
+    settings = {"FEEDBACK_HOUSEKEEPING_SECONDS": "3600", "LOG_JSON": "true", "OTP_TEST_NUMBERS": f"{PHONE}:{CODE}"}
+    async with blank_database(backend, folder) as url, instances(url, 2, folder, **settings) as (first, second):
+        yield Fleet(url, folder, first, second)
+
+
+async def test_started_together_they_migrate_and_seed_once_and_one_does_the_upkeep_round(fleet: Fleet) -> None:
+    database = Database(Settings(_env_file=None, database_url=fleet.url, app_env="test"))
+    try:
+        async with database.engine.connect() as connection:
+            assert len((await connection.execute(text("SELECT version_num FROM alembic_version"))).all()) == 1
+            assert (await connection.execute(text("SELECT count(*) FROM seed_state"))).scalar() == 1
+    finally:
+        await database.dispose()
+    # Both asked for a round at start: one did it, the other found it done (or being done).
+    for _ in range(100):
+        events = {base: _log_events(fleet.folder, base) for base in (fleet.first, fleet.second)}
+        if all({"housekeeping", "housekeeping_skipped"} & set(logged) for logged in events.values()):
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(logged.count("housekeeping") for logged in events.values()) == [0, 1]
+    assert sorted(logged.count("housekeeping_skipped") for logged in events.values()) == [0, 1]
+
+
+async def test_the_rate_limits_count_across_both(fleet: Fleet) -> None:
+    # Five sign-in codes an hour to one phone, whichever instance is asked.
+    phone = "13900000201"
+    async with httpx.AsyncClient(timeout=10) as client:
+        statuses = [
+            (
+                await client.post(f"{(fleet.first, fleet.second)[attempt % 2]}/v1/auth/otp", json={"phone": phone})
+            ).status_code
+            for attempt in range(6)
+        ]
+    if configured_redis():
+        assert statuses == [202] * 5 + [429]
+    else:
+        # Without Redis each instance counts alone in its memory (the README says to set REDIS_URL for a fleet).
+        assert statuses == [202] * 6
+
+
+async def test_a_photo_uploaded_through_one_instance_is_served_by_the_other(fleet: Fleet, backend: str) -> None:
     """Each instance with its default photo store: on PostgreSQL the database, which every instance reads; on SQLite
     (one machine, one database file) the folder beside it."""
-    phone, code = "13900000202", "135790"
     picture = io.BytesIO()
     Image.new("RGB", (120, 90), (40, 160, 90)).save(picture, "JPEG")
-    async with (
-        blank_database(backend, tmp_path) as url,
-        instances(url, 2, tmp_path, OTP_TEST_NUMBERS=f"{phone}:{code}") as (first, second),
-        httpx.AsyncClient(timeout=30) as client,
-    ):
-        challenge = await client.post(f"{first}/v1/auth/otp", json={"phone": phone})
+    first, second = fleet.first, fleet.second
+    async with httpx.AsyncClient(timeout=30) as client:
+        challenge = await client.post(f"{first}/v1/auth/otp", json={"phone": PHONE})
         assert challenge.status_code == 202, challenge.text
         tokens = await client.post(
-            f"{first}/v1/auth/otp/verify", json={"challenge_id": challenge.json()["challenge_id"], "code": code}
+            f"{first}/v1/auth/otp/verify", json={"challenge_id": challenge.json()["challenge_id"], "code": CODE}
         )
         assert tokens.status_code == 200, tokens.text
         headers = {"Authorization": f"Bearer {tokens.json()['access_token']}"}
@@ -153,97 +220,50 @@ async def test_a_photo_uploaded_through_one_instance_is_served_by_the_other(back
         assert served.status_code == 200, served.text
         assert served.headers["content-type"] == "image/jpeg"
         assert Image.open(io.BytesIO(served.content)).size == (120, 90)
-    folder = tmp_path / "photos"
+    folder = fleet.folder / "photos"
     if backend == "postgresql":  # through the database, not a disk the two happen to share here
         assert not folder.exists() or not any(folder.rglob("*.jpg"))
     else:
         assert len(list(folder.rglob("*.jpg"))) == 1
 
 
-STAFF_PASSWORD = "fleet-test-password-7Qx"
-CALENDAR_DAYS_AHEAD = "svcdir_holiday_calendar_days_ahead"
+async def test_what_an_operator_or_admin_changes_through_one_the_other_shows_at_once(
+    fleet: Fleet, backend: str
+) -> None:
+    first, second = fleet.first, fleet.second
+    await _create_staff(fleet, "xuhui-fleet-ops", "operator", "310104")
+    await _create_staff(fleet, "fleet-admin", "admin")
+    async with httpx.AsyncClient(timeout=10) as client:
+        # An operator works through the first instance; residents asking the second see each change at once.
+        operator = await _bearer(client, first, "xuhui-fleet-ops")
+        listing = complete("舰队测试助餐点（测试数据）")
+        created = await client.post(f"{first}/v1/manage/places", json=listing, headers=operator)
+        assert created.status_code == 201, created.text
+        place_id = created.json()["id"]
+        published = await client.post(f"{first}/v1/manage/places/{place_id}/publish", headers=operator)
+        assert published.status_code == 200, published.text
+        assert (await client.get(f"{second}/v1/places/{place_id}")).json()["name"] == "舰队测试助餐点（测试数据）"
+        renamed = await client.patch(
+            f"{first}/v1/manage/places/{place_id}",
+            json={"name": "舰队改名助餐点（测试数据）"},
+            headers={**operator, **MERGE_PATCH, "If-Match": f'"{published.json()["version"]}"'},
+        )
+        assert renamed.status_code == 200, renamed.text
+        assert (await client.get(f"{second}/v1/places/{place_id}")).json()["name"] == "舰队改名助餐点（测试数据）"
+        found = (await client.get(f"{second}/v1/places", params={"q": "舰队改名"})).json()["items"]
+        assert [item["id"] for item in found] == [place_id]
 
-
-async def _create_staff(environment: dict[str, str], username: str, role: str, *districts: str) -> None:
-    """As an admin makes accounts beside a running fleet: `svcdir create-user`."""
-    arguments = ["--username", username, "--role", role, *(part for code in districts for part in ("--district", code))]
-    command = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "api.cli", "create-user", *arguments,
-        env={**environment, "SVCDIR_PASSWORD": STAFF_PASSWORD}, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    _, errors = await command.communicate()
-    assert command.returncode == 0, errors.decode()
-
-
-async def _bearer(client: httpx.AsyncClient, base: str, username: str) -> dict[str, str]:
-    login = await client.post(f"{base}/v1/auth/login", json={"username": username, "password": STAFF_PASSWORD})
-    assert login.status_code == 200, login.text
-    return {"Authorization": f"Bearer {login.json()['access_token']}"}
-
-
-def _log_events(folder: Path, base: str) -> list[str]:
-    """The events an instance logged (JSON lines), by name."""
-    lines = (folder / f"instance-{base.rsplit(':', 1)[1]}.log").read_text(encoding="utf-8").splitlines()
-    return [json.loads(line)["event"] for line in lines if line.startswith("{")]
-
-
-async def _days_ahead(client: httpx.AsyncClient, base: str) -> float:
-    scraped = (await client.get(f"{base}/metrics")).text
-    (family,) = [family for family in text_string_to_metric_families(scraped) if family.name == CALENDAR_DAYS_AHEAD]
-    return family.samples[0].value
-
-
-async def test_what_one_instance_changes_the_other_shows_at_once_and_upkeep_runs_once(backend, tmp_path) -> None:
-    async with blank_database(backend, tmp_path) as url:
-        upkeep = {"FEEDBACK_HOUSEKEEPING_SECONDS": "3600", "LOG_JSON": "true"}
-        async with instances(url, 2, tmp_path, **upkeep) as (first, second):
-            environment = instance_environment(url, tmp_path)
-            await _create_staff(environment, "xuhui-fleet-ops", "operator", "310104")
-            await _create_staff(environment, "fleet-admin", "admin")
-            async with httpx.AsyncClient(timeout=10) as client:
-                # Both started with upkeep on: one did the round, the other found it done (or being done).
-                for _ in range(100):
-                    rounds = {base: _log_events(tmp_path, base) for base in (first, second)}
-                    if all({"housekeeping", "housekeeping_skipped"} & set(events) for events in rounds.values()):
-                        break
-                    await asyncio.sleep(0.1)
-                assert sorted(events.count("housekeeping") for events in rounds.values()) == [0, 1]
-                assert sorted(events.count("housekeeping_skipped") for events in rounds.values()) == [0, 1]
-
-                # An operator works through the first instance; residents asking the second see each change at once.
-                operator = await _bearer(client, first, "xuhui-fleet-ops")
-                created = await client.post(f"{first}/v1/manage/places", json=complete("舰队测试助餐点（测试数据）"),
-                                            headers=operator)  # fmt: skip
-                assert created.status_code == 201, created.text
-                place_id = created.json()["id"]
-                published = await client.post(f"{first}/v1/manage/places/{place_id}/publish", headers=operator)
-                assert published.status_code == 200, published.text
-                assert (await client.get(f"{second}/v1/places/{place_id}")).json()[
-                    "name"
-                ] == "舰队测试助餐点（测试数据）"
-                renamed = await client.patch(
-                    f"{first}/v1/manage/places/{place_id}",
-                    json={"name": "舰队改名助餐点（测试数据）"},
-                    headers={**operator, **MERGE_PATCH, "If-Match": f'"{published.json()["version"]}"'},
-                )
-                assert renamed.status_code == 200, renamed.text
-                assert (await client.get(f"{second}/v1/places/{place_id}")).json()[
-                    "name"
-                ] == "舰队改名助餐点（测试数据）"
-                found = (await client.get(f"{second}/v1/places", params={"q": "舰队改名"})).json()["items"]
-                assert [item["id"] for item in found] == [place_id]
-
-                # A year of the holiday calendar loaded through the first counts in the second at once (PostgreSQL:
-                # the load's commit notifies every instance; on SQLite, one process in production, each worker
-                # reads the calendar again within a minute).
-                before = await _days_ahead(client, second)
-                admin = await _bearer(client, first, "fleet-admin")
-                loaded = await client.put(f"{first}/v1/admin/calendar/2027", json=schedule_2027_body(), headers=admin)
-                assert loaded.status_code == 200, loaded.text
-                assert await _days_ahead(client, first) == before + 365
-                if backend == "postgresql":
-                    for _ in range(20):
-                        if await _days_ahead(client, second) == before + 365:
-                            break
-                        await asyncio.sleep(0.1)
-                    assert await _days_ahead(client, second) == before + 365
+        # A year of the holiday calendar loaded through the first counts in the second at once (PostgreSQL:
+        # the load's commit notifies every instance; on SQLite, one process in production, each worker
+        # reads the calendar again within a minute).
+        before = await _days_ahead(client, second)
+        admin = await _bearer(client, first, "fleet-admin")
+        loaded = await client.put(f"{first}/v1/admin/calendar/2027", json=schedule_2027_body(), headers=admin)
+        assert loaded.status_code == 200, loaded.text
+        assert await _days_ahead(client, first) == before + 365
+        if backend == "postgresql":
+            for _ in range(20):
+                if await _days_ahead(client, second) == before + 365:
+                    break
+                await asyncio.sleep(0.1)
+            assert await _days_ahead(client, second) == before + 365
