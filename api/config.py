@@ -102,7 +102,7 @@ class Settings(BaseSettings):
     photo_s3_region: str | None = None
     # Unset: boto3 finds credentials itself (AWS_* environment variables, an instance role).
     photo_s3_access_key_id: str | None = None
-    photo_s3_secret_access_key: str | None = None
+    photo_s3_secret_access_key: SecretStr | None = None
     # Object keys start with this, so that the bucket may hold other things: the orphan sweep looks under it only.
     photo_s3_prefix: str = "photos/"
     # OSS and COS answer virtual-hosted style only (bucket.endpoint); MinIO is usually reached in path style.

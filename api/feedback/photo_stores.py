@@ -166,7 +166,9 @@ class S3Storage:
             endpoint_url=settings.photo_s3_endpoint_url,
             region_name=settings.photo_s3_region,
             aws_access_key_id=settings.photo_s3_access_key_id,
-            aws_secret_access_key=settings.photo_s3_secret_access_key,
+            aws_secret_access_key=(
+                settings.photo_s3_secret_access_key.get_secret_value() if settings.photo_s3_secret_access_key else None
+            ),
             config=config,
         )
         assert settings.photo_s3_bucket  # Settings refuses PHOTO_STORE=s3 without one
