@@ -336,9 +336,9 @@ async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 async def get_auth_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For resolving the caller's account: autocommit reads on the primary."""
-    database: Database = request.app.state.database
-    async with database.read_sessionmaker() as session:
+    """For resolving the caller's account: the same autocommit reads on the primary as `get_read_session`, as a
+    dependency of its own so that the account check gets a session apart from the one the route reads with."""
+    async with _read_session(request.app.state.database.read_sessionmaker) as session:
         yield session
 
 
